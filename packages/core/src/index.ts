@@ -1,0 +1,21 @@
+export * from './errors.js';
+export * from './status.js';
+export * from './signal.js';
+export * from './signals.js';
+export * from './address.js';
+export * from './header-safety.js';
+export * from './mimetypes.js';
+export * from './message.js';
+export { applyDefaultFrom } from './message-defaults.js';
+export * from './settings.js';
+export * from './connection.js';
+export * from './mail.js';
+export * from './backends/base-email-backend.js';
+export * from './backends/local-backend.js';
+export * from './backends/console-backend.js';
+export * from './backends/file-backend.js';
+export * from './backends/memory-backend.js';
+export * from './backends/dummy-backend.js';
+export * from './backends/smtp-backend.js';
+export * from './tracking/tracking-event.js';
+// ESP layer

@@ -1,0 +1,104 @@
+/**
+ * Django-style signals: receivers connect to a signal and are called, in the order they
+ * connected, each time it is sent. Receivers may be async; `send` awaits each in turn.
+ */
+
+/** What every receiver gets: the signal's arguments plus the sender. */
+export type SignalPayload<Args extends object> = Args & { sender: unknown };
+export type Receiver<Args extends object> = (payload: SignalPayload<Args>) => unknown;
+
+export interface ConnectOptions {
+  /** Only receive sends from this sender (compared by identity; backends send their class). */
+  sender?: unknown;
+  /**
+   * Hold the receiver through a WeakRef, so connecting does not keep it alive.
+   * Off by default: an inline arrow function would otherwise vanish at the next GC.
+   * @default false
+   */
+  weak?: boolean;
+  /** A unique id: connecting twice with the same id keeps only the first receiver. */
+  dispatchUid?: string | symbol;
+}
+
+interface Connection<Args extends object> {
+  key: unknown;
+  sender: unknown;
+  hasSender: boolean;
+  ref: { deref(): Receiver<Args> | undefined };
+}
+
+export type ReceiverResult<Args extends object> = [receiver: Receiver<Args>, result: unknown];
+
+export class Signal<Args extends object> {
+  readonly #connections: Connection<Args>[] = [];
+
+  constructor(readonly name = 'signal') {}
+
+  connect(receiver: Receiver<Args>, options: ConnectOptions = {}): void {
+    const key = options.dispatchUid ?? receiver;
+    const hasSender = Object.prototype.hasOwnProperty.call(options, 'sender') && options.sender !== undefined;
+    this.#prune();
+    if (this.#connections.some((c) => c.key === key && c.hasSender === hasSender && c.sender === options.sender)) return;
+    const ref = options.weak ? new WeakRef(receiver) : { deref: () => receiver };
+    this.#connections.push({ key, sender: options.sender, hasSender, ref });
+  }
+
+  /** Remove a receiver (or the one with `dispatchUid`). Returns whether one was removed. */
+  disconnect(receiver?: Receiver<Args>, options: Omit<ConnectOptions, 'weak'> = {}): boolean {
+    const key = options.dispatchUid ?? receiver;
+    if (key === undefined) return false;
+    const hasSender = options.sender !== undefined;
+    const index = this.#connections.findIndex(
+      (c) => c.key === key && c.hasSender === hasSender && (!hasSender || c.sender === options.sender),
+    );
+    if (index < 0) return false;
+    this.#connections.splice(index, 1);
+    return true;
+  }
+
+  /** Whether any receiver would get a send from `sender`. */
+  hasListeners(sender?: unknown): boolean {
+    return this.#live(sender).length > 0;
+  }
+
+  /** Call every matching receiver in order; an error stops the send and propagates. */
+  async send(sender: unknown, args: Args): Promise<ReceiverResult<Args>[]> {
+    const receivers = this.#live(sender);
+    const results: ReceiverResult<Args>[] = [];
+    const payload = { ...args, sender } as SignalPayload<Args>;
+    for (const receiver of receivers) results.push([receiver, await receiver(payload)]);
+    return results;
+  }
+
+  /** Call every matching receiver even if some throw; errors come back in the result pairs. */
+  async sendRobust(sender: unknown, args: Args): Promise<ReceiverResult<Args>[]> {
+    const receivers = this.#live(sender);
+    const results: ReceiverResult<Args>[] = [];
+    const payload = { ...args, sender } as SignalPayload<Args>;
+    for (const receiver of receivers) {
+      try {
+        results.push([receiver, await receiver(payload)]);
+      } catch (error) {
+        results.push([receiver, error instanceof Error ? error : new Error(String(error))]);
+      }
+    }
+    return results;
+  }
+
+  #live(sender: unknown): Receiver<Args>[] {
+    this.#prune();
+    const receivers: Receiver<Args>[] = [];
+    for (const connection of this.#connections) {
+      if (connection.hasSender && connection.sender !== sender) continue;
+      const receiver = connection.ref.deref();
+      if (receiver) receivers.push(receiver);
+    }
+    return receivers;
+  }
+
+  #prune(): void {
+    for (let i = this.#connections.length - 1; i >= 0; i--) {
+      if (this.#connections[i]!.ref.deref() === undefined) this.#connections.splice(i, 1);
+    }
+  }
+}

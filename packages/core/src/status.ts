@@ -1,0 +1,66 @@
+/** The normalized result of a send, set on `message.anymailStatus`. */
+export type SendStatusName = 'sent' | 'queued' | 'invalid' | 'rejected' | 'failed' | 'unknown';
+
+export interface RecipientStatus {
+  status: SendStatusName;
+  messageId: string | null;
+}
+
+/** One try at sending a message, as recorded by `FailoverBackend`. */
+export interface SendAttempt {
+  espName: string;
+  /** Failure category, or undefined for the attempt that succeeded. */
+  category?: string;
+  statusCode?: number;
+  durationMs: number;
+  /** True when the attempt may have reached the ESP. */
+  deliveryUnknown?: boolean;
+  error?: string;
+}
+
+export class AnymailStatus {
+  /** Every distinct status among the recipients. */
+  status = new Set<SendStatusName>();
+  /** The ESP's message id; a Set when recipients got different ids. */
+  messageId: string | Set<string> | null = null;
+  /** Keyed by bare (lower-cased as given) email address. */
+  recipients: Record<string, RecipientStatus> = {};
+  /** The ESP's parsed response, as it came. */
+  espResponse: unknown = undefined;
+  /** The ESP that sent the message. */
+  espName: string | undefined = undefined;
+  /** Every attempt, when the message went through `FailoverBackend`. */
+  attempts: SendAttempt[] | undefined = undefined;
+
+  /** Replace the per-recipient statuses and recompute `status` and `messageId`. */
+  setRecipientStatus(recipients: Record<string, RecipientStatus>): this {
+    this.recipients = { ...this.recipients, ...recipients };
+    const statuses = new Set<SendStatusName>();
+    const ids = new Set<string>();
+    let anyNullId = false;
+    for (const recipient of Object.values(this.recipients)) {
+      statuses.add(recipient.status);
+      if (recipient.messageId === null) anyNullId = true;
+      else ids.add(recipient.messageId);
+    }
+    this.status = statuses;
+    if (ids.size === 0) this.messageId = null;
+    else if (ids.size === 1 && !anyNullId) this.messageId = [...ids][0]!;
+    else this.messageId = ids;
+    return this;
+  }
+
+  /** Convenience: the same status and id for every recipient. */
+  static forAll(recipients: Iterable<string>, status: SendStatusName, messageId: string | null, espResponse?: unknown): AnymailStatus {
+    const result = new AnymailStatus();
+    const map: Record<string, RecipientStatus> = {};
+    for (const email of recipients) map[email] = { status, messageId };
+    result.setRecipientStatus(map);
+    result.espResponse = espResponse;
+    if (Object.keys(map).length === 0) {
+      result.status = new Set([status]);
+      result.messageId = messageId;
+    }
+    return result;
+  }
+}
