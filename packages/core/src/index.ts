@@ -18,4 +18,12 @@ export * from './backends/memory-backend.js';
 export * from './backends/dummy-backend.js';
 export * from './backends/smtp-backend.js';
 export * from './tracking/tracking-event.js';
+export * from './tracking/webhook-auth.js';
+export * from './tracking/replay-cache.js';
+export * from './tracking/webhook-handler.js';
 // ESP layer
+export * from './esp/esp-request.js';
+export * from './esp/esp-features.js';
+export * from './esp/http-transport.js';
+export * from './esp/resolve-features.js';
+export * from './esp/base-esp-backend.js';

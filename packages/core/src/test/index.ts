@@ -1,1 +1,2 @@
-export {};
+export * from './fake-esp.js';
+export * from './esp-conformance.js';

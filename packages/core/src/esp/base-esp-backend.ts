@@ -1,0 +1,312 @@
+import { BaseEmailBackend, type BaseEmailBackendOptions } from '../backends/base-email-backend.js';
+import {
+  AnymailAPIError,
+  AnymailCancelSend,
+  AnymailError,
+  AnymailRecipientsRefused,
+  classifyHttpStatus,
+  parseRetryAfter,
+  type FailureCategory,
+} from '../errors.js';
+import { assertNoHeaderInjection } from '../header-safety.js';
+import type { EmailMessage } from '../message.js';
+import { applyDefaultFrom } from '../message-defaults.js';
+import { getSettings } from '../settings.js';
+import { postSend, preSend } from '../signals.js';
+import { AnymailStatus } from '../status.js';
+import { makePayloadContext, type PayloadContext } from './esp-features.js';
+import type { EspRequest, EspResponse } from './esp-request.js';
+import { HttpTransport, type FetchFunction } from './http-transport.js';
+import { describeRequest } from './redact.js';
+import { resolveFeatures, type SendDefaults } from './resolve-features.js';
+
+/** Options every ESP backend takes. */
+export interface BaseEspBackendOptions extends BaseEmailBackendOptions {
+  /** The ESP's API base URL (tests and sandboxes point it at a local server). */
+  apiUrl?: string;
+  /** Response-headers and body timeout in ms. @default 30000 */
+  timeoutMs?: number;
+  /** Connect timeout in ms. @default min(timeoutMs, 10000) */
+  connectTimeoutMs?: number;
+  /** Drop features the ESP cannot honour instead of raising AnymailUnsupportedFeature. @default false */
+  ignoreUnsupportedFeatures?: boolean;
+  /** Don't raise AnymailRecipientsRefused when every recipient is rejected or invalid. @default false */
+  ignoreRecipientStatus?: boolean;
+  /** Message fields applied to every message (lists concatenated, objects merged, scalars: message wins). */
+  sendDefaults?: SendDefaults;
+  /** Route HTTP through this Fetch API function (msw, edge runtimes) instead of the undici pool. */
+  fetch?: FetchFunction;
+  /** Largest ESP response read, in bytes. @default 1 MiB */
+  maxResponseBytes?: number;
+  /** Keep-alive connections per ESP origin. @default 32 */
+  connections?: number;
+  /** Log each request (secrets redacted) and response status through this function. */
+  debugLog?: (line: string) => void;
+}
+
+/** What an ESP says about an error response, beyond the HTTP status. */
+export interface ErrorDescription {
+  message?: string;
+  category?: FailureCategory;
+  retryAfterMs?: number;
+  code?: string;
+}
+
+/** Optional: an ESP that can send several messages in one request (e.g. Postmark's email/batch). */
+export interface CombinedSend {
+  /** Most messages one request may carry. */
+  maxMessages: number;
+  /** Whether this message's request may be combined with others. */
+  canCombine(request: EspRequest): boolean;
+  /** One request for several messages' requests. */
+  build(requests: readonly EspRequest[]): EspRequest;
+  /** One status per part, in order. */
+  parse(response: EspResponse, combined: EspRequest, parts: readonly EspRequest[]): AnymailStatus[];
+}
+
+interface Prepared {
+  message: EmailMessage;
+  request: EspRequest;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * The send loop every HTTP ESP shares: preSend → buildRequest → HTTP → parseResponse →
+ * status → postSend → recipients-refused check. An ESP package says only how a message
+ * becomes a request and how a response becomes a status.
+ */
+export abstract class BaseEspBackend extends BaseEmailBackend {
+  /** The ESP's name in its own capitalization, e.g. 'Postmark'. */
+  abstract readonly espName: string;
+  readonly ignoreUnsupportedFeatures: boolean;
+  readonly ignoreRecipientStatus: boolean;
+  readonly sendDefaults: SendDefaults;
+  readonly timeoutMs: number;
+  /** Header names never logged in clear (lower-case). */
+  protected readonly secretHeaders: readonly string[] = ['authorization', 'x-postmark-server-token', 'x-amz-security-token'];
+  /** Batching support; undefined when the ESP sends one message per request. */
+  protected readonly combinedSend: CombinedSend | undefined = undefined;
+  readonly #options: BaseEspBackendOptions;
+  #transport: HttpTransport | undefined;
+  #baseUrl: URL | undefined;
+
+  constructor(options: BaseEspBackendOptions = {}) {
+    super(options);
+    this.#options = options;
+    this.ignoreUnsupportedFeatures = options.ignoreUnsupportedFeatures ?? false;
+    this.ignoreRecipientStatus = options.ignoreRecipientStatus ?? false;
+    this.sendDefaults = options.sendDefaults ?? {};
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The API base URL requests are resolved against (ends with '/'). */
+  protected abstract get apiUrl(): string;
+
+  /** Build the HTTP request for one message. Returns data; never sends. */
+  protected abstract buildRequest(message: EmailMessage, context: PayloadContext): EspRequest | Promise<EspRequest>;
+
+  /** Turn a successful response into a status. Throw AnymailAPIError for an error hidden in a 2xx. */
+  protected abstract parseResponse(response: EspResponse, request: EspRequest, message: EmailMessage): AnymailStatus;
+
+  /** Whether a response goes to `parseResponse` (default: 2xx). Others become AnymailAPIError. */
+  protected isSuccess(response: EspResponse): boolean {
+    return response.statusCode >= 200 && response.statusCode < 300;
+  }
+
+  /** Refine an error response: the ESP's message, a better category, a retry delay. */
+  protected describeError(_response: EspResponse, _request: EspRequest): ErrorDescription | undefined {
+    return undefined;
+  }
+
+  /** Called right before each request is sent (e.g. request signing). */
+  protected async finalizeRequest(request: EspRequest): Promise<EspRequest> {
+    return request;
+  }
+
+  protected get transport(): HttpTransport {
+    this.#transport ??= new HttpTransport({
+      espName: this.espName,
+      timeoutMs: this.timeoutMs,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      maxResponseBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      connections: this.#options.connections ?? 32,
+      fetch: this.#options.fetch,
+    });
+    return this.#transport;
+  }
+
+  override async open(): Promise<boolean> {
+    if (this.#transport) return false;
+    void this.transport;
+    return true;
+  }
+
+  override async close(): Promise<void> {
+    const transport = this.#transport;
+    this.#transport = undefined;
+    await transport?.close();
+  }
+
+  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    let sent = 0;
+    const combinable: Prepared[] = [];
+    const combined = this.combinedSend;
+    for (const message of messages) {
+      try {
+        const prepared = await this.prepare(message);
+        if (!prepared) continue;
+        if (combined && messages.length > 1 && combined.canCombine(prepared.request)) {
+          combinable.push(prepared);
+          if (combinable.length >= combined.maxMessages) sent += await this.#sendCombined(combinable.splice(0));
+          continue;
+        }
+        sent += await this.#sendOne(prepared);
+      } catch (error) {
+        this.#handleError(error);
+      }
+    }
+    if (combinable.length > 0) {
+      try {
+        sent += await this.#sendCombined(combinable);
+      } catch (error) {
+        this.#handleError(error);
+      }
+    }
+    return sent;
+  }
+
+  /** preSend, then build the request. Undefined when cancelled or without recipients. */
+  async prepare(message: EmailMessage): Promise<Prepared | undefined> {
+    message.anymailStatus = undefined;
+    try {
+      if (preSend.hasListeners(this.constructor)) {
+        await preSend.send(this.constructor, { message, espName: this.espName });
+      }
+    } catch (error) {
+      if (AnymailCancelSend.isInstance(error)) return undefined;
+      throw error;
+    }
+    applyDefaultFrom(message);
+    assertNoHeaderInjection(message);
+    if (message.recipients().length === 0 && !this.sendDefaults.to && !this.sendDefaults.cc && !this.sendDefaults.bcc) {
+      return undefined;
+    }
+    const features = resolveFeatures(message, this.sendDefaults);
+    const context = makePayloadContext(this.espName, message, features, this.ignoreUnsupportedFeatures);
+    const request = await this.buildRequest(message, context);
+    return { message, request };
+  }
+
+  async #sendOne({ message, request }: Prepared): Promise<number> {
+    const response = await this.#post(request);
+    let status: AnymailStatus;
+    try {
+      status = this.parseResponse(response, request, message);
+    } catch (error) {
+      throw this.#unreadable(error, response);
+    }
+    await this.#finish(message, status);
+    this.#checkRecipients(status, response);
+    return 1;
+  }
+
+  async #sendCombined(parts: Prepared[]): Promise<number> {
+    const combined = this.combinedSend!;
+    if (parts.length === 1) return this.#sendOne(parts[0]!);
+    const requests = parts.map((part) => part.request);
+    const request = combined.build(requests);
+    const response = await this.#post(request);
+    let statuses: AnymailStatus[];
+    try {
+      statuses = combined.parse(response, request, requests);
+    } catch (error) {
+      throw this.#unreadable(error, response);
+    }
+    let refused: unknown;
+    for (let i = 0; i < parts.length; i++) {
+      await this.#finish(parts[i]!.message, statuses[i]!);
+      try {
+        this.#checkRecipients(statuses[i]!, response);
+      } catch (error) {
+        refused ??= error;
+      }
+    }
+    if (refused) this.#handleError(refused);
+    return parts.length;
+  }
+
+  async #finish(message: EmailMessage, status: AnymailStatus): Promise<void> {
+    status.espName = this.espName;
+    message.anymailStatus = status;
+    if (postSend.hasListeners(this.constructor)) {
+      await postSend.sendRobust(this.constructor, { message, status, espName: this.espName });
+    }
+  }
+
+  #checkRecipients(status: AnymailStatus, response: EspResponse): void {
+    if (this.ignoreRecipientStatus) return;
+    const statuses = Object.values(status.recipients);
+    if (statuses.length > 0 && statuses.every((r) => r.status === 'invalid' || r.status === 'rejected')) {
+      throw new AnymailRecipientsRefused(
+        `${this.espName} refused every recipient: ${Object.keys(status.recipients).join(', ')}. ` +
+          'Pass ignoreRecipientStatus: true to treat this as a normal result.',
+        { espName: this.espName, statusCode: response.statusCode, responseBody: response.text() },
+      );
+    }
+  }
+
+  #unreadable(error: unknown, response: EspResponse): AnymailError {
+    if (AnymailError.isInstance(error)) return error;
+    return new AnymailAPIError(`${this.espName} returned a response Anymail could not read: ${String(error)}`, {
+      code: 'ANYMAIL_BAD_RESPONSE',
+      category: 'server',
+      statusCode: response.statusCode,
+      responseBody: response.text(),
+      espName: this.espName,
+      deliveryUnknown: response.statusCode < 300,
+      cause: error,
+    });
+  }
+
+  #handleError(error: unknown): void {
+    if (!this.failSilently) throw error;
+    if (AnymailError.isInstance(error) && error.category === 'configuration') throw error;
+    if (!AnymailError.isInstance(error)) throw error;
+  }
+
+  async #post(draft: EspRequest): Promise<EspResponse> {
+    this.#baseUrl ??= new URL(this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);
+    const request = await this.finalizeRequest(draft);
+    const log = this.#options.debugLog ?? getSettings().debugLog;
+    const started = log ? performance.now() : 0;
+    if (log) log(describeRequest(this.espName, this.#baseUrl, request, this.secretHeaders));
+    const response = await this.transport.send(this.#baseUrl, request);
+    if (log) log(`${this.espName} ← HTTP ${response.statusCode} (${response.body.byteLength} bytes, ${(performance.now() - started).toFixed(1)} ms)`);
+    if (!this.isSuccess(response)) throw this.#httpError(response, request);
+    return response;
+  }
+
+  #httpError(response: EspResponse, request: EspRequest): AnymailAPIError {
+    let description: ErrorDescription | undefined;
+    try {
+      description = this.describeError(response, request);
+    } catch {
+      description = undefined;
+    }
+    const category = description?.category ?? classifyHttpStatus(response.statusCode);
+    const retryAfterMs = description?.retryAfterMs ?? parseRetryAfter(response.headers['retry-after']);
+    const detail = description?.message ?? (response.text().slice(0, 300) || '(empty body)');
+    return new AnymailAPIError(`${this.espName} API response ${response.statusCode}: ${detail}`, {
+      code: description?.code ?? 'ANYMAIL_API_ERROR',
+      category,
+      statusCode: response.statusCode,
+      responseBody: response.text(),
+      retryAfterMs,
+      espName: this.espName,
+      deliveryUnknown: false,
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import { Pool } from 'undici';
+import { AnymailAPIError, type FailureCategory } from '../errors.js';
+import type { EspRequest, EspResponse } from './esp-request.js';
+
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface HttpTransportOptions {
+  espName: string;
+  /** Headers and body timeout (and, through `fetch`, the whole request). */
+  timeoutMs: number;
+  /** Connect timeout. @default min(timeoutMs, 10000) */
+  connectTimeoutMs?: number;
+  /** Largest response body read; more is an error. */
+  maxResponseBytes: number;
+  /** Keep-alive connections per origin. */
+  connections: number;
+  /** Send through this Fetch API function instead of the undici pool. */
+  fetch?: FetchFunction;
+}
+
+interface NetworkFacts {
+  category: FailureCategory;
+  deliveryUnknown: boolean;
+  what: string;
+}
+
+/** undici / Node error codes → what happened, and whether the ESP may have the request. */
+const networkErrors: Record<string, NetworkFacts> = {
+  ECONNREFUSED: { category: 'network', deliveryUnknown: false, what: 'connection refused' },
+  ENOTFOUND: { category: 'network', deliveryUnknown: false, what: 'host not found' },
+  EAI_AGAIN: { category: 'network', deliveryUnknown: false, what: 'DNS lookup failed' },
+  EHOSTUNREACH: { category: 'network', deliveryUnknown: false, what: 'host unreachable' },
+  ENETUNREACH: { category: 'network', deliveryUnknown: false, what: 'network unreachable' },
+  UND_ERR_CONNECT_TIMEOUT: { category: 'timeout', deliveryUnknown: false, what: 'connect timeout' },
+  UND_ERR_HEADERS_TIMEOUT: { category: 'timeout', deliveryUnknown: true, what: 'timed out waiting for the response headers' },
+  UND_ERR_BODY_TIMEOUT: { category: 'timeout', deliveryUnknown: true, what: 'timed out reading the response body' },
+  UND_ERR_SOCKET: { category: 'network', deliveryUnknown: true, what: 'connection closed by the server' },
+  ECONNRESET: { category: 'network', deliveryUnknown: true, what: 'connection reset' },
+  EPIPE: { category: 'network', deliveryUnknown: true, what: 'connection closed while sending' },
+  UND_ERR_CLOSED: { category: 'network', deliveryUnknown: false, what: 'client closed' },
+};
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if ((current as { name?: unknown }).name === 'TimeoutError') return 'FETCH_TIMEOUT';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Map a transport failure to an AnymailAPIError carrying category and deliveryUnknown. */
+export function networkError(error: unknown, espName: string, url: string): AnymailAPIError {
+  const code = errorCode(error);
+  const facts: NetworkFacts =
+    code === 'FETCH_TIMEOUT'
+      ? { category: 'timeout', deliveryUnknown: true, what: 'request timed out' }
+      : (code && networkErrors[code]) || { category: 'network', deliveryUnknown: true, what: 'network error' };
+  return new AnymailAPIError(`${espName}: ${facts.what} (${code ?? 'unknown error'}) for ${url}`, {
+    code: `ANYMAIL_${facts.category === 'timeout' ? 'TIMEOUT' : 'NETWORK'}`,
+    category: facts.category,
+    deliveryUnknown: facts.deliveryUnknown,
+    espName,
+    cause: error,
+  });
+}
+
+class ReadResponse implements EspResponse {
+  #text: string | undefined;
+  constructor(
+    readonly statusCode: number,
+    readonly headers: Record<string, string>,
+    readonly body: Uint8Array,
+    readonly url: string,
+    private readonly espName: string,
+  ) {}
+  text(): string {
+    this.#text ??= Buffer.from(this.body.buffer, this.body.byteOffset, this.body.byteLength).toString('utf8');
+    return this.#text;
+  }
+  json(): unknown {
+    const text = this.text();
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new AnymailAPIError(`${this.espName} returned a response that is not JSON (HTTP ${this.statusCode})`, {
+        code: 'ANYMAIL_BAD_RESPONSE',
+        category: this.statusCode >= 500 ? 'server' : this.statusCode >= 400 ? 'invalid-request' : 'server',
+        statusCode: this.statusCode,
+        responseBody: text,
+        espName: this.espName,
+        deliveryUnknown: this.statusCode < 300,
+        cause: error,
+      });
+    }
+  }
+}
+
+function tooLarge(espName: string, statusCode: number, max: number): AnymailAPIError {
+  return new AnymailAPIError(`${espName} response body is larger than ${max} bytes (maxResponseBytes)`, {
+    code: 'ANYMAIL_RESPONSE_TOO_LARGE',
+    category: 'server',
+    statusCode,
+    espName,
+    deliveryUnknown: true,
+  });
+}
+
+/** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
+export class HttpTransport {
+  readonly #pools = new Map<string, Pool>();
+  constructor(readonly options: HttpTransportOptions) {}
+
+  async send(baseUrl: URL, request: EspRequest): Promise<EspResponse> {
+    const url = new URL(request.path, baseUrl);
+    return this.options.fetch ? this.#viaFetch(url, request) : this.#viaPool(url, request);
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      const { timeoutMs, connectTimeoutMs, connections } = this.options;
+      pool = new Pool(origin, {
+        connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: connectTimeoutMs ?? Math.min(timeoutMs, 10_000) },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async #viaPool(url: URL, request: EspRequest): Promise<EspResponse> {
+    const { espName, maxResponseBytes } = this.options;
+    let statusCode = 0;
+    try {
+      const response = await this.#pool(url.origin).request({
+        path: url.pathname + url.search,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      });
+      statusCode = response.statusCode;
+      const declared = Number(response.headers['content-length']);
+      if (declared > maxResponseBytes) {
+        response.body.destroy();
+        throw tooLarge(espName, statusCode, maxResponseBytes);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxResponseBytes) {
+          response.body.destroy();
+          throw tooLarge(espName, statusCode, maxResponseBytes);
+        }
+        chunks.push(chunk);
+      }
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      return new ReadResponse(statusCode, headers, body, url.href, espName);
+    } catch (error) {
+      if (AnymailAPIError.isInstance(error)) throw error;
+      const mapped = networkError(error, espName, url.href);
+      // Headers arrived but the body broke off: the ESP certainly has the request.
+      if (statusCode !== 0) {
+        throw new AnymailAPIError(mapped.message, { ...mapped, statusCode, deliveryUnknown: true, cause: error });
+      }
+      throw mapped;
+    }
+  }
+
+  async #viaFetch(url: URL, request: EspRequest): Promise<EspResponse> {
+    const { espName, maxResponseBytes, timeoutMs } = this.options;
+    let response: Response;
+    try {
+      response = await this.options.fetch!(url.href, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body as RequestInit['body'],
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw networkError(error, espName, url.href);
+    }
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      const mapped = networkError(error, espName, url.href);
+      throw new AnymailAPIError(mapped.message, { ...mapped, statusCode: response.status, deliveryUnknown: true, cause: error });
+    }
+    if (body.byteLength > maxResponseBytes) throw tooLarge(espName, response.status, maxResponseBytes);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
+    return new ReadResponse(response.status, headers, body, url.href, espName);
+  }
+}

@@ -1,0 +1,100 @@
+import { parseAddress, parseAddressList } from '../address.js';
+import type { EmailMessage, EmailMessageInit, JsonObject } from '../message.js';
+import { getSettings } from '../settings.js';
+import type { MessageFeatures } from './esp-features.js';
+
+/** Message fields a backend's `sendDefaults` may set. */
+export type SendDefaults = Omit<EmailMessageInit, 'connection' | 'contentSubtype'>;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Deep merge for espExtra: objects merge recursively, anything else is replaced. */
+export function deepMerge<T extends Record<string, unknown>>(base: T, override: Record<string, unknown>): T {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const existing = result[key];
+    result[key] = isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
+  }
+  return result as T;
+}
+
+function nonEmpty<T extends object>(value: T | undefined): T | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length > 0 ? value : undefined;
+  return Object.keys(value).length > 0 ? value : undefined;
+}
+
+function mergeObjects<T extends object>(defaults: T | undefined, value: T | undefined): T | undefined {
+  if (defaults === undefined) return value;
+  if (value === undefined) return defaults;
+  return { ...defaults, ...value };
+}
+
+function toList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : [...value];
+}
+
+/**
+ * Combine a message with send defaults by Anymail's rules (scalars: the message wins;
+ * lists: concatenated; objects: merged, espExtra deeply) and normalize it into features.
+ * Absent or empty features are left undefined, except the merge* objects, where `{}` still
+ * means "batch send".
+ */
+export function resolveFeatures(message: EmailMessage, defaults: SendDefaults = {}): Partial<MessageFeatures> {
+  const features: Partial<MessageFeatures> = {};
+  const from = message.from || defaults.from || getSettings().defaultFromEmail;
+  if (from) features.from = parseAddressList(from, 'from');
+  for (const field of ['to', 'cc', 'bcc', 'replyTo'] as const) {
+    const list = [...toList(defaults[field]), ...message[field]].filter((item) => item !== '');
+    if (list.length > 0) features[field] = parseAddressList(list, field);
+  }
+  const subject = message.subject || defaults.subject;
+  if (subject) features.subject = subject;
+  const headers = nonEmpty(mergeObjects(defaults.headers, message.headers));
+  if (headers) features.headers = headers;
+
+  const body = message.body || defaults.body || '';
+  if (body) {
+    if (message.contentSubtype === 'html') features.htmlBody = body;
+    else features.textBody = body;
+  }
+  const others = [];
+  for (const alternative of [...(defaults.alternatives ?? []), ...message.alternatives]) {
+    const type = alternative.mimetype.toLowerCase().split(';')[0]!.trim();
+    if (type === 'text/html' && features.htmlBody === undefined) features.htmlBody = alternative.content;
+    else if (type === 'text/x-amp-html' && features.ampBody === undefined) features.ampBody = alternative.content;
+    else others.push(alternative);
+  }
+  if (others.length > 0) features.alternatives = others;
+  if (message.attachments.length > 0) features.attachments = message.attachments;
+
+  const envelopeSender = message.envelopeSender ?? defaults.envelopeSender;
+  if (envelopeSender) features.envelopeSender = parseAddress(envelopeSender, 'envelopeSender');
+  const metadata = nonEmpty(mergeObjects<JsonObject>(defaults.metadata, message.metadata));
+  if (metadata) features.metadata = metadata;
+  const tags = [...(defaults.tags ?? []), ...(message.tags ?? [])];
+  if (tags.length > 0) features.tags = [...new Set(tags)];
+  const trackClicks = message.trackClicks ?? defaults.trackClicks;
+  if (trackClicks !== undefined) features.trackClicks = trackClicks;
+  const trackOpens = message.trackOpens ?? defaults.trackOpens;
+  if (trackOpens !== undefined) features.trackOpens = trackOpens;
+  const sendAt = message.sendAt ?? defaults.sendAt;
+  if (sendAt !== undefined) features.sendAt = typeof sendAt === 'number' ? new Date(sendAt * 1000) : sendAt;
+  const templateId = message.templateId ?? defaults.templateId;
+  if (templateId !== undefined && templateId !== '') features.templateId = templateId;
+  const mergeData = mergeObjects(defaults.mergeData, message.mergeData);
+  if (mergeData !== undefined) features.mergeData = mergeData;
+  const mergeGlobalData = nonEmpty(mergeObjects(defaults.mergeGlobalData, message.mergeGlobalData));
+  if (mergeGlobalData) features.mergeGlobalData = mergeGlobalData;
+  const mergeMetadata = mergeObjects(defaults.mergeMetadata, message.mergeMetadata);
+  if (mergeMetadata !== undefined) features.mergeMetadata = mergeMetadata;
+  const mergeHeaders = mergeObjects(defaults.mergeHeaders, message.mergeHeaders);
+  if (mergeHeaders !== undefined) features.mergeHeaders = mergeHeaders;
+  const espExtra =
+    defaults.espExtra && message.espExtra ? deepMerge(defaults.espExtra, message.espExtra) : (message.espExtra ?? defaults.espExtra);
+  if (espExtra && Object.keys(espExtra).length > 0) features.espExtra = espExtra;
+  return features;
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnymailError, AnymailUnsupportedFeature } from '../errors.js';
+import { EmailMessage } from '../message.js';
+import { postSend, preSend } from '../signals.js';
+import { AnymailCancelSend } from '../errors.js';
+import type { FeatureName } from '../esp/esp-features.js';
+import type { BaseEspBackend, BaseEspBackendOptions } from '../esp/base-esp-backend.js';
+import { getClosedPort, startFakeEsp, type FakeEsp, type FakeEspCall, type FakeEspReply, type FakeEspRoute } from './fake-esp.js';
+
+/** How a message is given each feature in the conformance suite. */
+export const FEATURE_SAMPLES: Record<FeatureName, (message: EmailMessage) => void> = {
+  from: (m) => (m.from = 'From Name <from@example.com>'),
+  to: (m) => (m.to = ['to1@example.com', 'To 2 <to2@example.com>']),
+  cc: (m) => (m.cc = ['cc@example.com']),
+  bcc: (m) => (m.bcc = ['bcc@example.com']),
+  replyTo: (m) => (m.replyTo = ['reply@example.com']),
+  subject: (m) => (m.subject = 'Conformance subject'),
+  headers: (m) => (m.headers = { 'X-Custom': 'custom value' }),
+  textBody: (m) => (m.body = 'Text body'),
+  htmlBody: (m) => m.attachAlternative('<p>HTML body</p>', 'text/html'),
+  ampBody: (m) => m.attachAlternative('<!doctype html><html ⚡4email><body>AMP</body></html>', 'text/x-amp-html'),
+  alternatives: (m) => m.attachAlternative('BEGIN:VCALENDAR\r\nEND:VCALENDAR', 'text/calendar'),
+  attachments: (m) => m.attach('file.txt', 'attachment content', 'text/plain'),
+  envelopeSender: (m) => (m.envelopeSender = 'bounces@example.com'),
+  metadata: (m) => (m.metadata = { userId: '12345' }),
+  tags: (m) => (m.tags = ['tag-one']),
+  trackClicks: (m) => (m.trackClicks = true),
+  trackOpens: (m) => (m.trackOpens = true),
+  sendAt: (m) => (m.sendAt = new Date('2030-01-02T03:04:05Z')),
+  templateId: (m) => (m.templateId = 'template-1'),
+  mergeData: (m) => (m.mergeData = { 'to1@example.com': { name: 'One' } }),
+  mergeGlobalData: (m) => (m.mergeGlobalData = { site: 'Example' }),
+  mergeMetadata: (m) => (m.mergeMetadata = { 'to1@example.com': { order: '1' } }),
+  mergeHeaders: (m) => (m.mergeHeaders = { 'to1@example.com': { 'X-Order': '1' } }),
+  espExtra: () => undefined,
+};
+
+export type FeatureExpectation = 'unsupported' | ((call: FakeEspCall, message: EmailMessage) => void);
+
+export interface EspConformanceOptions {
+  espName: string;
+  /** Make a backend pointed at the fake ESP's base URL. */
+  createBackend(apiUrl: string, options?: BaseEspBackendOptions): BaseEspBackend;
+  /** The route answering a successful send (may be a function of the call). */
+  successRoute: FakeEspRoute;
+  /** Key of the route ('METHOD /path' or '*'); default '*'. */
+  routeKey?: string;
+  /** For each feature: check the request, or 'unsupported'. Features left out are not checked. */
+  features: Partial<Record<FeatureName, FeatureExpectation>>;
+  /** The espExtra sample for the espExtra feature. */
+  espExtraSample?: Record<string, unknown>;
+  /** Status every recipient gets from `successRoute`. @default 'queued' */
+  successStatus?: string;
+  /** Extra setup of the base message (e.g. a templateId an ESP requires for merge data). */
+  prepareFeature?: Partial<Record<FeatureName, (message: EmailMessage) => void>>;
+}
+
+function baseMessage(backend: BaseEspBackend): EmailMessage {
+  return new EmailMessage({
+    from: 'from@example.com',
+    to: ['to1@example.com'],
+    subject: 'Subject',
+    body: 'Body',
+    connection: backend,
+  });
+}
+
+/** The suite every ESP package runs: features, statuses, error categories, signals. */
+export function describeEspConformance(options: EspConformanceOptions): void {
+  const routeKey = options.routeKey ?? '*';
+  describe(`${options.espName} conformance`, () => {
+    let esp: FakeEsp;
+    let backend: BaseEspBackend;
+    beforeAll(async () => {
+      esp = await startFakeEsp({ [routeKey]: options.successRoute });
+      backend = options.createBackend(esp.url, { timeoutMs: 2000 });
+    });
+    afterAll(async () => {
+      await backend.close();
+      await esp.close();
+    });
+    const reset = () => {
+      esp.calls.length = 0;
+      esp.setRoute(routeKey, options.successRoute);
+    };
+
+    describe('features', () => {
+      for (const [feature, expectation] of Object.entries(options.features) as [FeatureName, FeatureExpectation][]) {
+        const build = () => {
+          const message = baseMessage(backend);
+          options.prepareFeature?.[feature]?.(message);
+          FEATURE_SAMPLES[feature](message);
+          if (feature === 'espExtra') message.espExtra = options.espExtraSample ?? {};
+          return message;
+        };
+        if (expectation === 'unsupported') {
+          it(`raises AnymailUnsupportedFeature for ${feature}`, async () => {
+            reset();
+            const error = await build().send().catch((e: unknown) => e);
+            expect(AnymailUnsupportedFeature.isInstance(error) || error instanceof AnymailUnsupportedFeature).toBe(true);
+            expect((error as AnymailUnsupportedFeature).feature).toContain(feature);
+            expect(esp.calls).toHaveLength(0);
+          });
+          it(`drops ${feature} with ignoreUnsupportedFeatures`, async () => {
+            reset();
+            const lenient = options.createBackend(esp.url, { ignoreUnsupportedFeatures: true });
+            const message = build();
+            message.connection = lenient;
+            await expect(message.send()).resolves.toBe(1);
+            await lenient.close();
+            expect(esp.calls).toHaveLength(1);
+          });
+        } else {
+          it(`sends ${feature}`, async () => {
+            reset();
+            const message = build();
+            await expect(message.send()).resolves.toBe(1);
+            expect(esp.calls).toHaveLength(1);
+            expectation(esp.calls[0]!, message);
+          });
+        }
+      }
+    });
+
+    describe('status', () => {
+      it('sets anymailStatus with espName and a status per recipient', async () => {
+        reset();
+        const message = baseMessage(backend);
+        message.to = ['one@example.com', 'Two <two@example.com>'];
+        await message.send();
+        const status = message.anymailStatus!;
+        expect(status.espName).toBe(options.espName);
+        expect(Object.keys(status.recipients).sort()).toEqual(['one@example.com', 'two@example.com']);
+        expect([...status.status]).toEqual([options.successStatus ?? 'queued']);
+      });
+    });
+
+    describe('error categories', () => {
+      const cases: Array<[string, FakeEspReply, string, boolean]> = [
+        ['HTTP 500', { status: 500, body: { message: 'boom' } }, 'server', false],
+        ['HTTP 502 HTML', { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }, 'server', false],
+        ['HTTP 429', { status: 429, headers: { 'retry-after': '7' }, body: { message: 'slow down' } }, 'rate-limit', false],
+        ['HTTP 401', { status: 401, body: { message: 'bad key' } }, 'auth', false],
+        ['garbage 200 body', { status: 200, headers: { 'content-type': 'application/json' }, body: '{not json' }, 'server', true],
+        ['hang', { hang: true }, 'timeout', true],
+        ['reset after the body', { reset: true }, 'network', true],
+      ];
+      for (const [name, reply, category, deliveryUnknown] of cases) {
+        it(`maps ${name} to ${category} (deliveryUnknown ${deliveryUnknown})`, async () => {
+          reset();
+          esp.setRoute(routeKey, reply);
+          const quick = options.createBackend(esp.url, { timeoutMs: 300 });
+          const error = await baseMessage(quick).send().catch((e: unknown) => e);
+          await quick.close();
+          expect(AnymailError.isInstance(error)).toBe(true);
+          const anymailError = error as AnymailError;
+          expect(anymailError.category).toBe(category);
+          expect(anymailError.deliveryUnknown).toBe(deliveryUnknown);
+          expect(anymailError.espName).toBe(options.espName);
+          if (name === 'HTTP 429') expect(anymailError.retryAfterMs).toBe(7000);
+        });
+      }
+      it('maps a refused port to network without deliveryUnknown', async () => {
+        const port = await getClosedPort();
+        const dead = options.createBackend(`http://127.0.0.1:${port}/`, { timeoutMs: 500 });
+        const error = await baseMessage(dead).send().catch((e: unknown) => e);
+        await dead.close();
+        expect((error as AnymailError).category).toBe('network');
+        expect((error as AnymailError).deliveryUnknown).toBe(false);
+      });
+    });
+
+    describe('signals', () => {
+      it('runs preSend before the request and postSend after, with the status', async () => {
+        reset();
+        const seen: string[] = [];
+        const before = () => void seen.push(`pre:${esp.calls.length}`);
+        const after = ({ status }: { status: { espName?: string } }) => void seen.push(`post:${esp.calls.length}:${status.espName}`);
+        preSend.connect(before);
+        postSend.connect(after);
+        try {
+          await baseMessage(backend).send();
+        } finally {
+          preSend.disconnect(before);
+          postSend.disconnect(after);
+        }
+        expect(seen).toEqual(['pre:0', `post:1:${options.espName}`]);
+      });
+      it('skips a message cancelled in preSend without an error or a request', async () => {
+        reset();
+        const cancel = () => {
+          throw new AnymailCancelSend();
+        };
+        preSend.connect(cancel);
+        try {
+          await expect(baseMessage(backend).send()).resolves.toBe(0);
+        } finally {
+          preSend.disconnect(cancel);
+        }
+        expect(esp.calls).toHaveLength(0);
+      });
+    });
+  });
+}
