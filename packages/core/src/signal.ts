@@ -21,9 +21,11 @@ export interface ConnectOptions {
 }
 
 interface Connection<Args extends object> {
-  key: unknown;
+  /** The dispatchUid, when connected with one; otherwise the receiver's identity is the key. */
+  uid: string | symbol | undefined;
   sender: unknown;
   hasSender: boolean;
+  /** Weak receivers are held only through this ref (never by `uid` or anything else). */
   ref: { deref(): Receiver<Args> | undefined };
 }
 
@@ -35,25 +37,33 @@ export class Signal<Args extends object> {
   constructor(readonly name = 'signal') {}
 
   connect(receiver: Receiver<Args>, options: ConnectOptions = {}): void {
-    const key = options.dispatchUid ?? receiver;
-    const hasSender = Object.prototype.hasOwnProperty.call(options, 'sender') && options.sender !== undefined;
+    if (typeof receiver !== 'function') throw new TypeError(`${this.name}.connect() needs a function receiver`);
+    const hasSender = options.sender !== undefined;
     this.#prune();
-    if (this.#connections.some((c) => c.key === key && c.hasSender === hasSender && c.sender === options.sender)) return;
+    if (this.#find(receiver, options.dispatchUid, hasSender, options.sender) >= 0) return;
     const ref = options.weak ? new WeakRef(receiver) : { deref: () => receiver };
-    this.#connections.push({ key, sender: options.sender, hasSender, ref });
+    this.#connections.push({ uid: options.dispatchUid, sender: options.sender, hasSender, ref });
   }
 
-  /** Remove a receiver (or the one with `dispatchUid`). Returns whether one was removed. */
+  /**
+   * Remove a receiver, or the one connected with `dispatchUid`. A receiver connected with a
+   * sender is removed only when the same sender is given. Returns whether one was removed.
+   */
   disconnect(receiver?: Receiver<Args>, options: Omit<ConnectOptions, 'weak'> = {}): boolean {
-    const key = options.dispatchUid ?? receiver;
-    if (key === undefined) return false;
+    if (receiver === undefined && options.dispatchUid === undefined) return false;
     const hasSender = options.sender !== undefined;
-    const index = this.#connections.findIndex(
-      (c) => c.key === key && c.hasSender === hasSender && (!hasSender || c.sender === options.sender),
-    );
+    const index = this.#find(receiver, options.dispatchUid, hasSender, options.sender);
     if (index < 0) return false;
     this.#connections.splice(index, 1);
     return true;
+  }
+
+  #find(receiver: Receiver<Args> | undefined, uid: string | symbol | undefined, hasSender: boolean, sender: unknown): number {
+    return this.#connections.findIndex((c) => {
+      if (c.hasSender !== hasSender || (hasSender && c.sender !== sender)) return false;
+      if (uid !== undefined) return c.uid === uid;
+      return c.uid === undefined && receiver !== undefined && c.ref.deref() === receiver;
+    });
   }
 
   /** Whether any receiver would get a send from `sender`. */
