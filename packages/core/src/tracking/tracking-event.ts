@@ -37,3 +37,33 @@ export interface AnymailTrackingEvent {
   /** The ESP that sent the event, e.g. 'Postmark'. */
   espName: string;
 }
+
+/** Build an event: every field not given is `undefined` (tags `[]`, metadata `{}`). */
+export function createTrackingEvent(
+  fields: Pick<AnymailTrackingEvent, 'eventType' | 'espName' | 'espEvent'> & Partial<AnymailTrackingEvent>,
+): AnymailTrackingEvent {
+  return {
+    timestamp: undefined,
+    eventId: undefined,
+    messageId: undefined,
+    recipient: undefined,
+    tags: [],
+    metadata: {},
+    rejectReason: undefined,
+    description: undefined,
+    mtaResponse: undefined,
+    userAgent: undefined,
+    clickUrl: undefined,
+    ...fields,
+  };
+}
+
+/** A Date from epoch seconds or an ISO string; undefined when missing or unparseable. */
+export function parseEventTime(value: unknown): Date | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? new Date(value * 1000) : undefined;
+  if (typeof value === 'string' && value !== '') {
+    const date = /^\d+(\.\d+)?$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  return undefined;
+}

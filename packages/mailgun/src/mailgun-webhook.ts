@@ -1,0 +1,199 @@
+import { createHmac } from 'node:crypto';
+import {
+  AnymailWebhookValidationFailure,
+  MemoryReplayCache,
+  constantTimeEqual,
+  createTrackingEvent,
+  createTrackingWebhook,
+  loadSetting,
+  parseEventTime,
+  type AnymailTrackingEvent,
+  type ReplayCache,
+  type TrackingWebhook,
+  type TrackingWebhookOptions,
+  type WebhookRequest,
+} from '@anymail/core';
+import {
+  MAILGUN_EVENT_TYPES,
+  MAILGUN_LEGACY_EVENT_TYPES,
+  MAILGUN_LEGACY_FIELDS,
+  MAILGUN_REJECT_REASONS,
+  MAILGUN_SUPPRESSION_REASONS,
+} from './mailgun-event-map.js';
+
+export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions {
+  /** Mailgun's "HTTP webhook signing key"; env MAILGUN_WEBHOOK_SIGNING_KEY. */
+  webhookSigningKey?: string;
+  /** Refuse signatures older (or newer) than this. @default 300 (5 minutes) */
+  timestampToleranceSeconds?: number;
+  /** Where used tokens are remembered. @default a MemoryReplayCache per webhook */
+  replayCache?: ReplayCache;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const ESP_NAME = 'Mailgun';
+type Json = Record<string, unknown>;
+
+interface MailgunPayload {
+  signature: { timestamp: string; token: string; signature: string };
+  /** Modern JSON webhooks. */
+  eventData?: Json;
+  /** Legacy form-encoded webhooks: every field. */
+  form?: FormData;
+}
+
+async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
+  const contentType = request.headers.get('content-type') ?? '';
+  if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(contentType)) {
+    let form: FormData;
+    try {
+      form = await new Response(request.rawBody, { headers: { 'content-type': contentType } }).formData();
+    } catch {
+      throw new AnymailWebhookValidationFailure('Mailgun webhook form body could not be parsed', { statusCode: 400 });
+    }
+    const field = (name: string) => String(form.get(name) ?? '');
+    return { signature: { timestamp: field('timestamp'), token: field('token'), signature: field('signature') }, form };
+  }
+  const body = request.json() as Json;
+  const signature = (body?.signature ?? {}) as Json;
+  const eventData = body?.['event-data'];
+  if (typeof eventData !== 'object' || eventData === null) {
+    throw new AnymailWebhookValidationFailure('Mailgun webhook body has no "event-data" object', { statusCode: 400 });
+  }
+  return {
+    signature: {
+      timestamp: String(signature.timestamp ?? ''),
+      token: String(signature.token ?? ''),
+      signature: String(signature.signature ?? ''),
+    },
+    eventData: eventData as Json,
+  };
+}
+
+/** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
+export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
+  const signingKey = loadSetting<string>({
+    esp: 'mailgun',
+    name: 'webhookSigningKey',
+    value: options.webhookSigningKey,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const toleranceMs = (options.timestampToleranceSeconds ?? 300) * 1000;
+  const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, options.now ?? Date.now);
+  const now = options.now ?? Date.now;
+
+  return createTrackingWebhook({
+    espName: ESP_NAME,
+    esp: 'mailgun',
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    async verify(request) {
+      const { signature } = await readPayload(request);
+      const expected = createHmac('sha256', signingKey).update(signature.timestamp + signature.token).digest('hex');
+      if (!signature.signature || !constantTimeEqual(expected, signature.signature.toLowerCase())) {
+        throw new AnymailWebhookValidationFailure(
+          'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
+          { statusCode: 400, espName: ESP_NAME },
+        );
+      }
+      const timestampMs = Number(signature.timestamp) * 1000;
+      if (!Number.isFinite(timestampMs) || Math.abs(now() - timestampMs) > toleranceMs) {
+        throw new AnymailWebhookValidationFailure('Mailgun webhook timestamp is outside the allowed window', {
+          statusCode: 400,
+          espName: ESP_NAME,
+        });
+      }
+      await request.claim(replayCache, `mailgun:${signature.token}`, timestampMs + toleranceMs);
+    },
+    async parseEvents(request) {
+      const payload = await readPayload(request);
+      return [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)];
+    },
+  });
+}
+
+/** Map one `event-data` object (JSON webhooks). */
+export function modernEvent(data: Json): AnymailTrackingEvent {
+  const event = String(data.event ?? '');
+  const reason = typeof data.reason === 'string' ? data.reason : undefined;
+  const status = (data['delivery-status'] ?? {}) as Json;
+  const message = (data.message ?? {}) as Json;
+  const headers = (message.headers ?? {}) as Json;
+  const clientInfo = (data['client-info'] ?? {}) as Json;
+  const reject = (data.reject ?? {}) as Json;
+  let eventType = MAILGUN_EVENT_TYPES[event] ?? 'unknown';
+  if (event === 'failed') {
+    if (data.severity === 'temporary') eventType = 'deferred';
+    else eventType = reason && MAILGUN_SUPPRESSION_REASONS.has(reason) ? 'rejected' : 'bounced';
+  }
+  const failing = event === 'failed' || event === 'rejected';
+  return createTrackingEvent({
+    espName: ESP_NAME,
+    espEvent: data,
+    eventType,
+    timestamp: parseEventTime(data.timestamp),
+    eventId: str(data.id),
+    messageId: str(headers['message-id']),
+    recipient: str(data.recipient),
+    tags: Array.isArray(data.tags) ? data.tags.map(String) : [],
+    metadata: (data['user-variables'] ?? {}) as Record<string, unknown>,
+    rejectReason: !failing
+      ? undefined
+      : eventType === 'bounced' && (!reason || reason === 'generic')
+        ? 'bounced'
+        : (reason && MAILGUN_REJECT_REASONS[reason]) || 'other',
+    description: str(status.description) ?? str(reject.reason) ?? str(reject.description),
+    mtaResponse: str(status.message),
+    userAgent: str(clientInfo['user-agent']),
+    clickUrl: str(data.url),
+  });
+}
+
+/** Map one legacy form-encoded webhook post. */
+export function legacyEvent(form: FormData): AnymailTrackingEvent {
+  const fields: Record<string, string> = {};
+  const metadata: Record<string, unknown> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== 'string') continue;
+    fields[name] = value;
+    if (!MAILGUN_LEGACY_FIELDS.has(name)) metadata[name] = value;
+  }
+  const variables = fields['X-Mailgun-Variables'];
+  if (variables) Object.assign(metadata, safeJson(variables));
+  const event = fields.event ?? '';
+  const eventType = MAILGUN_LEGACY_EVENT_TYPES[event] ?? 'unknown';
+  const reason = fields.reason;
+  const tags = [...form.getAll('tag'), ...form.getAll('X-Mailgun-Tag')].map(String);
+  return createTrackingEvent({
+    espName: ESP_NAME,
+    espEvent: fields,
+    eventType,
+    timestamp: parseEventTime(fields.timestamp),
+    messageId: str((fields['Message-Id'] ?? fields['message-id'])?.replace(/^<|>$/g, '')),
+    recipient: str(fields.recipient),
+    tags,
+    metadata,
+    rejectReason:
+      event === 'bounced' ? 'bounced' : event === 'dropped' ? ((reason && MAILGUN_REJECT_REASONS[reason]) || 'other') : undefined,
+    description: str(fields.description),
+    mtaResponse: str(fields.error ?? fields.notification),
+    userAgent: str(fields['user-agent']),
+    clickUrl: str(fields.url),
+  });
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
