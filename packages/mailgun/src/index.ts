@@ -1,1 +1,2 @@
 export {};
+export { trackingWebhook, type MailgunTrackingWebhookOptions } from './mailgun-webhook.js';
