@@ -1,5 +1,8 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BaseEmailBackend } from './backends/base-email-backend.js';
-import { AnymailConfigurationError } from './errors.js';
+import { AnymailConfigurationError, AnymailError } from './errors.js';
+import type { EmailMessage } from './message.js';
 import { getSettings, type AliasSpec, type BackendSpec } from './settings.js';
 
 type AnyBackendClass = new (options?: Record<string, unknown>) => BaseEmailBackend;
@@ -18,15 +21,33 @@ function isBackendClass(value: unknown): value is AnyBackendClass {
   return typeof value === 'function' && value.prototype instanceof BaseEmailBackend;
 }
 
+/** Split 'module#Export' (a leading '#' is a Node subpath import, not a separator). */
+function splitSpecifier(specifier: string): [moduleName: string, exportName: string | undefined] {
+  const hash = specifier.lastIndexOf('#');
+  if (hash <= 0) return [specifier, undefined];
+  return [specifier.slice(0, hash), specifier.slice(hash + 1) || undefined];
+}
+
+/** Paths ('./x.js', '/abs/x.js') are resolved from the working directory, not from this file. */
+function importTarget(moduleName: string): string {
+  if (moduleName.startsWith('.') || isAbsolute(moduleName)) return pathToFileURL(resolve(moduleName)).href;
+  return moduleName;
+}
+
 /** Load a backend class from a module specifier: 'module' or 'module#ExportName'. */
 async function importBackendClass(specifier: string): Promise<AnyBackendClass> {
-  const [moduleName, exportName] = specifier.split('#') as [string, string | undefined];
+  const [moduleName, exportName] = splitSpecifier(specifier);
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(moduleName)) as Record<string, unknown>;
+    namespace = (await import(importTarget(moduleName))) as Record<string, unknown>;
   } catch (error) {
+    const code = (error as { code?: string }).code;
+    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
     throw new AnymailConfigurationError(
-      `Could not load email backend module ${JSON.stringify(moduleName)}. Install it (e.g. pnpm add ${moduleName}) or fix the name.`,
+      notFound
+        ? `Unknown email backend ${JSON.stringify(specifier)}: it is not an alias in configure({ backends }), not a built-in ` +
+            `(${Object.keys(builtIns).join(', ')}), and no module of that name could be loaded. Install it (e.g. pnpm add ${moduleName}) or fix the name.`
+        : `Loading the email backend module ${JSON.stringify(moduleName)} failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
@@ -46,24 +67,32 @@ async function importBackendClass(specifier: string): Promise<AnyBackendClass> {
   );
 }
 
-async function resolveSpec(spec: BackendSpec, options: Record<string, unknown>, seen: Set<string>): Promise<BaseEmailBackend> {
-  if (spec instanceof BaseEmailBackend) return spec;
-  if (isBackendClass(spec)) return new spec(options);
-  if (typeof spec !== 'string') throw new AnymailConfigurationError('Invalid backend specification');
-  const aliases = getSettings().backends ?? {};
-  if (Object.prototype.hasOwnProperty.call(aliases, spec)) {
-    if (seen.has(spec)) throw new AnymailConfigurationError(`Backend alias ${JSON.stringify(spec)} refers to itself.`);
-    seen.add(spec);
-    const backend = await resolveAlias(aliases[spec]!, options, seen);
-    backend.alias ??= spec;
-    return backend;
-  }
-  const builtIn = builtIns[spec];
-  const cls = builtIn ? await builtIn() : await importBackendClass(spec);
-  return new cls(options);
+interface Resolved {
+  backend: BaseEmailBackend;
+  /** False when the instance existed before this call (shared; must not be mutated). */
+  created: boolean;
 }
 
-async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, seen: Set<string>): Promise<BaseEmailBackend> {
+async function resolveSpec(spec: BackendSpec, options: Record<string, unknown>, seen: Set<string>): Promise<Resolved> {
+  if (spec instanceof BaseEmailBackend) return { backend: spec, created: false };
+  if (isBackendClass(spec)) return { backend: new spec(options), created: true };
+  if (typeof spec !== 'string') throw new AnymailConfigurationError('Invalid backend specification');
+  const aliases = getSettings().backends ?? {};
+  const builtIn = Object.prototype.hasOwnProperty.call(builtIns, spec) ? builtIns[spec] : undefined;
+  // An alias may shadow a built-in and refer to it: backends: { smtp: { backend: 'smtp', options } }.
+  if (Object.prototype.hasOwnProperty.call(aliases, spec) && !(seen.has(spec) && builtIn)) {
+    if (seen.has(spec)) throw new AnymailConfigurationError(`Backend alias ${JSON.stringify(spec)} refers to itself.`);
+    seen.add(spec);
+    const resolved = await resolveAlias(aliases[spec]!, options, seen);
+    if (resolved.created) resolved.backend.alias = spec;
+    else resolved.backend.alias ??= spec;
+    return resolved;
+  }
+  const cls = builtIn ? await builtIn() : await importBackendClass(spec);
+  return { backend: new cls(options), created: true };
+}
+
+async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, seen: Set<string>): Promise<Resolved> {
   if (typeof spec === 'object' && spec !== null && 'backend' in spec && !(spec instanceof BaseEmailBackend)) {
     return resolveSpec(spec.backend, { ...spec.options, ...options }, seen);
   }
@@ -73,8 +102,13 @@ async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, s
 /**
  * Get a backend instance: a class, an alias from `configure({ backends })`, a built-in name
  * ('smtp', 'console', 'file', 'memory', 'dummy') or a module specifier such as
- * '@anymail/mailgun'. Options override settings and the environment.
- * With no backend, uses the `emailBackend` setting (default 'smtp', as Django does).
+ * '@anymail/mailgun' or '@anymail/mailgun#MailgunBackend'. Options override settings and the
+ * environment. With no backend, uses the `emailBackend` setting, else the 'default' alias,
+ * else 'smtp' (as Django does).
+ *
+ * When the spec names an existing instance, options other than `failSilently` cannot apply to it
+ * (a configuration error says so); `failSilently` then gives a view of the instance, so the shared
+ * instance is never changed.
  */
 export async function getConnection(
   backend?: BackendSpec,
@@ -82,9 +116,52 @@ export async function getConnection(
 ): Promise<BaseEmailBackend> {
   const clean = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const spec = backend ?? getSettings().emailBackend ?? (getSettings().backends?.default ? 'default' : 'smtp');
-  const instance = await resolveSpec(spec, clean, new Set());
-  if (options.failSilently !== undefined && (spec instanceof BaseEmailBackend || typeof spec === 'string')) {
-    instance.failSilently = options.failSilently;
+  const { backend: instance, created } = await resolveSpec(spec, clean, new Set());
+  if (created) return instance;
+  const { failSilently, ...rest } = clean;
+  if (Object.keys(rest).length > 0) {
+    throw new AnymailConfigurationError(
+      `getConnection(): options (${Object.keys(rest).join(', ')}) cannot apply to an existing backend instance` +
+        `${instance.alias ? ` (alias ${JSON.stringify(instance.alias)})` : ''}. Configure the instance itself, or use a class or { backend, options }.`,
+    );
   }
+  if (typeof failSilently === 'boolean' && failSilently && !instance.failSilently) return new FailSilentlyView(instance);
   return instance;
+}
+
+/**
+ * An existing backend seen with `failSilently: true`, without changing the shared instance:
+ * sends one message at a time over the instance's connection, counting those that went out.
+ */
+class FailSilentlyView extends BaseEmailBackend {
+  constructor(readonly inner: BaseEmailBackend) {
+    super({ failSilently: true });
+    this.alias = inner.alias;
+  }
+
+  override open(): Promise<boolean> {
+    return this.inner.open();
+  }
+
+  override close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const opened = await this.inner.open();
+    let sent = 0;
+    try {
+      for (const message of messages) {
+        try {
+          sent += await this.inner.sendMessages([message]);
+        } catch (error) {
+          if (AnymailError.isInstance(error) && error.category === 'configuration') throw error;
+        }
+      }
+    } finally {
+      if (opened) await this.inner.close();
+    }
+    return sent;
+  }
 }

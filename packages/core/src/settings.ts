@@ -115,17 +115,38 @@ export function settingEnvNames(esp: string, name: string, extra: readonly strin
  */
 export function loadSetting<T = string>(options: LoadSettingOptions<T>): T {
   if (options.value !== undefined) return options.value;
-  const fromSettings = current.anymail?.[options.esp]?.[options.name];
+  const espSettings = (ownValue(current.anymail, options.esp) ?? ownValue(current.anymail, options.esp.toLowerCase())) as
+    | Record<string, unknown>
+    | undefined;
+  const fromSettings = ownValue(espSettings, options.name);
   if (fromSettings !== undefined) return fromSettings as T;
   const env = options.env ?? process.env;
   const envNames = settingEnvNames(options.esp, options.name, options.extraEnv);
   for (const envName of envNames) {
     const raw = env[envName];
-    if (raw !== undefined && raw !== '') return options.fromEnv ? options.fromEnv(raw) : (raw as T);
+    if (raw === undefined || raw === '') continue;
+    if (!options.fromEnv) return raw as T;
+    try {
+      return options.fromEnv(raw);
+    } catch (error) {
+      // The raw value may be a secret: name the variable, not its content.
+      throw new AnymailConfigurationError(
+        `The environment variable ${envName} has an invalid value for the ${options.esp} setting "${options.name}": ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      );
+    }
   }
   if ('default' in options) return options.default as T;
   throw new AnymailConfigurationError(
     `Missing ${options.esp} setting "${options.name}". Set it with the ${options.name} option, ` +
-      `configure({ anymail: { ${options.esp}: { ${options.name}: … } } }), or the environment variable ${envNames.join(' or ')}.`,
+      `configure({ anymail: { ${options.esp.toLowerCase()}: { ${options.name}: … } } }), or the environment variable ${envNames.join(' or ')}.`,
   );
+}
+
+/** `record[key]` when it is the record's own property (never something inherited like `constructor`). */
+function ownValue(record: Record<string, unknown> | undefined, key: string): unknown {
+  if (record === undefined || !Object.prototype.hasOwnProperty.call(record, key)) return undefined;
+  return record[key];
 }

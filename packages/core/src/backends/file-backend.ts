@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AnymailConfigurationError } from '../errors.js';
 import type { EmailMessage } from '../message.js';
@@ -25,11 +25,20 @@ export class FileBackend extends LocalBackend {
         'FileBackend needs a directory: pass { filePath } or configure({ emailFilePath }).',
       );
     }
-    this.filePath = filePath;
+    // Resolved now, so a later process.chdir() does not move the mail.
+    this.filePath = resolve(filePath);
   }
 
   override async open(): Promise<boolean> {
-    await mkdir(this.filePath, { recursive: true });
+    try {
+      await mkdir(this.filePath, { recursive: true });
+    } catch (error) {
+      throw new AnymailConfigurationError(
+        `FileBackend cannot use ${JSON.stringify(this.filePath)} as its directory (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
+          'Point filePath (or the emailFilePath setting) at a writable directory.',
+        { cause: error },
+      );
+    }
     return false;
   }
 

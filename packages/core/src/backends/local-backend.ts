@@ -6,6 +6,15 @@ import { AnymailStatus } from '../status.js';
 import { BaseEmailBackend } from './base-email-backend.js';
 import { applyDefaultFrom } from '../message-defaults.js';
 
+/** What delivering one message found out: the message id, and recipients the server refused. */
+export interface DeliveryResult {
+  messageId: string | null;
+  /** Bare addresses refused while others were accepted (all refused is AnymailRecipientsRefused). */
+  rejected?: readonly string[];
+  /** Kept as `anymailStatus.espResponse` (e.g. the SMTP server's reply to the message). */
+  espResponse?: unknown;
+}
+
 /**
  * Shared loop of the non-ESP backends (console, file, memory, SMTP): signals, header checks,
  * failSilently, and a `sent` status. A subclass says how one message is delivered.
@@ -14,8 +23,8 @@ export abstract class LocalBackend extends BaseEmailBackend {
   /** Name reported in signals and on `anymailStatus.espName`. */
   abstract readonly espName: string;
 
-  /** Deliver one message; resolve to the message id, if there is one. */
-  protected abstract deliver(message: EmailMessage): Promise<string | null>;
+  /** Deliver one message; resolve to the message id (if there is one) or a DeliveryResult. */
+  protected abstract deliver(message: EmailMessage): Promise<string | null | DeliveryResult>;
 
   override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
@@ -37,6 +46,7 @@ export abstract class LocalBackend extends BaseEmailBackend {
 
   private async sendOne(message: EmailMessage): Promise<boolean> {
     const sender = this.constructor;
+    message.anymailStatus = undefined;
     try {
       await preSend.send(sender, { message, espName: this.espName });
     } catch (error) {
@@ -47,8 +57,25 @@ export abstract class LocalBackend extends BaseEmailBackend {
     assertNoHeaderInjection(message);
     if (message.recipients().length === 0) return false;
     const emails = message.recipientEmails();
-    const messageId = await this.deliver(message);
-    const status = AnymailStatus.forAll(emails, 'sent', messageId);
+    let result: DeliveryResult;
+    try {
+      const delivered = await this.deliver(message);
+      result = typeof delivered === 'object' && delivered !== null ? delivered : { messageId: delivered };
+    } catch (error) {
+      // A failed send still leaves a status saying so (a stale one from an earlier send would mislead).
+      const refused = AnymailError.isInstance(error) && error.category === 'recipients-refused';
+      message.anymailStatus = AnymailStatus.forAll(emails, refused ? 'rejected' : 'failed', null);
+      message.anymailStatus.espName = this.espName;
+      throw error;
+    }
+    const status = AnymailStatus.forAll(emails, 'sent', result.messageId, result.espResponse);
+    const rejected = new Set((result.rejected ?? []).map((email) => email.toLowerCase()));
+    if (rejected.size > 0) {
+      const refusedStatuses = Object.fromEntries(
+        emails.filter((email) => rejected.has(email.toLowerCase())).map((email) => [email, { status: 'rejected' as const, messageId: null }]),
+      );
+      status.setRecipientStatus(refusedStatuses);
+    }
     status.espName = this.espName;
     message.anymailStatus = status;
     await postSend.sendRobust(sender, { message, status, espName: this.espName });

@@ -20,6 +20,8 @@ export class MemoryBackend extends LocalBackend {
   }
 
   protected async deliver(message: EmailMessage): Promise<string | null> {
+    // Build the MIME as a real backend would, so a message that cannot be rendered fails here too.
+    await message.message();
     MemoryBackend.outbox.push(message);
     return null;
   }

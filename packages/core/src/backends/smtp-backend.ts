@@ -1,11 +1,11 @@
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import { AnymailAPIError, AnymailRecipientsRefused, type FailureCategory } from '../errors.js';
+import { AnymailAPIError, AnymailConfigurationError, AnymailRecipientsRefused, type FailureCategory } from '../errors.js';
 import { parseAddress } from '../address.js';
 import type { EmailMessage } from '../message.js';
 import { getSettings } from '../settings.js';
 import type { BaseEmailBackendOptions } from './base-email-backend.js';
-import { LocalBackend } from './local-backend.js';
+import { LocalBackend, type DeliveryResult } from './local-backend.js';
 
 export interface SmtpBackendOptions extends BaseEmailBackendOptions {
   /** @default 'localhost' (setting smtp.host) */
@@ -30,6 +30,7 @@ interface SmtpErrorLike {
   response?: string;
   rejected?: string[];
   message?: string;
+  syscall?: string;
 }
 
 function categorize(error: SmtpErrorLike): { category: FailureCategory; deliveryUnknown: boolean } {
@@ -46,7 +47,8 @@ function categorize(error: SmtpErrorLike): { category: FailureCategory; delivery
     case 'ETIMEOUT':
       return { category: 'timeout', deliveryUnknown: true };
     case 'ESOCKET':
-      return { category: 'network', deliveryUnknown: true };
+      // A failed connect() (refused, unreachable) never carried the message.
+      return { category: 'network', deliveryUnknown: error.syscall !== 'connect' };
     default:
       break;
   }
@@ -67,7 +69,12 @@ export class SmtpBackend extends LocalBackend {
   constructor(options: SmtpBackendOptions = {}) {
     super(options);
     const settings = getSettings().smtp ?? {};
-    this.#options = { ...settings, ...options };
+    this.#options = { ...settings, ...definedOnly(options) };
+    if (this.#options.useTls && this.#options.useSsl) {
+      throw new AnymailConfigurationError(
+        'SMTP useTls (STARTTLS) and useSsl (implicit TLS) are mutually exclusive: set only one (useSsl for port 465).',
+      );
+    }
     this.host = this.#options.host ?? 'localhost';
     this.port = this.#options.port ?? (this.#options.useSsl ? 465 : 25);
   }
@@ -81,7 +88,8 @@ export class SmtpBackend extends LocalBackend {
       port: this.port,
       secure: options.useSsl ?? false,
       requireTLS: options.useTls ?? false,
-      auth: options.username !== undefined ? { user: options.username, pass: options.password ?? '' } : undefined,
+      // As Django does: no AUTH unless a username is set.
+      auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
@@ -98,23 +106,22 @@ export class SmtpBackend extends LocalBackend {
     transporter?.close();
   }
 
-  protected async deliver(message: EmailMessage): Promise<string | null> {
+  protected async deliver(message: EmailMessage): Promise<DeliveryResult> {
     const transporter = this.#transporter;
     if (!transporter) throw new AnymailAPIError('SMTP connection is not open', { espName: this.espName });
     const envelopeFrom = parseAddress(message.envelopeSender ?? message.from ?? '', 'from').addrSpec;
     const recipients = message.recipientEmails();
+    const raw = Buffer.from(await message.message());
     try {
-      const info = await transporter.sendMail({
-        envelope: { from: envelopeFrom, to: recipients },
-        raw: Buffer.from(await message.message()),
-      });
+      const info = await transporter.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw });
       const rejected = (info.rejected ?? []).map(String);
-      if (rejected.length > 0 && rejected.length === recipients.length) {
+      if (rejected.length > 0 && rejected.length >= recipients.length) {
         throw new AnymailRecipientsRefused(`The SMTP server refused every recipient: ${rejected.join(', ')}`, {
           espName: this.espName,
         });
       }
-      return typeof info.messageId === 'string' ? info.messageId : null;
+      // nodemailer's info.messageId is invented for raw messages: report the one actually sent.
+      return { messageId: headerValue(raw, 'message-id') ?? null, rejected, espResponse: info.response };
     } catch (error) {
       if (error instanceof AnymailRecipientsRefused) throw error;
       const smtpError = error as SmtpErrorLike;
@@ -131,4 +138,20 @@ export class SmtpBackend extends LocalBackend {
       );
     }
   }
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** One header's (unfolded) value from the header block of a raw message. */
+function headerValue(raw: Buffer, name: string): string | undefined {
+  const text = raw.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  for (const line of head.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
+  }
+  return undefined;
 }
