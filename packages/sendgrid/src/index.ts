@@ -1,1 +1,2 @@
 export {};
+export { trackingWebhook, type SendGridTrackingWebhookOptions } from './sendgrid-webhook.js';
