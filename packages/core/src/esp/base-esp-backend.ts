@@ -196,7 +196,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     }
     const features = resolveFeatures(message, this.sendDefaults);
     const context = makePayloadContext(this.espName, message, features, this.ignoreUnsupportedFeatures);
-    const request = await this.buildRequest(message, context);
+    const built = this.buildRequest(message, context);
+    const request = built instanceof Promise ? await built : built;
     return { message, request };
   }
 
@@ -279,7 +280,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
 
   async #post(draft: EspRequest): Promise<EspResponse> {
     this.#baseUrl ??= new URL(this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);
-    const request = await this.finalizeRequest(draft);
+    const request =
+      this.finalizeRequest === BaseEspBackend.prototype.finalizeRequest ? draft : await this.finalizeRequest(draft);
     const log = this.#options.debugLog ?? getSettings().debugLog;
     const started = log ? performance.now() : 0;
     if (log) log(describeRequest(this.espName, this.#baseUrl, request, this.secretHeaders));

@@ -108,13 +108,40 @@ function tooLarge(espName: string, statusCode: number, max: number): AnymailAPIE
   });
 }
 
+/** Read a whole body, failing (and dropping the connection) past `max` bytes. */
+function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }, max: number, tooBig: () => Error): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        stream.destroy();
+        reject(tooBig());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    stream.on('error', reject);
+  });
+}
+
 /** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
 export class HttpTransport {
   readonly #pools = new Map<string, Pool>();
   constructor(readonly options: HttpTransportOptions) {}
 
+  readonly #urls = new Map<string, URL>();
+
   async send(baseUrl: URL, request: EspRequest): Promise<EspResponse> {
-    const url = new URL(request.path, baseUrl);
+    // Resolving the same few paths again and again is measurable on a hot send loop.
+    const key = `${baseUrl.href}\u0000${request.path}`;
+    let url = this.#urls.get(key);
+    if (!url) {
+      url = new URL(request.path, baseUrl);
+      if (this.#urls.size < 256) this.#urls.set(key, url);
+    }
     return this.options.fetch ? this.#viaFetch(url, request) : this.#viaPool(url, request);
   }
 
@@ -157,21 +184,12 @@ export class HttpTransport {
         response.body.destroy();
         throw tooLarge(espName, statusCode, maxResponseBytes);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxResponseBytes) {
-          response.body.destroy();
-          throw tooLarge(espName, statusCode, maxResponseBytes);
-        }
-        chunks.push(chunk);
+      const body = await readCapped(response.body, maxResponseBytes, () => tooLarge(espName, statusCode, maxResponseBytes));
+      const headers = response.headers as Record<string, string>;
+      for (const name in headers) {
+        const value = headers[name] as unknown;
+        if (Array.isArray(value)) headers[name] = value.join(', ');
       }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       return new ReadResponse(statusCode, headers, body, url.href, espName);
     } catch (error) {
       if (AnymailAPIError.isInstance(error)) throw error;

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { AnymailAPIError, AnymailRecipientsRefused, AnymailStatus, EmailMessage, type EspResponse, type EspRequest } from '@anymail/core';
+import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
+import { JsonEspBackend } from './support/json-esp-backend.js';
+
+function message(backend: JsonEspBackend, to = ['to@example.com']): EmailMessage {
+  return new EmailMessage({ from: 'from@example.com', to, subject: 'S', body: 'B', connection: backend });
+}
+
+class RefusingBackend extends JsonEspBackend {
+  protected override parseResponse(_response: EspResponse, _request: EspRequest, msg: EmailMessage): AnymailStatus {
+    return AnymailStatus.forAll(msg.recipientEmails(), 'rejected', null);
+  }
+}
+
+describe('BaseEspBackend over a loopback server', () => {
+  let esp: FakeEsp;
+  beforeEach(async () => {
+    esp = await startFakeEsp({ 'POST /send': { body: { id: 'id-1' } } });
+  });
+  afterEach(async () => {
+    await esp.close();
+  });
+
+  it('reuses one keep-alive connection for sequential sends', async () => {
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const messages = Array.from({ length: 20 }, (_, i) => message(backend, [`r${i}@example.com`]));
+    await expect(backend.sendMessages(messages)).resolves.toBe(20);
+    await backend.close();
+    expect(esp.calls).toHaveLength(20);
+    // undici may open a second socket while the first finishes a response; 20 sends must not mean 20 sockets.
+    expect(esp.connectionCount).toBeLessThanOrEqual(2);
+  });
+
+  it('combines sendDefaults with the message (lists concatenated, objects merged, scalars: message wins)', async () => {
+    const backend = new JsonEspBackend({
+      apiUrl: esp.url,
+      sendDefaults: { bcc: ['audit@example.com'], tags: ['default'], metadata: { app: 'shop', env: 'prod' }, trackOpens: true, subject: 'Default' },
+    });
+    const msg = message(backend);
+    msg.tags = ['own'];
+    msg.metadata = { env: 'test' };
+    msg.trackOpens = false;
+    await msg.send();
+    await backend.close();
+    const body = esp.calls[0]!.json() as Record<string, unknown>;
+    expect(body.bcc).toEqual(['audit@example.com']);
+    expect(body.tags).toEqual(['default', 'own']);
+    expect(body.metadata).toEqual({ app: 'shop', env: 'test' });
+    expect(body.trackOpens).toBe(false);
+    expect(body.subject).toBe('S');
+  });
+
+  it('raises AnymailRecipientsRefused when every recipient is rejected, unless ignoreRecipientStatus', async () => {
+    const strict = new RefusingBackend({ apiUrl: esp.url });
+    await expect(message(strict).send()).rejects.toBeInstanceOf(AnymailRecipientsRefused);
+    const lenient = new RefusingBackend({ apiUrl: esp.url, ignoreRecipientStatus: true });
+    const msg = message(lenient);
+    await expect(msg.send()).resolves.toBe(1);
+    expect([...msg.anymailStatus!.status]).toEqual(['rejected']);
+    await strict.close();
+    await lenient.close();
+  });
+
+  it('failSilently counts a failed message as not sent and goes on', async () => {
+    esp.setRoute('POST /send', (call) =>
+      (call.json() as { to: string[] }).to[0] === 'bad@example.com' ? { status: 500, body: 'x' } : { body: { id: 'ok' } },
+    );
+    const backend = new JsonEspBackend({ apiUrl: esp.url, failSilently: true });
+    const sent = await backend.sendMessages([message(backend, ['bad@example.com']), message(backend, ['good@example.com'])]);
+    await backend.close();
+    expect(sent).toBe(1);
+    expect(esp.calls).toHaveLength(2);
+  });
+
+  it('refuses an oversize response body', async () => {
+    esp.setRoute('POST /send', { body: { id: 'x', padding: 'x'.repeat(5000) } });
+    const backend = new JsonEspBackend({ apiUrl: esp.url, maxResponseBytes: 1000 });
+    const error = (await message(backend).send().catch((e: unknown) => e)) as AnymailAPIError;
+    await backend.close();
+    expect(error.code).toBe('ANYMAIL_RESPONSE_TOO_LARGE');
+    expect(error.deliveryUnknown).toBe(true);
+  });
+
+  it('logs requests with the secrets redacted', async () => {
+    const lines: string[] = [];
+    const backend = new JsonEspBackend({ apiUrl: esp.url, debugLog: (line) => lines.push(line) });
+    await message(backend).send();
+    await backend.close();
+    expect(lines.join('\n')).toContain('POST');
+    expect(lines.join('\n')).toContain('[redacted]');
+    expect(lines.join('\n')).not.toContain('secret-key');
+  });
+
+  it('keeps the error body truncated and free of the auth header', async () => {
+    esp.setRoute('POST /send', { status: 400, body: 'e'.repeat(5000) });
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const error = (await message(backend).send().catch((e: unknown) => e)) as AnymailAPIError;
+    await backend.close();
+    expect(error.statusCode).toBe(400);
+    expect(error.category).toBe('invalid-request');
+    expect(error.responseBody!.length).toBeLessThan(1100);
+    expect(JSON.stringify(error) + error.message).not.toContain('secret-key');
+  });
+});
+
+describe('BaseEspBackend through a fetch function (msw)', () => {
+  const server = setupServer(
+    http.post('https://esp.test/api/send', async ({ request }) => {
+      const body = (await request.json()) as { to: string[] };
+      return HttpResponse.json({ id: `fetch-${body.to.length}` });
+    }),
+  );
+  beforeEach(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.close());
+
+  it('sends through the given fetch and parses the response', async () => {
+    const backend = new JsonEspBackend({ apiUrl: 'https://esp.test/api/', fetch: globalThis.fetch });
+    const msg = message(backend, ['a@example.com', 'b@example.com']);
+    await expect(msg.send()).resolves.toBe(1);
+    expect(msg.anymailStatus!.messageId).toBe('fetch-2');
+  });
+});
