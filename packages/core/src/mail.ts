@@ -54,6 +54,12 @@ export interface MailPeopleOptions {
   htmlMessage?: string;
 }
 
+/**
+ * Subject prefix of mailAdmins/mailManagers when `emailSubjectPrefix` is not set (Django's
+ * default names its framework, '[Django] '; ours names this library).
+ */
+export const DEFAULT_SUBJECT_PREFIX = '[Anymail] ';
+
 function formatPerson(person: string | readonly [string, string]): string {
   if (typeof person === 'string') return person;
   const [name, address] = person;
@@ -74,7 +80,7 @@ async function mailPeople(
   }
   const connection = options.connection ?? (await getConnection(undefined, { failSilently: options.failSilently }));
   const message = new EmailMessage({
-    subject: `${settings.emailSubjectPrefix ?? '[Django] '}${subject}`,
+    subject: `${settings.emailSubjectPrefix ?? DEFAULT_SUBJECT_PREFIX}${subject}`,
     body,
     from: settings.serverEmail ?? 'root@localhost',
     to: people.map(formatPerson),
