@@ -1,1 +1,3 @@
-export {};
+export { ScriptedBackend } from './scripted-backend.js';
+export { describeOutboxStoreConformance } from './outbox-store-conformance.js';
+export type { OutboxStoreFixture } from './outbox-store-conformance.js';

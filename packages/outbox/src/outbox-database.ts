@@ -1,0 +1,141 @@
+/**
+ * Turns the `database` setting (a URL, a pool, a better-sqlite3 Database or a Kysely
+ * instance) and a caller's `transaction` into Kysely instances over one schema.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { AnymailConfigurationError } from '@anymail/core';
+import type { OutboxDatabase } from './outbox-schema.js';
+
+export type OutboxDialect = 'sqlite' | 'postgres';
+
+/** Anything with pg's `query`: a `pg.Pool`, or a `pg.Client`/`PoolClient` inside a transaction. */
+export interface PgQueryable {
+  query(...args: any[]): Promise<any>;
+}
+
+/**
+ * Where the outbox keeps its tables: `'sqlite:./mail.db'`, `'sqlite::memory:'`,
+ * `'postgres://user@host/db'`, a `pg.Pool`, a better-sqlite3 `Database`, or a `Kysely` instance.
+ */
+export type OutboxDatabaseOption = string | pg.Pool | SqliteDatabase.Database | Kysely<any>;
+
+/**
+ * A caller's open transaction to enqueue in: a Kysely transaction, a pg client that ran
+ * `BEGIN`, or the better-sqlite3 Database inside its own `transaction()`/`BEGIN`.
+ */
+export type OutboxTransaction = Kysely<any> | PgQueryable | SqliteDatabase.Database;
+
+export interface ResolvedDatabase {
+  db: Kysely<OutboxDatabase>;
+  /** The same database without the schema plugin (the migrator adds its own). */
+  rootDb: Kysely<any>;
+  dialect: OutboxDialect;
+  /** The pg pool we can take a LISTEN connection from, when we know it. */
+  pool: pg.Pool | undefined;
+  destroy(): Promise<void>;
+}
+
+function isSqliteDatabase(value: unknown): value is SqliteDatabase.Database {
+  return typeof value === 'object' && value !== null && typeof (value as any).prepare === 'function' && typeof (value as any).pragma === 'function';
+}
+
+function isPgPool(value: unknown): value is pg.Pool {
+  return typeof value === 'object' && value !== null && typeof (value as any).connect === 'function' && 'totalCount' in (value as any);
+}
+
+function isPgQueryable(value: unknown): value is PgQueryable {
+  return typeof value === 'object' && value !== null && typeof (value as any).query === 'function';
+}
+
+export function openSqlite(path: string): SqliteDatabase.Database {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const database = new SqliteDatabase(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  return database;
+}
+
+export function dialectOf(db: Kysely<any>): OutboxDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+function withSchema(db: Kysely<any>, schema: string | undefined): Kysely<OutboxDatabase> {
+  return (schema === undefined ? db : db.withSchema(schema)) as Kysely<OutboxDatabase>;
+}
+
+export interface ResolveOptions {
+  schema?: string | undefined;
+  /** Connections in a pool the outbox creates from a URL. @default 10 */
+  poolSize?: number | undefined;
+}
+
+export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOptions = {}): ResolvedDatabase {
+  const { schema } = options;
+  let rootDb: Kysely<any>;
+  let pool: pg.Pool | undefined;
+  let owned = false;
+  if (typeof option === 'string') {
+    if (/^postgres(ql)?:\/\//.test(option)) {
+      pool = new pg.Pool({ connectionString: option, max: options.poolSize ?? 10 });
+      rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    } else if (option.startsWith('sqlite:')) {
+      const path = option.slice('sqlite:'.length).replace(/^\/\//, '');
+      if (path === '') throw new AnymailConfigurationError("Outbox database 'sqlite:' needs a path, e.g. 'sqlite:./mail.db'.");
+      rootDb = new Kysely({ dialect: new SqliteDialect({ database: openSqlite(path) }) });
+    } else {
+      throw new AnymailConfigurationError(
+        `Outbox database URL must start with 'sqlite:' or 'postgres://' (got '${option.split(':')[0]}:…').`,
+      );
+    }
+    owned = true;
+  } else if (option instanceof Kysely) {
+    rootDb = option;
+  } else if (isSqliteDatabase(option)) {
+    rootDb = new Kysely({ dialect: new SqliteDialect({ database: option }) });
+  } else if (isPgPool(option)) {
+    pool = option;
+    rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    throw new AnymailConfigurationError('Outbox `database` must be a URL, a pg.Pool, a better-sqlite3 Database or a Kysely instance.');
+  }
+  const dialect = dialectOf(rootDb);
+  if (schema !== undefined && dialect !== 'postgres') {
+    throw new AnymailConfigurationError('Outbox `schema` is for PostgreSQL; with SQLite use a separate database file.');
+  }
+  return {
+    db: withSchema(rootDb, schema),
+    rootDb,
+    dialect,
+    pool,
+    async destroy() {
+      if (owned) await rootDb.destroy();
+    },
+  };
+}
+
+/** A Kysely bound to the caller's transaction, so our inserts commit or roll back with it. */
+export function kyselyForTransaction(
+  transaction: OutboxTransaction,
+  dialect: OutboxDialect,
+  schema: string | undefined,
+): Kysely<OutboxDatabase> {
+  if (transaction instanceof Kysely) return withSchema(transaction, schema);
+  if (isSqliteDatabase(transaction)) {
+    if (dialect !== 'sqlite') throw new AnymailConfigurationError('A SQLite transaction was given to a PostgreSQL outbox.');
+    return withSchema(new Kysely({ dialect: new SqliteDialect({ database: transaction }) }), schema);
+  }
+  if (isPgQueryable(transaction)) {
+    if (dialect !== 'postgres') throw new AnymailConfigurationError('A pg client was given to a SQLite outbox.');
+    // A one-connection "pool" whose release does nothing: the caller owns the client and its transaction.
+    const client = { query: (...args: unknown[]) => transaction.query(...args), release() {} };
+    const pool = { connect: async () => client, end: async () => {} };
+    return withSchema(new Kysely({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) }), schema);
+  }
+  throw new AnymailConfigurationError('Outbox `transaction` must be a Kysely transaction, a pg client, or a better-sqlite3 Database.');
+}

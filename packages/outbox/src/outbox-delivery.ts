@@ -1,0 +1,179 @@
+/**
+ * Delivery of claimed rows: build each EmailMessage, send it through its alias's backend
+ * with bounded concurrency, then record outcomes and logs in a few statements.
+ */
+import type { Kysely } from 'kysely';
+import { AnymailError, EmailMessage, type BaseEmailBackend } from '@anymail/core';
+import { loadAttachments } from './outbox-attachments.js';
+import { isLeaseExpiredResend } from './outbox-claim.js';
+import type { EmailRow } from './outbox-email.js';
+import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
+import type { ResolvedOutboxSettings } from './outbox-settings.js';
+import type { OutboxTemplates } from './outbox-templates.js';
+
+export interface SendReport {
+  sent: number;
+  failed: number;
+  requeued: number;
+}
+
+interface Outcome {
+  id: number;
+  status: OutboxStatus;
+  exceptionType: string;
+  message: string;
+}
+
+export interface DeliveryContext {
+  settings: ResolvedOutboxSettings;
+  templates: OutboxTemplates;
+  /** Opens each backend once and keeps it open until the outbox closes. */
+  backend(alias: string): Promise<BaseEmailBackend>;
+}
+
+async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<EmailMessage> {
+  let { subject, message: body, html_message: html } = row;
+  if (row.render_on_delivery && row.template_id !== null) {
+    const stored = await context.templates.getById(Number(row.template_id));
+    const template = row.language && stored.language !== row.language ? await context.templates.get(stored.name, row.language) : stored;
+    const data = row.context === null ? {} : context.settings.contextSerializer.deserialize(row.context);
+    ({ subject, message: body, htmlMessage: html } = await context.templates.render(template, data));
+  }
+  const headers: Record<string, string> = row.headers === null ? {} : JSON.parse(row.headers);
+  if (row.message_id !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'message-id')) {
+    headers['Message-ID'] = row.message_id;
+  }
+  const message = new EmailMessage({
+    subject,
+    body,
+    from: row.from_email === '' ? undefined : row.from_email,
+    to: JSON.parse(row.to) as string[],
+    cc: JSON.parse(row.cc) as string[],
+    bcc: JSON.parse(row.bcc) as string[],
+    headers,
+  });
+  if (html !== '') {
+    if (body === '') {
+      message.body = html;
+      message.contentSubtype = 'html';
+    } else {
+      message.attachAlternative(html, 'text/html');
+    }
+  }
+  return message;
+}
+
+function describe(error: unknown): { type: string; text: string } {
+  if (error instanceof Error) return { type: error.name, text: error.message };
+  return { type: 'Error', text: String(error) };
+}
+
+function classify(row: EmailRow, error: unknown, settings: ResolvedOutboxSettings): Outcome {
+  const id = Number(row.id);
+  const { type, text } = describe(error);
+  const anymail = AnymailError.isInstance(error) ? error : undefined;
+  const unknown = anymail?.deliveryUnknown ?? false;
+  const retryable = anymail !== undefined && anymail.retryable && (!unknown || settings.retryDeliveryUnknown);
+  const canRetry = retryable && row.number_of_retries < settings.maxRetries;
+  let message = anymail ? `[${anymail.category}] ${text}` : text;
+  if (unknown && !settings.retryDeliveryUnknown) {
+    message = `delivery unknown: the ESP may have accepted it; not retried (set retryDeliveryUnknown to retry). ${message}`;
+  }
+  return { id, status: canRetry ? 'requeued' : 'failed', exceptionType: type, message };
+}
+
+async function runPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/** Send the claimed rows and record what happened. */
+export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[], context: DeliveryContext): Promise<SendReport> {
+  const { settings } = context;
+  const now = () => Date.now();
+  const logs: Array<{ email_id: number; status: OutboxStatus; exception_type: string; message: string; date: number }> = [];
+  const messages = new Map<number, EmailMessage>();
+  const outcomes: Outcome[] = [];
+  for (const row of rows) {
+    const id = Number(row.id);
+    if (isLeaseExpiredResend(row) && settings.logLevel >= 1) {
+      logs.push({
+        email_id: id,
+        status: 'queued',
+        exception_type: 'LeaseExpired',
+        message: `Sending again: an earlier claim's lease expired before it recorded an outcome (attempt ${row.attempts}); the ESP may already have this message.`,
+        date: now(),
+      });
+    }
+    try {
+      messages.set(id, await buildMessage(row, context));
+    } catch (error) {
+      const { type, text } = describe(error);
+      outcomes.push({ id, status: 'failed', exceptionType: type, message: text });
+    }
+  }
+  await loadAttachments(db, messages, settings.attachmentsDir);
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  await runPool([...messages.entries()], settings.concurrency, async ([id, message]) => {
+    const row = byId.get(id)!;
+    try {
+      const backend = await context.backend(row.backend_alias);
+      const sent = await backend.sendMessages([message]);
+      if (sent > 0) outcomes.push({ id, status: 'sent', exceptionType: '', message: '' });
+      else outcomes.push({ id, status: 'failed', exceptionType: 'NotSent', message: 'The backend sent nothing (a preSend receiver cancelled it?).' });
+    } catch (error) {
+      outcomes.push(classify(row, error, settings));
+    }
+  });
+  await recordOutcomes(db, outcomes, settings);
+  for (const outcome of outcomes) {
+    if (settings.logLevel === 2 || (settings.logLevel === 1 && outcome.status !== 'sent')) {
+      logs.push({ email_id: outcome.id, status: outcome.status, exception_type: outcome.exceptionType, message: outcome.message, date: now() });
+    }
+  }
+  for (let start = 0; start < logs.length; start += 500) {
+    await db.insertInto('outbox_log').values(logs.slice(start, start + 500)).execute();
+  }
+  return {
+    sent: outcomes.filter((o) => o.status === 'sent').length,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    requeued: outcomes.filter((o) => o.status === 'requeued').length,
+  };
+}
+
+async function recordOutcomes(
+  db: Kysely<OutboxDatabase>,
+  outcomes: Outcome[],
+  settings: ResolvedOutboxSettings,
+): Promise<void> {
+  const now = Date.now();
+  const ids = (status: OutboxStatus) => outcomes.filter((o) => o.status === status).map((o) => o.id);
+  for (const status of ['sent', 'failed'] as const) {
+    const chosen = ids(status);
+    for (let start = 0; start < chosen.length; start += 500) {
+      await db
+        .updateTable('outbox_email')
+        .set({ status, locked_by: null, locked_until: null, last_updated: now })
+        .where('id', 'in', chosen.slice(start, start + 500))
+        .execute();
+    }
+  }
+  const requeued = ids('requeued');
+  for (let start = 0; start < requeued.length; start += 500) {
+    await db
+      .updateTable('outbox_email')
+      .set((eb) => ({
+        status: 'requeued',
+        number_of_retries: eb('number_of_retries', '+', 1),
+        scheduled_time: now + settings.retryIntervalMs,
+        locked_by: null,
+        locked_until: null,
+        last_updated: now,
+      }))
+      .where('id', 'in', requeued.slice(start, start + 500))
+      .execute();
+  }
+}

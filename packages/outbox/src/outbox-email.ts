@@ -1,0 +1,65 @@
+/** An email row as users see it (camelCase, Dates), and the conversion from a row. */
+import type { Selectable } from 'kysely';
+import { PRIORITY, type OutboxEmailTable, type OutboxStatus, type PriorityName } from './outbox-schema.js';
+
+export interface OutboxEmail {
+  id: number;
+  fromEmail: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  message: string;
+  htmlMessage: string;
+  headers: Record<string, string> | null;
+  priority: PriorityName;
+  status: OutboxStatus;
+  scheduledTime: Date | null;
+  expiresAt: Date | null;
+  numberOfRetries: number;
+  backendAlias: string;
+  templateId: number | null;
+  language: string;
+  renderOnDelivery: boolean;
+  messageId: string | null;
+  created: Date;
+  lastUpdated: Date;
+}
+
+const PRIORITY_NAMES = Object.fromEntries(Object.entries(PRIORITY).map(([name, value]) => [value, name])) as Record<number, PriorityName>;
+
+export function priorityName(value: number): PriorityName {
+  return PRIORITY_NAMES[value] ?? 'medium';
+}
+
+function date(value: number | string | null): Date | null {
+  return value === null ? null : new Date(Number(value));
+}
+
+export type EmailRow = Selectable<OutboxEmailTable>;
+
+export function toOutboxEmail(row: EmailRow): OutboxEmail {
+  return {
+    id: Number(row.id),
+    fromEmail: row.from_email,
+    to: JSON.parse(row.to) as string[],
+    cc: JSON.parse(row.cc) as string[],
+    bcc: JSON.parse(row.bcc) as string[],
+    subject: row.subject,
+    message: row.message,
+    htmlMessage: row.html_message,
+    headers: row.headers === null ? null : (JSON.parse(row.headers) as Record<string, string>),
+    priority: priorityName(row.priority),
+    status: row.status,
+    scheduledTime: date(row.scheduled_time),
+    expiresAt: date(row.expires_at),
+    numberOfRetries: row.number_of_retries,
+    backendAlias: row.backend_alias,
+    templateId: row.template_id === null ? null : Number(row.template_id),
+    language: row.language,
+    renderOnDelivery: Boolean(row.render_on_delivery),
+    messageId: row.message_id,
+    created: new Date(Number(row.created)),
+    lastUpdated: new Date(Number(row.last_updated)),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Versioned migrations, run by `outbox.migrate()` and `anymail-outbox migrate`. Kysely's
+ * Migrator records what ran and holds a lock (an advisory lock on PostgreSQL), so two
+ * workers starting at once do not both migrate. Never edit a released migration: add one.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { AnymailConfigurationError } from '@anymail/core';
+import type { OutboxDialect } from './outbox-database.js';
+
+type AnyDb = Kysely<any>;
+
+function types(dialect: OutboxDialect) {
+  const pg = dialect === 'postgres';
+  return {
+    id: pg ? sql`bigserial` : sql`integer`,
+    bigint: pg ? sql`bigint` : sql`integer`,
+    blob: pg ? sql`bytea` : sql`blob`,
+  };
+}
+
+function idColumn(dialect: OutboxDialect) {
+  return (column: any) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement());
+}
+
+function initial(dialect: OutboxDialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('outbox_template')
+        .addColumn('id', t.id, idColumn(dialect))
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('subject', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('content', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('html_content', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('language', 'varchar(12)', (c) => c.notNull().defaultTo(''))
+        .addColumn('default_template_id', t.bigint, (c) => c.references('outbox_template.id').onDelete('cascade'))
+        .addColumn('created', t.bigint, (c) => c.notNull())
+        .addColumn('last_updated', t.bigint, (c) => c.notNull())
+        .addUniqueConstraint('outbox_template_name_language', ['name', 'language'])
+        .execute();
+      await db.schema
+        .createTable('outbox_email')
+        .addColumn('id', t.id, idColumn(dialect))
+        .addColumn('from_email', 'text', (c) => c.notNull())
+        .addColumn('to', 'text', (c) => c.notNull())
+        .addColumn('cc', 'text', (c) => c.notNull())
+        .addColumn('bcc', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('html_message', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(12)', (c) => c.notNull())
+        .addColumn('scheduled_time', t.bigint)
+        .addColumn('expires_at', t.bigint)
+        .addColumn('number_of_retries', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('backend_alias', 'varchar(64)', (c) => c.notNull().defaultTo('default'))
+        .addColumn('template_id', t.bigint, (c) => c.references('outbox_template.id').onDelete('set null'))
+        .addColumn('language', 'varchar(12)', (c) => c.notNull().defaultTo(''))
+        .addColumn('context', 'text')
+        .addColumn('render_on_delivery', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('message_id', 'varchar(255)')
+        .addColumn('locked_by', 'varchar(128)')
+        .addColumn('locked_until', t.bigint)
+        .addColumn('created', t.bigint, (c) => c.notNull())
+        .addColumn('last_updated', t.bigint, (c) => c.notNull())
+        .execute();
+      // The claim query walks this index: only mail still to send, in the default order.
+      await db.schema
+        .createIndex('outbox_email_due')
+        .on('outbox_email')
+        .columns(['priority desc', 'id'])
+        .where(sql.ref('status'), 'in', ['queued', 'requeued'])
+        .execute();
+      await db.schema.createIndex('outbox_email_created').on('outbox_email').column('created').execute();
+      await db.schema
+        .createTable('outbox_log')
+        .addColumn('id', t.id, idColumn(dialect))
+        .addColumn('email_id', t.bigint, (c) => c.notNull().references('outbox_email.id').onDelete('cascade'))
+        .addColumn('status', 'varchar(12)', (c) => c.notNull())
+        .addColumn('exception_type', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+        .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('date', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbox_log_email').on('outbox_log').column('email_id').execute();
+      await db.schema
+        .createTable('outbox_attachment')
+        .addColumn('id', t.id, idColumn(dialect))
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('mimetype', 'varchar(255)', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('content', t.blob)
+        .addColumn('file_path', 'text')
+        .addColumn('created', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('outbox_email_attachment')
+        .addColumn('email_id', t.bigint, (c) => c.notNull().references('outbox_email.id').onDelete('cascade'))
+        .addColumn('attachment_id', t.bigint, (c) => c.notNull().references('outbox_attachment.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('outbox_email_attachment_pk', ['email_id', 'attachment_id'])
+        .execute();
+      await db.schema
+        .createIndex('outbox_email_attachment_attachment')
+        .on('outbox_email_attachment')
+        .column('attachment_id')
+        .execute();
+    },
+  };
+}
+
+/** Every migration, by name; names sort in the order they run. */
+export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
+  return { '0001_initial': initial(dialect) };
+}
+
+/** Run every pending migration. Resolves to the names that ran. */
+export async function migrateOutbox(db: AnyDb, dialect: OutboxDialect, schema: string | undefined): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => outboxMigrations(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'outbox_migration',
+    migrationLockTableName: 'outbox_migration_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  if (schema !== undefined) await db.schema.createSchema(schema).ifNotExists().execute();
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new AnymailConfigurationError(`Outbox migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,96 @@
+/**
+ * The outbox's tables, as Kysely sees them. Times are epoch milliseconds in integer
+ * columns, JSON is text, and booleans are 0/1, so SQLite and PostgreSQL share one code path.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** PostgreSQL returns BIGINT as a string; SQLite as a number. Read through `Number()`. */
+type BigIntColumn = ColumnType<number | string, number, number>;
+type NullableBigIntColumn = ColumnType<number | string | null, number | null | undefined, number | null>;
+
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'requeued';
+
+export interface OutboxEmailTable {
+  id: Generated<number | string>;
+  from_email: string;
+  /** JSON arrays of addresses. */
+  to: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  message: string;
+  html_message: string;
+  /** JSON object, or null. */
+  headers: string | null;
+  /** 0 low, 1 medium, 2 high, 3 now (as post_office). Claimed highest first by default. */
+  priority: number;
+  status: OutboxStatus;
+  scheduled_time: NullableBigIntColumn;
+  expires_at: NullableBigIntColumn;
+  number_of_retries: number;
+  /** How many times a worker claimed the row; more claims than outcomes means a lease expired. */
+  attempts: number;
+  backend_alias: string;
+  template_id: number | string | null;
+  language: string;
+  /** Serialized template context (render on delivery), or null. */
+  context: string | null;
+  render_on_delivery: number;
+  message_id: string | null;
+  locked_by: string | null;
+  locked_until: NullableBigIntColumn;
+  created: BigIntColumn;
+  last_updated: BigIntColumn;
+}
+
+export interface OutboxLogTable {
+  id: Generated<number | string>;
+  email_id: number | string;
+  status: OutboxStatus;
+  exception_type: string;
+  message: string;
+  date: BigIntColumn;
+}
+
+export interface OutboxAttachmentTable {
+  id: Generated<number | string>;
+  name: string;
+  mimetype: string;
+  /** JSON object: Content-ID, inline, extra headers. */
+  headers: string | null;
+  /** The bytes, when kept in the database. */
+  content: Uint8Array | null;
+  /** Path in the attachments directory, when kept on disk. */
+  file_path: string | null;
+  created: BigIntColumn;
+}
+
+export interface OutboxEmailAttachmentTable {
+  email_id: number | string;
+  attachment_id: number | string;
+}
+
+export interface OutboxTemplateTable {
+  id: Generated<number | string>;
+  name: string;
+  description: string;
+  subject: string;
+  content: string;
+  html_content: string;
+  /** '' for the default template; a language code for a translation. */
+  language: string;
+  default_template_id: number | string | null;
+  created: BigIntColumn;
+  last_updated: BigIntColumn;
+}
+
+export interface OutboxDatabase {
+  outbox_email: OutboxEmailTable;
+  outbox_log: OutboxLogTable;
+  outbox_attachment: OutboxAttachmentTable;
+  outbox_email_attachment: OutboxEmailAttachmentTable;
+  outbox_template: OutboxTemplateTable;
+}
+
+export const PRIORITY = { low: 0, medium: 1, high: 2, now: 3 } as const;
+export type PriorityName = keyof typeof PRIORITY;

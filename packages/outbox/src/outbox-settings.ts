@@ -1,0 +1,114 @@
+/**
+ * The outbox's settings: post_office's README settings, in camelCase, with its defaults
+ * where they make sense. Resolved once by `createOutbox`.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { AnymailConfigurationError, type BaseEmailBackend } from '@anymail/core';
+import type { OutboxDatabaseOption } from './outbox-database.js';
+import type { PriorityName } from './outbox-schema.js';
+
+/** Turns a template context into text for the `context` column, and back. */
+export interface ContextSerializer {
+  serialize(context: Record<string, unknown>): string;
+  deserialize(text: string): Record<string, unknown>;
+}
+
+export type SendingOrderField = 'priority' | '-priority' | 'id' | '-id' | 'created' | '-created' | 'scheduledTime' | '-scheduledTime';
+
+export interface OutboxSettings {
+  /** `'sqlite:./mail.db'`, `'postgres://…'`, a pg Pool, a better-sqlite3 Database, or a Kysely instance. */
+  database: OutboxDatabaseOption;
+  /** Backends by alias; `default` is used when an email names none (post_office's BACKENDS). */
+  backends: Record<string, BaseEmailBackend>;
+  /** PostgreSQL schema holding the tables (created by `migrate()`). @default the search_path */
+  schema?: string;
+  /** Connections in the pool made from a postgres URL. @default 10 */
+  poolSize?: number;
+  /** Emails claimed per batch (BATCH_SIZE). @default 100 */
+  batchSize?: number;
+  /** Sends in flight at once per outbox (THREADS_PER_PROCESS). @default 8 */
+  concurrency?: number;
+  /** DEFAULT_PRIORITY. @default 'medium' */
+  defaultPriority?: PriorityName;
+  /** OVERRIDE_RECIPIENTS: every email goes to these instead (cc and bcc are dropped). */
+  overrideRecipients?: readonly string[];
+  /** MESSAGE_ID_ENABLED: give each email a Message-ID header at enqueue. @default false */
+  messageIdEnabled?: boolean;
+  /** MESSAGE_ID_FQDN: the domain part of generated Message-IDs. @default os.hostname() */
+  messageIdFqdn?: string;
+  /** MAX_RETRIES: how often a retryable failure is requeued. @default 0 */
+  maxRetries?: number;
+  /** RETRY_INTERVAL, in milliseconds. @default 900000 (15 minutes) */
+  retryIntervalMs?: number;
+  /**
+   * Retry errors whose `deliveryUnknown` is true (the ESP may have accepted the message,
+   * so a retry may deliver twice). @default false: recorded as failed, with the reason.
+   */
+  retryDeliveryUnknown?: boolean;
+  /** LOG_LEVEL: 0 no logs, 1 failures only, 2 failures and successes. @default 2 */
+  logLevel?: 0 | 1 | 2;
+  /** SENDING_ORDER: claim order. @default ['-priority'] (then id) */
+  sendingOrder?: readonly SendingOrderField[];
+  /** CONTEXT_FIELD_CLASS counterpart: how render-on-delivery contexts are stored. @default JSON */
+  contextSerializer?: ContextSerializer;
+  /** How long a claim lasts; a worker that dies releases its mail when it expires. @default 300000 */
+  leaseMs?: number;
+  /** Worker poll interval, when no notification wakes it. @default 5000 */
+  pollIntervalMs?: number;
+  /** Keep attachment bytes as files in this directory instead of in the database. */
+  attachmentsDir?: string;
+  /** How long a rendered template stays cached; 0 disables the cache. @default 60000 */
+  templateCacheMs?: number;
+  /** PostgreSQL: NOTIFY workers on enqueue and LISTEN in `work()`. @default true */
+  notify?: boolean;
+  /** Names this process in leases and logs. @default `${hostname}:${pid}:${random}` */
+  workerId?: string;
+}
+
+export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database'>> &
+  Pick<OutboxSettings, 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database'>;
+
+const jsonSerializer: ContextSerializer = {
+  serialize: (context) => JSON.stringify(context),
+  deserialize: (text) => JSON.parse(text) as Record<string, unknown>,
+};
+
+function positive(name: string, value: number, allowZero = false): number {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new AnymailConfigurationError(`Outbox setting \`${name}\` must be a ${allowZero ? 'non-negative' : 'positive'} number (got ${value}).`);
+  }
+  return value;
+}
+
+export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSettings {
+  if (!settings.backends || !settings.backends['default']) {
+    throw new AnymailConfigurationError("Outbox `backends` needs a 'default' backend, e.g. backends: { default: new PostmarkBackend() }.");
+  }
+  const logLevel = settings.logLevel ?? 2;
+  if (![0, 1, 2].includes(logLevel)) throw new AnymailConfigurationError(`Outbox \`logLevel\` must be 0, 1 or 2 (got ${logLevel}).`);
+  return {
+    database: settings.database,
+    backends: settings.backends,
+    schema: settings.schema,
+    poolSize: positive('poolSize', settings.poolSize ?? 10),
+    batchSize: positive('batchSize', settings.batchSize ?? 100),
+    concurrency: positive('concurrency', settings.concurrency ?? 8),
+    defaultPriority: settings.defaultPriority ?? 'medium',
+    overrideRecipients: settings.overrideRecipients,
+    messageIdEnabled: settings.messageIdEnabled ?? false,
+    messageIdFqdn: settings.messageIdFqdn ?? hostname(),
+    maxRetries: positive('maxRetries', settings.maxRetries ?? 0, true),
+    retryIntervalMs: positive('retryIntervalMs', settings.retryIntervalMs ?? 15 * 60_000, true),
+    retryDeliveryUnknown: settings.retryDeliveryUnknown ?? false,
+    logLevel,
+    sendingOrder: settings.sendingOrder ?? ['-priority'],
+    contextSerializer: settings.contextSerializer ?? jsonSerializer,
+    leaseMs: positive('leaseMs', settings.leaseMs ?? 300_000),
+    pollIntervalMs: positive('pollIntervalMs', settings.pollIntervalMs ?? 5_000),
+    attachmentsDir: settings.attachmentsDir,
+    templateCacheMs: positive('templateCacheMs', settings.templateCacheMs ?? 60_000, true),
+    notify: settings.notify ?? true,
+    workerId: settings.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Templates kept in the database (post_office's EmailTemplate), rendered with LiquidJS:
+ * sandboxed (no code, own properties only), HTML autoescaped, translations by language
+ * with fallback to the default template, and a cache of parsed templates.
+ */
+import { Liquid, type Template } from 'liquidjs';
+import type { Kysely } from 'kysely';
+import { AnymailConfigurationError } from '@anymail/core';
+import type { OutboxDatabase } from './outbox-schema.js';
+
+export interface OutboxTemplate {
+  id: number;
+  name: string;
+  description: string;
+  subject: string;
+  content: string;
+  htmlContent: string;
+  /** '' for the default template, else the translation's language. */
+  language: string;
+  defaultTemplateId: number | null;
+}
+
+export interface TemplateInput {
+  name: string;
+  description?: string;
+  subject?: string;
+  content?: string;
+  htmlContent?: string;
+  /** A translation's language; omit for the default template. */
+  language?: string;
+  /** The default template this one translates (its name, id or object). */
+  defaultTemplate?: string | number | OutboxTemplate;
+}
+
+export interface RenderedTemplate {
+  subject: string;
+  message: string;
+  htmlMessage: string;
+}
+
+function toTemplate(row: Record<string, any>): OutboxTemplate {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    description: row.description,
+    subject: row.subject,
+    content: row.content,
+    htmlContent: row.html_content,
+    language: row.language,
+    defaultTemplateId: row.default_template_id == null ? null : Number(row.default_template_id),
+  };
+}
+
+const liquidOptions = { ownPropertyOnly: true, strictFilters: true, cache: false } as const;
+
+export class OutboxTemplates {
+  readonly #db: () => Kysely<OutboxDatabase>;
+  readonly #cacheMs: number;
+  readonly #text = new Liquid({ ...liquidOptions });
+  readonly #html = new Liquid({ ...liquidOptions, outputEscape: 'escape' });
+  readonly #rows = new Map<string, { at: number; template: OutboxTemplate }>();
+  readonly #parsed = new Map<string, Template[]>();
+
+  constructor(db: () => Kysely<OutboxDatabase>, cacheMs: number) {
+    this.#db = db;
+    this.#cacheMs = cacheMs;
+  }
+
+  /** Drop every cached template (after editing templates from another process, say). */
+  clearCache(): void {
+    this.#rows.clear();
+    this.#parsed.clear();
+  }
+
+  async create(input: TemplateInput): Promise<OutboxTemplate> {
+    const now = Date.now();
+    let defaultTemplateId: number | null = null;
+    if (input.defaultTemplate !== undefined) defaultTemplateId = (await this.#resolve(input.defaultTemplate)).id;
+    else if (input.language) defaultTemplateId = (await this.get(input.name).catch(() => null))?.id ?? null;
+    const row = await this.#db()
+      .insertInto('outbox_template')
+      .values({
+        name: input.name,
+        description: input.description ?? '',
+        subject: input.subject ?? '',
+        content: input.content ?? '',
+        html_content: input.htmlContent ?? '',
+        language: input.language ?? '',
+        default_template_id: defaultTemplateId,
+        created: now,
+        last_updated: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    this.clearCache();
+    return toTemplate(row);
+  }
+
+  async update(id: number, changes: Partial<Omit<TemplateInput, 'defaultTemplate'>>): Promise<OutboxTemplate> {
+    const row = await this.#db()
+      .updateTable('outbox_template')
+      .set({
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.description === undefined ? {} : { description: changes.description }),
+        ...(changes.subject === undefined ? {} : { subject: changes.subject }),
+        ...(changes.content === undefined ? {} : { content: changes.content }),
+        ...(changes.htmlContent === undefined ? {} : { html_content: changes.htmlContent }),
+        ...(changes.language === undefined ? {} : { language: changes.language }),
+        last_updated: Date.now(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    this.clearCache();
+    return toTemplate(row);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.#db().deleteFrom('outbox_template').where('id', '=', id).execute();
+    this.clearCache();
+  }
+
+  async list(): Promise<OutboxTemplate[]> {
+    const rows = await this.#db().selectFrom('outbox_template').selectAll().orderBy('name').orderBy('language').execute();
+    return rows.map(toTemplate);
+  }
+
+  /** The template `name` in `language`, falling back to the default template. */
+  async get(name: string, language = ''): Promise<OutboxTemplate> {
+    const key = `${name}\u0000${language}`;
+    const cached = this.#rows.get(key);
+    if (cached && Date.now() - cached.at < this.#cacheMs) return cached.template;
+    const rows = await this.#db()
+      .selectFrom('outbox_template')
+      .selectAll()
+      .where('name', '=', name)
+      .where('language', 'in', language === '' ? [''] : [language, ''])
+      .execute();
+    const row = rows.find((r) => r.language === language) ?? rows.find((r) => r.language === '');
+    if (!row) {
+      throw new AnymailConfigurationError(
+        `Outbox template '${name}'${language ? ` (language '${language}')` : ''} does not exist. Create it with outbox.templates.create().`,
+      );
+    }
+    const template = toTemplate(row);
+    if (this.#cacheMs > 0) this.#rows.set(key, { at: Date.now(), template });
+    return template;
+  }
+
+  async getById(id: number): Promise<OutboxTemplate> {
+    const row = await this.#db().selectFrom('outbox_template').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new AnymailConfigurationError(`Outbox template #${id} does not exist (deleted after the email was queued?).`);
+    return toTemplate(row);
+  }
+
+  /** Render subject and text without escaping, HTML with autoescape. */
+  async render(template: OutboxTemplate, context: Record<string, unknown>): Promise<RenderedTemplate> {
+    const [subject, message, htmlMessage] = await Promise.all([
+      this.#render(this.#text, template, 'subject', template.subject, context),
+      this.#render(this.#text, template, 'content', template.content, context),
+      this.#render(this.#html, template, 'html', template.htmlContent, context),
+    ]);
+    return { subject, message, htmlMessage };
+  }
+
+  async #render(engine: Liquid, template: OutboxTemplate, field: string, source: string, context: Record<string, unknown>) {
+    if (source === '') return '';
+    const key = `${template.id}:${field}:${source}`;
+    let parsed = this.#cacheMs > 0 ? this.#parsed.get(key) : undefined;
+    if (!parsed) {
+      parsed = engine.parse(source);
+      if (this.#cacheMs > 0) this.#parsed.set(key, parsed);
+    }
+    return String(await engine.render(parsed, context));
+  }
+
+  async #resolve(ref: string | number | OutboxTemplate): Promise<OutboxTemplate> {
+    if (typeof ref === 'object') return ref;
+    return typeof ref === 'number' ? this.getById(ref) : this.get(ref);
+  }
+}

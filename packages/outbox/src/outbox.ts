@@ -1,0 +1,210 @@
+/**
+ * `createOutbox()`: the queue's public face. Enqueue in one insert, deliver from
+ * `sendQueued()` or a long-running `work()`, keep logs, clean up.
+ */
+import type { Kysely } from 'kysely';
+import { AnymailConfigurationError, type BaseEmailBackend } from '@anymail/core';
+import { deleteOrphanAttachments } from './outbox-attachments.js';
+import { claimDue } from './outbox-claim.js';
+import { kyselyForTransaction, resolveDatabase, type OutboxTransaction, type ResolvedDatabase } from './outbox-database.js';
+import { deliverClaimed, type SendReport } from './outbox-delivery.js';
+import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
+import { insertEmails, prepareEmail, type EnqueueContext, type OutboxSendInput } from './outbox-enqueue.js';
+import { migrateOutbox } from './outbox-migrations.js';
+import type { OutboxDatabase } from './outbox-schema.js';
+import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
+import { emailQueued } from './outbox-signals.js';
+import { OutboxTemplates } from './outbox-templates.js';
+import { runWorker, type WorkOptions } from './outbox-worker.js';
+
+export interface EnqueueOptions {
+  /** The caller's open transaction: the email exists exactly when it commits. */
+  transaction?: OutboxTransaction;
+}
+
+export interface SendQueuedOptions {
+  batchSize?: number;
+  concurrency?: number;
+  /** Stop after this many emails have been claimed. */
+  limit?: number;
+  /** Called after each batch with the running totals. */
+  onProgress?: (report: SendReport) => void;
+}
+
+export interface CleanupOptions {
+  /** Delete emails created more than this many days ago. @default 90 */
+  days?: number;
+  /** Also delete attachments no email uses any more. @default true */
+  deleteAttachments?: boolean;
+}
+
+export class Outbox {
+  readonly settings: ResolvedOutboxSettings;
+  readonly templates: OutboxTemplates;
+  readonly #database: ResolvedDatabase;
+  readonly #opened = new Map<string, Promise<BaseEmailBackend>>();
+  readonly #toClose: BaseEmailBackend[] = [];
+  #closed = false;
+
+  constructor(settings: OutboxSettings) {
+    this.settings = resolveSettings(settings);
+    this.#database = resolveDatabase(settings.database, { schema: settings.schema, poolSize: this.settings.poolSize });
+    this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs);
+  }
+
+  /** The Kysely instance over the outbox's tables (for queries of your own). */
+  get db(): Kysely<OutboxDatabase> {
+    return this.#database.db;
+  }
+
+  get dialect() {
+    return this.#database.dialect;
+  }
+
+  /** Create or update the tables. Resolves to the migrations that ran. */
+  async migrate(): Promise<string[]> {
+    return migrateOutbox(this.#database.rootDb, this.dialect, this.settings.schema);
+  }
+
+  /** Queue one email (post_office's `mail.send`). Priority `now` delivers it before resolving. */
+  async send(input: OutboxSendInput, options: EnqueueOptions = {}): Promise<OutboxEmail> {
+    const [email] = await this.#enqueue([input], options);
+    if (email!.priority === 'now' && options.transaction === undefined) return (await this.#deliverNow([email!]))[0]!;
+    return email!;
+  }
+
+  /** Queue many emails in a few statements (post_office's `send_many`). */
+  async sendMany(inputs: readonly OutboxSendInput[], options: EnqueueOptions = {}): Promise<OutboxEmail[]> {
+    const emails = await this.#enqueue(inputs, options);
+    const now = emails.filter((email) => email.priority === 'now');
+    if (now.length === 0 || options.transaction !== undefined) return emails;
+    const delivered = new Map((await this.#deliverNow(now)).map((email) => [email.id, email]));
+    return emails.map((email) => delivered.get(email.id) ?? email);
+  }
+
+  /** Deliver due emails in batches until none is left. */
+  async sendQueued(options: SendQueuedOptions = {}): Promise<SendReport> {
+    const batchSize = options.batchSize ?? this.settings.batchSize;
+    const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
+    let claimed = 0;
+    const startedAt = Date.now() - 1;
+    while (options.limit === undefined || claimed < options.limit) {
+      const limit = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - claimed);
+      const rows = await claimDue(this.db, {
+        dialect: this.dialect,
+        workerId: this.settings.workerId,
+        leaseMs: this.settings.leaseMs,
+        limit,
+        sendingOrder: this.settings.sendingOrder,
+        now: Date.now(),
+        dueAt: startedAt,
+      });
+      if (rows.length === 0) break;
+      claimed += rows.length;
+      const report = await deliverClaimed(this.db, rows, this.#deliveryContext(options.concurrency));
+      totals.sent += report.sent;
+      totals.failed += report.failed;
+      totals.requeued += report.requeued;
+      options.onProgress?.({ ...totals });
+    }
+    return totals;
+  }
+
+  /** Deliver until `signal` aborts; wakes on PostgreSQL NOTIFY or every `pollIntervalMs`. */
+  async work(options: WorkOptions = {}): Promise<SendReport> {
+    return runWorker(this, this.#database.pool, options);
+  }
+
+  /** Delete old emails (and their logs), and attachments no email uses. */
+  async cleanup(options: CleanupOptions = {}): Promise<{ emails: number; attachments: number }> {
+    const cutoff = Date.now() - (options.days ?? 90) * 86_400_000;
+    const deleted = await this.db.deleteFrom('outbox_email').where('created', '<', cutoff).executeTakeFirst();
+    const attachments = options.deleteAttachments === false ? 0 : await deleteOrphanAttachments(this.db, this.settings.attachmentsDir);
+    return { emails: Number(deleted.numDeletedRows), attachments };
+  }
+
+  /** One email by id, or undefined. */
+  async get(id: number): Promise<OutboxEmail | undefined> {
+    const row = await this.db.selectFrom('outbox_email').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toOutboxEmail(row);
+  }
+
+  /** An email's log lines, oldest first. */
+  async logs(emailId: number) {
+    const rows = await this.db.selectFrom('outbox_log').selectAll().where('email_id', '=', emailId).orderBy('id').execute();
+    return rows.map((row) => ({ status: row.status, exceptionType: row.exception_type, message: row.message, date: new Date(Number(row.date)) }));
+  }
+
+  /** Close backends this outbox opened, and the database if the outbox made it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled(this.#opened.values());
+    this.#opened.clear();
+    for (const backend of this.#toClose.splice(0)) await backend.close();
+    await this.#database.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #enqueue(inputs: readonly OutboxSendInput[], options: EnqueueOptions): Promise<OutboxEmail[]> {
+    if (inputs.length === 0) return [];
+    const context: EnqueueContext = { settings: this.settings, templates: this.templates, dialect: this.dialect };
+    const now = Date.now();
+    const prepared = await Promise.all(inputs.map((input) => prepareEmail(input, context, now)));
+    const hasAttachments = prepared.some((p) => p.attachments.length > 0);
+    let emails: OutboxEmail[];
+    if (options.transaction !== undefined) {
+      emails = await insertEmails(kyselyForTransaction(options.transaction, this.dialect, this.settings.schema), prepared, context, now);
+    } else if (prepared.length > 1 || hasAttachments || (this.dialect === 'postgres' && this.settings.notify)) {
+      emails = await this.db.transaction().execute((trx) => insertEmails(trx, prepared, context, now));
+    } else {
+      emails = await insertEmails(this.db, prepared, context, now);
+    }
+    if (emailQueued.hasListeners(this)) await emailQueued.send(this, { emails });
+    return emails;
+  }
+
+  async #deliverNow(emails: OutboxEmail[]): Promise<OutboxEmail[]> {
+    const rows = await claimDue(this.db, {
+      dialect: this.dialect,
+      workerId: this.settings.workerId,
+      leaseMs: this.settings.leaseMs,
+      limit: emails.length,
+      sendingOrder: this.settings.sendingOrder,
+      now: Date.now(),
+      ids: emails.map((email) => email.id),
+    });
+    if (rows.length) await deliverClaimed(this.db, rows, this.#deliveryContext());
+    const fresh = await this.db.selectFrom('outbox_email').selectAll().where('id', 'in', emails.map((e) => e.id)).execute();
+    return fresh.map(toOutboxEmail).sort((a, b) => a.id - b.id);
+  }
+
+  #deliveryContext(concurrency?: number) {
+    const settings = concurrency === undefined ? this.settings : { ...this.settings, concurrency };
+    return { settings, templates: this.templates, backend: (alias: string) => this.#backend(alias) };
+  }
+
+  #backend(alias: string): Promise<BaseEmailBackend> {
+    let opened = this.#opened.get(alias);
+    if (!opened) {
+      const backend = this.settings.backends[alias];
+      if (!backend) {
+        return Promise.reject(new AnymailConfigurationError(`Outbox backend alias '${alias}' is not configured (known: ${Object.keys(this.settings.backends).join(', ')}).`));
+      }
+      opened = backend.open().then((didOpen) => {
+        if (didOpen) this.#toClose.push(backend);
+        return backend;
+      });
+      this.#opened.set(alias, opened);
+    }
+    return opened;
+  }
+}
+
+/** Create an outbox. Call `migrate()` once (or run `anymail-outbox migrate`) before use. */
+export async function createOutbox(settings: OutboxSettings): Promise<Outbox> {
+  return new Outbox(settings);
+}
