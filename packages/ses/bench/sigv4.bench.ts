@@ -35,13 +35,17 @@ const headers = { 'content-type': 'application/json', 'content-length': String(B
 const date = new Date('2026-11-21T02:30:00Z');
 
 /** The Checksum adapter @smithy/hash-node provides in the Node SDK: node:crypto behind smithy's interface. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: SourceData) =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
 class NodeSha256 {
   private readonly hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.hash.digest();
@@ -49,7 +53,7 @@ class NodeSha256 {
   reset(): void {}
 }
 
-function smithySigner(sha256: typeof Sha256 | typeof NodeSha256): SignatureV4 {
+function smithySigner(sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256']): SignatureV4 {
   return new SignatureV4({ credentials, region: 'eu-west-1', service: 'ses', sha256, uriEscapePath: true });
 }
 
