@@ -120,7 +120,7 @@ export function outboxMigrations(dialect: OutboxDialect): Record<string, Migrati
 export async function migrateOutbox(db: AnyDb, dialect: OutboxDialect, schema: string | undefined): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => outboxMigrations(dialect) };
   const migrator = new Migrator({
-    db,
+    db: schema === undefined ? db : db.withSchema(schema),
     provider,
     migrationTableName: 'outbox_migration',
     migrationLockTableName: 'outbox_migration_lock',
