@@ -43,6 +43,13 @@ export const settingsSchema = z.strictObject({
       useTls: z.boolean().optional(),
       useSsl: z.boolean().optional(),
       timeoutMs: z.number().positive().optional(),
+      tls: z
+        .strictObject({
+          rejectUnauthorized: z.boolean().optional(),
+          servername: z.string().optional(),
+          ca: z.union([z.string(), z.instanceof(Buffer)]).optional(),
+        })
+        .optional(),
     })
     .optional(),
   /** Per-ESP options, keyed by the ESP's lower-case name: `{ mailgun: { apiKey } }`. */

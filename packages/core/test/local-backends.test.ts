@@ -250,6 +250,16 @@ describe('failSilently', () => {
     expect(await new MemoryBackend({ failSilently: true }).sendMessages([message('a\nb')])).toBe(0);
   });
 
+  it('swallows a failure to open the connection', async () => {
+    class UnreachableBackend extends MemoryBackend {
+      override async open(): Promise<boolean> {
+        throw new Error('connection refused');
+      }
+    }
+    expect(await new UnreachableBackend({ failSilently: true }).sendMessages([message()])).toBe(0);
+    await expect(new UnreachableBackend().sendMessages([message()])).rejects.toThrow('connection refused');
+  });
+
   it('never swallows a configuration error', async () => {
     onPreSend(() => {
       throw new AnymailConfigurationError('missing apiKey');

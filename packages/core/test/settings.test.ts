@@ -27,7 +27,7 @@ describe('configure', () => {
       admins: ['admin@example.com', ['Ann Admin', 'ann@example.com']] as (string | [string, string])[],
       managers: ['manager@example.com'],
       emailSubjectPrefix: '[app] ',
-      smtp: { host: 'smtp.example.com', port: 587, username: 'u', password: 'p', useTls: true, useSsl: false, timeoutMs: 1000 },
+      smtp: { host: 'smtp.example.com', port: 587, username: 'u', password: 'p', useTls: true, useSsl: false, timeoutMs: 1000, tls: { rejectUnauthorized: false, servername: 'smtp.example.com', ca: 'PEM' } },
       anymail: { mailgun: { apiKey: 'key' } },
       emailFilePath: '/tmp/mail',
       debugLog: () => {},

@@ -28,20 +28,31 @@ export abstract class LocalBackend extends BaseEmailBackend {
 
   override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
-    const opened = await this.open();
+    let opened: boolean;
+    try {
+      opened = await this.open();
+    } catch (error) {
+      if (this.#raises(error)) throw error;
+      return 0;
+    }
     let sent = 0;
     try {
       for (const message of messages) {
         try {
           if (await this.sendOne(message)) sent++;
         } catch (error) {
-          if (!this.failSilently || (AnymailError.isInstance(error) && error.category === 'configuration')) throw error;
+          if (this.#raises(error)) throw error;
         }
       }
     } finally {
       if (opened) await this.close();
     }
     return sent;
+  }
+
+  /** failSilently hides send errors, never configuration errors. */
+  #raises(error: unknown): boolean {
+    return !this.failSilently || (AnymailError.isInstance(error) && error.category === 'configuration');
   }
 
   private async sendOne(message: EmailMessage): Promise<boolean> {
