@@ -158,7 +158,7 @@ export class SesCredentialProvider {
     }
     const url = relative ? new URL(`${(this.options.containerRelativeOrigin ?? 'http://169.254.170.2').replace(/\/+$/, '')}${relative}`) : parseFullUri(full!);
     const tokenFile = this.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-    const token = tokenFile ? await readTokenFile(tokenFile) : this.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+    const token = tokenFile ? (await readTextFile(tokenFile, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'))!.trim() : this.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
     if (token !== undefined && /[\r\n]/.test(token)) {
       throw new AnymailConfigurationError('The container authorization token contains a line break.', { espName: ESP_NAME });
     }
@@ -252,11 +252,17 @@ function configSectionName(profile: string): string {
 }
 
 async function readIniFile(path: string): Promise<Map<string, Section> | undefined> {
+  const text = await readTextFile(path, 'the AWS shared file', true);
+  return text === undefined ? undefined : parseIni(text);
+}
+
+/** A missing optional file is undefined; any other read failure is a configuration error naming the file. */
+async function readTextFile(path: string, what: string, optional = false): Promise<string | undefined> {
   try {
-    return parseIni(await readFile(path, 'utf8'));
+    return await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AnymailConfigurationError(`Could not read the AWS shared file ${path}: ${(error as Error).message}`, { espName: ESP_NAME, cause: error });
+    if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AnymailConfigurationError(`Could not read ${what} ${path}: ${(error as Error).message}`, { espName: ESP_NAME, cause: error });
   }
 }
 
@@ -280,24 +286,9 @@ export function parseIni(text: string): Map<string, Section> {
   return sections;
 }
 
-async function readTokenFile(path: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (error) {
-    throw new AnymailConfigurationError(`Could not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${path}: ${(error as Error).message}`, {
-      espName: ESP_NAME,
-      cause: error,
-    });
-  }
-}
-
 function parseFullUri(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new AnymailConfigurationError('AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL.', { espName: ESP_NAME });
-  }
+  if (!URL.canParse(value)) throw new AnymailConfigurationError('AWS_CONTAINER_CREDENTIALS_FULL_URI is not a valid URL.', { espName: ESP_NAME });
+  const url = new URL(value);
   // Plain HTTP only to the hosts AWS documents for container credentials, so a token never leaves the machine.
   const host = url.hostname;
   const allowedHttpHost = /^127\.\d+\.\d+\.\d+$/.test(host) || ['localhost', '[::1]', '169.254.170.2', '169.254.170.23', '[fd00:ec2::23]'].includes(host);
@@ -325,10 +316,6 @@ function parseCredentialsJson(text: string, where: string): AwsCredentials {
     const code = typeof json.Code === 'string' ? ` (Code ${json.Code})` : '';
     throw new AnymailAPIError(`The ${where} returned no usable credentials${code}.`, { espName: ESP_NAME });
   }
-  return {
-    accessKeyId: json.AccessKeyId,
-    secretAccessKey: json.SecretAccessKey,
-    sessionToken: typeof json.Token === 'string' ? json.Token : undefined,
-    expiration,
-  };
+  const sessionToken = typeof json.Token === 'string' ? json.Token : undefined;
+  return { accessKeyId: json.AccessKeyId, secretAccessKey: json.SecretAccessKey, sessionToken, expiration };
 }
