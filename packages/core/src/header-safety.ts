@@ -31,7 +31,8 @@ export function assertHeaders(headers: Record<string, string> | undefined, field
 
 /**
  * Refuse header injection before anything is sent: CR or LF in the subject, any address
- * field, or any header name or value.
+ * field, any header name or value, or an attachment's filename, type or Content-ID (all of
+ * which become MIME part headers).
  */
 export function assertNoHeaderInjection(message: EmailMessage): void {
   assertHeaderValue('subject', message.subject);
@@ -41,6 +42,14 @@ export function assertNoHeaderInjection(message: EmailMessage): void {
     for (const value of message[field]) assertHeaderValue(field, value);
   }
   assertHeaders(message.headers);
+  message.attachments.forEach((attachment, index) => {
+    assertHeaderValue(`attachments[${index}].filename`, attachment.filename);
+    assertHeaderValue(`attachments[${index}].mimetype`, attachment.mimetype);
+    assertHeaderValue(`attachments[${index}].contentId`, attachment.contentId);
+  });
+  message.alternatives.forEach((alternative, index) => {
+    assertHeaderValue(`alternatives[${index}].mimetype`, alternative.mimetype);
+  });
   for (const [recipient, headers] of Object.entries(message.mergeHeaders ?? {})) {
     assertHeaders(headers, `mergeHeaders[${JSON.stringify(recipient)}]`);
   }
