@@ -14,7 +14,7 @@ import { applyDefaultFrom } from '../message-defaults.js';
 import { getSettings } from '../settings.js';
 import { postSend, preSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
-import { makePayloadContext, type PayloadContext } from './esp-features.js';
+import { makePayloadContext, unsupported, type FeatureName, type PayloadContext } from './esp-features.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
 import { HttpTransport, type FetchFunction } from './http-transport.js';
 import { describeRequest } from './redact.js';
@@ -86,6 +86,11 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   readonly timeoutMs: number;
   /** Header names never logged in clear (lower-case). */
   protected readonly secretHeaders: readonly string[] = ['authorization', 'x-postmark-server-token', 'x-amz-security-token'];
+  /**
+   * The ESP's feature table, when it wants FailoverBackend (and `supportsFeature`) to know which
+   * features it can't honour at all.
+   */
+  protected readonly featureTable: { readonly [K in FeatureName]: unknown } | undefined = undefined;
   /** Batching support; undefined when the ESP sends one message per request. */
   protected readonly combinedSend: CombinedSend | undefined = undefined;
   readonly #options: BaseEspBackendOptions;
@@ -109,6 +114,12 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
 
   /** Turn a successful response into a status. Throw AnymailAPIError for an error hidden in a 2xx. */
   protected abstract parseResponse(response: EspResponse, request: EspRequest, message: EmailMessage): AnymailStatus;
+
+  /** Whether this ESP can honour a feature (partly, at least); undefined when it doesn't say. */
+  supportsFeature(feature: FeatureName): boolean | undefined {
+    const table = this.featureTable;
+    return table ? table[feature] !== unsupported : undefined;
+  }
 
   /** Whether a response goes to `parseResponse` (default: 2xx). Others become AnymailAPIError. */
   protected isSuccess(response: EspResponse): boolean {

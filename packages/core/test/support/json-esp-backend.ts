@@ -4,6 +4,7 @@ import {
   BaseEspBackend,
   applyFeatures,
   defineEspFeatures,
+  unsupported,
   type BaseEspBackendOptions,
   type EmailMessage,
   type EspRequest,
@@ -40,18 +41,32 @@ const features = defineEspFeatures<Draft>({
   espExtra: (d, v) => Object.assign(d, v),
 });
 
+export interface JsonEspBackendOptions extends BaseEspBackendOptions {
+  apiUrl: string;
+  espName?: string;
+  /** Features to declare unsupported (for capability checks). */
+  unsupportedFeatures?: readonly string[];
+}
+
 export class JsonEspBackend extends BaseEspBackend {
-  readonly espName = 'JsonEsp';
+  readonly espName: string;
   readonly #apiUrl: string;
-  constructor(options: BaseEspBackendOptions & { apiUrl: string }) {
+  protected override readonly featureTable;
+  constructor(options: JsonEspBackendOptions) {
     super(options);
+    this.espName = options.espName ?? 'JsonEsp';
     this.#apiUrl = options.apiUrl;
+    const table: Record<string, unknown> = { ...features };
+    for (const name of options.unsupportedFeatures ?? []) table[name] = unsupported;
+    this.featureTable = table as typeof features;
+    this.#table = this.featureTable;
   }
+  readonly #table: typeof features;
   protected get apiUrl(): string {
     return this.#apiUrl;
   }
   protected buildRequest(_message: EmailMessage, context: PayloadContext): EspRequest {
-    const draft = applyFeatures(features, {} as Draft, context);
+    const draft = applyFeatures(this.#table, {} as Draft, context);
     return {
       method: 'POST',
       path: 'send',

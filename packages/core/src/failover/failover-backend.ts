@@ -1,0 +1,263 @@
+import { BaseEmailBackend, type BaseEmailBackendOptions } from '../backends/base-email-backend.js';
+import { AnymailAPIError, AnymailError, type FailureCategory } from '../errors.js';
+import { FEATURE_NAMES, type FeatureName } from '../esp/esp-features.js';
+import { resolveFeatures } from '../esp/resolve-features.js';
+import type { EmailMessage } from '../message.js';
+import { getSettings } from '../settings.js';
+import { failover as failoverSignal } from '../signals.js';
+import type { SendAttempt } from '../status.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { failurePolicy, type FailureAction } from './failure-policy.js';
+import { MemoryHealthStore, type HealthStore } from './health-store.js';
+import { PriorityStrategy } from './priority-strategy.js';
+import { RoundRobinStrategy } from './round-robin-strategy.js';
+import type { SelectStrategy } from './select-strategy.js';
+import { WeightedStrategy } from './weighted-strategy.js';
+
+/** A backend in the failover list, with an optional weight (for 'weighted') and name. */
+export interface FailoverMember {
+  backend: BaseEmailBackend;
+  /** @default 1 */
+  weight?: number;
+  /** Name used in attempts, logs and the breaker key. @default the backend's espName or class name */
+  name?: string;
+}
+
+export interface FailoverBackendOptions extends BaseEmailBackendOptions {
+  backends: ReadonlyArray<BaseEmailBackend | FailoverMember>;
+  /** Order of backends per message. @default 'priority' */
+  strategy?: 'priority' | 'round-robin' | 'weighted' | SelectStrategy;
+  /** Overrides of the `failurePolicy` table, per failure category. */
+  policy?: Partial<Record<FailureCategory, FailureAction>>;
+  /** How long a backend that keeps failing is skipped before one probe. @default 30000 */
+  coolDownMs?: number;
+  /** Consecutive failover-class failures that open a backend's breaker. @default 3 */
+  failureThreshold?: number;
+  /**
+   * What to do when an attempt may have reached the ESP (a timeout after the request was sent,
+   * a reset after the body was written): 'raise' (default) never resends, because the first
+   * ESP may already be delivering it; 'failover' resends elsewhere and accepts a possible duplicate.
+   */
+  onUnknownOutcome?: 'raise' | 'failover';
+  /** Where breaker state lives. @default in memory, per FailoverBackend */
+  healthStore?: HealthStore;
+  /** Log each decision. */
+  debugLog?: (line: string) => void;
+}
+
+interface Member {
+  backend: BaseEmailBackend;
+  weight: number;
+  name: string;
+  key: string;
+}
+
+function memberName(backend: BaseEmailBackend): string {
+  const espName = (backend as { espName?: unknown }).espName;
+  return typeof espName === 'string' ? espName : backend.constructor.name;
+}
+
+/** Features a message uses that this backend declares unsupported (empty when it can't tell). */
+function unsupportedFeatures(backend: BaseEmailBackend, message: EmailMessage): FeatureName[] {
+  const supports = (backend as { supportsFeature?: (feature: FeatureName) => boolean | undefined }).supportsFeature;
+  if (typeof supports !== 'function') return [];
+  const defaults = (backend as { sendDefaults?: Parameters<typeof resolveFeatures>[1] }).sendDefaults;
+  let features;
+  try {
+    features = resolveFeatures(message, defaults);
+  } catch {
+    return [];
+  }
+  return FEATURE_NAMES.filter((name) => features[name] !== undefined && supports.call(backend, name) === false);
+}
+
+/**
+ * Sends each message through the first healthy backend, moving on when the error is one
+ * another ESP could avoid. Itself a backend: use it with getConnection, sendMail, the outbox.
+ */
+export class FailoverBackend extends BaseEmailBackend {
+  readonly espName = 'Failover';
+  readonly members: readonly Member[];
+  readonly strategy: SelectStrategy;
+  readonly onUnknownOutcome: 'raise' | 'failover';
+  readonly #policy: Record<FailureCategory, FailureAction>;
+  readonly #breaker: CircuitBreaker;
+  readonly #debugLog: ((line: string) => void) | undefined;
+
+  constructor(options: FailoverBackendOptions) {
+    super(options);
+    if (!options?.backends || options.backends.length === 0) {
+      throw new AnymailAPIError('FailoverBackend needs at least one backend: new FailoverBackend({ backends: [primary, secondary] })', {
+        category: 'configuration',
+        code: 'ANYMAIL_CONFIGURATION_ERROR',
+      });
+    }
+    const seen = new Map<string, number>();
+    this.members = options.backends.map((item) => {
+      const member = item instanceof BaseEmailBackend ? { backend: item } : item;
+      const name = member.name ?? memberName(member.backend);
+      const count = (seen.get(name) ?? 0) + 1;
+      seen.set(name, count);
+      return { backend: member.backend, weight: member.weight ?? 1, name, key: count > 1 ? `${name}#${count}` : name };
+    });
+    const strategy = options.strategy ?? 'priority';
+    this.strategy =
+      typeof strategy === 'object'
+        ? strategy
+        : strategy === 'round-robin'
+          ? new RoundRobinStrategy()
+          : strategy === 'weighted'
+            ? new WeightedStrategy()
+            : new PriorityStrategy();
+    this.onUnknownOutcome = options.onUnknownOutcome ?? 'raise';
+    this.#policy = { ...failurePolicy, ...options.policy };
+    this.#breaker = new CircuitBreaker({
+      store: options.healthStore ?? new MemoryHealthStore(),
+      failureThreshold: options.failureThreshold ?? 3,
+      coolDownMs: options.coolDownMs ?? 30_000,
+    });
+    this.#debugLog = options.debugLog;
+  }
+
+  /**
+   * Throw unless every feature listed is honoured by at least one backend
+   * (for backends that declare their features).
+   */
+  assertSupports(features: readonly FeatureName[]): void {
+    const missing = features.filter(
+      (feature) =>
+        !this.members.some((member) => {
+          const supports = (member.backend as { supportsFeature?: (f: FeatureName) => boolean | undefined }).supportsFeature;
+          return typeof supports !== 'function' || supports.call(member.backend, feature) !== false;
+        }),
+    );
+    if (missing.length > 0) {
+      throw new AnymailError(
+        `No backend in this FailoverBackend supports ${missing.join(', ')} (backends: ${this.members.map((m) => m.name).join(', ')}).`,
+        { code: 'ANYMAIL_UNSUPPORTED_FEATURE', category: 'unsupported-feature' },
+      );
+    }
+  }
+
+  override async open(): Promise<boolean> {
+    const results = await Promise.all(this.members.map((member) => member.backend.open()));
+    return results.some(Boolean);
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.backend.close()));
+  }
+
+  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
+    let sent = 0;
+    for (const message of messages) {
+      try {
+        sent += await this.#sendWithFailover(message);
+      } catch (error) {
+        if (!this.failSilently || !AnymailError.isInstance(error) || error.category === 'configuration') throw error;
+      }
+    }
+    return sent;
+  }
+
+  #log(line: string): void {
+    const log = this.#debugLog ?? getSettings().debugLog;
+    log?.(`Failover: ${line}`);
+  }
+
+  async #sendWithFailover(message: EmailMessage): Promise<number> {
+    const attempts: SendAttempt[] = [];
+    const order = this.strategy.order(this.members.map((member) => member.weight));
+    let lastError: unknown;
+    let previous: Member | undefined;
+    let skippedOpen = 0;
+    for (const index of order) {
+      const member = this.members[index]!;
+      const missing = unsupportedFeatures(member.backend, message);
+      if (missing.length > 0) {
+        this.#log(`skipping ${member.name}: it does not support ${missing.join(', ')}`);
+        attempts.push({ espName: member.name, category: 'unsupported-feature', durationMs: 0, error: `unsupported: ${missing.join(', ')}` });
+        continue;
+      }
+      const admission = await this.#breaker.admit(member.key);
+      if (admission === 'open') {
+        skippedOpen++;
+        this.#log(`skipping ${member.name}: cooling down after repeated failures`);
+        continue;
+      }
+      if (previous && lastError && AnymailError.isInstance(lastError)) {
+        await failoverSignal.sendRobust(this.constructor, { message, from: previous.name, to: member.name, category: lastError.category });
+      }
+      const copy = message.clone();
+      const started = performance.now();
+      try {
+        const count = await member.backend.sendMessages([copy]);
+        await this.#breaker.recordSuccess(member.key);
+        const status = copy.anymailStatus;
+        attempts.push({ espName: member.name, durationMs: performance.now() - started });
+        if (status) {
+          status.espName ??= member.name;
+          status.attempts = attempts;
+        }
+        message.anymailStatus = status;
+        this.#log(`${member.name} ${count > 0 ? 'sent' : 'skipped'} the message${admission === 'probe' ? ' (probe succeeded)' : ''}`);
+        return count;
+      } catch (error) {
+        const durationMs = performance.now() - started;
+        if (!AnymailError.isInstance(error)) throw error;
+        attempts.push({
+          espName: member.name,
+          category: error.category,
+          statusCode: error.statusCode,
+          durationMs,
+          deliveryUnknown: error.deliveryUnknown,
+          error: error.message,
+        });
+        const action = this.#policy[error.category] ?? 'raise';
+        if (action === 'raise') {
+          this.#log(`${member.name} failed with ${error.category}: raising (every ESP would repeat it)`);
+          throw this.#withAttempts(error, attempts, message);
+        }
+        await this.#breaker.recordFailure(member.key);
+        if (error.deliveryUnknown && this.onUnknownOutcome === 'raise') {
+          this.#log(`${member.name} failed after the request may have reached it: not resending (onUnknownOutcome 'raise')`);
+          throw this.#withAttempts(
+            new AnymailAPIError(
+              `${member.name} may have accepted the message (${error.message}); not resending it elsewhere to avoid a duplicate. ` +
+                "Pass onUnknownOutcome: 'failover' to resend anyway.",
+              { ...error, code: 'ANYMAIL_DELIVERY_UNKNOWN', category: error.category, deliveryUnknown: true, espName: member.name, cause: error },
+            ),
+            attempts,
+            message,
+          );
+        }
+        this.#log(`${member.name} failed with ${error.category}: trying the next backend`);
+        lastError = error;
+        previous = member;
+      }
+    }
+    if (lastError) throw this.#withAttempts(lastError as AnymailError, attempts, message);
+    throw this.#withAttempts(
+      new AnymailAPIError(
+        skippedOpen > 0
+          ? `Every backend is cooling down after repeated failures (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
+          : `No backend can send this message (${attempts.map((a) => `${a.espName}: ${a.error}`).join('; ')}).`,
+        { code: skippedOpen > 0 ? 'ANYMAIL_ALL_BACKENDS_DOWN' : 'ANYMAIL_UNSUPPORTED_FEATURE', category: skippedOpen > 0 ? 'network' : 'unsupported-feature' },
+      ),
+      attempts,
+      message,
+    );
+  }
+
+  #withAttempts<E extends AnymailError>(error: E, attempts: SendAttempt[], message: EmailMessage): E {
+    Object.defineProperty(error, 'attempts', { value: attempts, enumerable: true, configurable: true });
+    message.anymailStatus = undefined;
+    return error;
+  }
+}
+
+/** `error.attempts` after FailoverBackend raised. */
+export function failoverAttempts(error: unknown): SendAttempt[] | undefined {
+  const attempts = (error as { attempts?: unknown } | null)?.attempts;
+  return Array.isArray(attempts) ? (attempts as SendAttempt[]) : undefined;
+}
