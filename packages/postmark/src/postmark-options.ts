@@ -1,0 +1,62 @@
+import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+import { z } from 'zod';
+
+/** Options of `PostmarkBackend` (plus everything `BaseEspBackendOptions` takes). */
+export interface PostmarkBackendOptions extends BaseEspBackendOptions {
+  /**
+   * The Postmark server API token, sent as `X-Postmark-Server-Token`. Use `POSTMARK_API_TEST`
+   * to have Postmark validate requests without sending. A message may override it with
+   * `espExtra: { serverToken }`.
+   * Env: `POSTMARK_SERVER_TOKEN` or `ANYMAIL_POSTMARK_SERVER_TOKEN`.
+   * @see https://postmarkapp.com/developer/api/overview#authentication
+   */
+  serverToken?: string;
+  /**
+   * The API base URL. @default 'https://api.postmarkapp.com/'
+   * Env: `POSTMARK_API_URL` or `ANYMAIL_POSTMARK_API_URL`.
+   */
+  apiUrl?: string;
+  /**
+   * The message stream every message goes to unless its `espExtra.MessageStream` says otherwise.
+   * Postmark's default is `outbound` (transactional); broadcast mail needs a broadcast stream.
+   * Env: `POSTMARK_MESSAGE_STREAM` or `ANYMAIL_POSTMARK_MESSAGE_STREAM`.
+   * @see https://postmarkapp.com/developer/user-guide/send-email-with-api/batch-emails
+   */
+  messageStream?: string;
+}
+
+/** The options as the backend uses them: looked up once, in the constructor. */
+export interface ResolvedPostmarkOptions {
+  serverToken: string;
+  apiUrl: string;
+  messageStream: string | undefined;
+}
+
+export const POSTMARK_DEFAULT_API_URL = 'https://api.postmarkapp.com/';
+
+const resolvedSchema = z.object({
+  serverToken: z.string().min(1, 'serverToken must not be empty'),
+  apiUrl: z.url('apiUrl must be an absolute URL such as https://api.postmarkapp.com/'),
+  messageStream: z.string().min(1, 'messageStream must not be empty').optional(),
+});
+
+/** Look every setting up (option, `configure()`, env) and check it; errors never show a token. */
+export function resolvePostmarkOptions(options: PostmarkBackendOptions): ResolvedPostmarkOptions {
+  const raw = {
+    serverToken: loadSetting({ esp: 'Postmark', name: 'serverToken', value: options.serverToken }),
+    apiUrl: loadSetting({ esp: 'Postmark', name: 'apiUrl', value: options.apiUrl, default: POSTMARK_DEFAULT_API_URL }),
+    messageStream: loadSetting<string | undefined>({
+      esp: 'Postmark',
+      name: 'messageStream',
+      value: options.messageStream,
+      default: undefined,
+    }),
+  };
+  const parsed = resolvedSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
+    throw new AnymailConfigurationError(`Invalid Postmark settings: ${problems}`, { espName: 'Postmark' });
+  }
+  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
+  return { serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
+}

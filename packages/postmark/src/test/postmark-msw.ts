@@ -1,0 +1,23 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import { answerPostmark, type PostmarkFakeOptions } from './postmark-fake.js';
+
+/**
+ * msw request handlers that act as Postmark's email API, for code that sends through `fetch`
+ * (pass `fetch` to PostmarkBackend; msw does not see undici Pool traffic on Node 20).
+ */
+export function postmarkMswHandlers(options: PostmarkFakeOptions & { apiUrl?: string } = {}): HttpHandler[] {
+  const base = (options.apiUrl ?? 'https://api.postmarkapp.com/').replace(/\/?$/, '/');
+  return ['email', 'email/batch', 'email/withTemplate', 'email/batchWithTemplates'].map((path) =>
+    http.post(`${base}${path}`, async ({ request }) => {
+      let body: unknown;
+      try {
+        body = await request.json();
+      } catch {
+        return HttpResponse.json({ ErrorCode: 402, Message: 'Invalid JSON' }, { status: 422 });
+      }
+      const headers = Object.fromEntries(request.headers.entries());
+      const answer = answerPostmark(path, headers, body, options);
+      return HttpResponse.json(answer.body as Record<string, unknown>, { status: answer.status });
+    }),
+  );
+}
