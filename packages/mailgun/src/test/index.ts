@@ -1,1 +1,7 @@
-export {};
+export {
+  createFakeMailgun,
+  type FakeMailgun,
+  type FakeMailgunOptions,
+  type FakeMailgunReply,
+  type FakeMailgunSend,
+} from './mailgun-fake.js';

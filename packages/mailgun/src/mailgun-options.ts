@@ -1,0 +1,83 @@
+import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+
+/** Mailgun's API hosts: accounts and domains live in one region. */
+export const MAILGUN_API_URLS = {
+  us: 'https://api.mailgun.net/v3',
+  eu: 'https://api.eu.mailgun.net/v3',
+} as const;
+
+export type MailgunRegion = keyof typeof MAILGUN_API_URLS;
+
+/** Options for `MailgunBackend`. Every Mailgun setting falls back to `configure()` and the environment. */
+export interface MailgunBackendOptions extends BaseEspBackendOptions {
+  /**
+   * Mailgun API key (a private or domain sending key), sent as HTTP Basic auth `api:<key>`.
+   * Env: `MAILGUN_API_KEY` or `ANYMAIL_MAILGUN_API_KEY`.
+   * @see https://documentation.mailgun.com/docs/mailgun/api-reference/authentication
+   */
+  apiKey?: string;
+  /**
+   * The Mailgun sending domain, when it is not the domain of each message's from address.
+   * Per message, `espExtra.senderDomain` and the `envelopeSender`'s domain take precedence.
+   * Env: `MAILGUN_SENDER_DOMAIN` or `ANYMAIL_MAILGUN_SENDER_DOMAIN`.
+   */
+  senderDomain?: string;
+  /**
+   * The region your Mailgun domains are in: 'us' (api.mailgun.net) or 'eu' (api.eu.mailgun.net).
+   * Ignored when `apiUrl` is given. Env: `MAILGUN_REGION` or `ANYMAIL_MAILGUN_REGION`.
+   * @default 'us'
+   */
+  region?: MailgunRegion;
+  /**
+   * API base URL, including `/v3`. Env: `MAILGUN_API_URL` or `ANYMAIL_MAILGUN_API_URL`.
+   * @default 'https://api.mailgun.net/v3' (or the EU URL with region: 'eu')
+   */
+  apiUrl?: string;
+}
+
+/** Mailgun settings resolved once, in the backend's constructor. */
+export interface ResolvedMailgunOptions {
+  authorization: string;
+  senderDomain: string | undefined;
+  apiUrl: string;
+  region: MailgunRegion;
+}
+
+function parseRegion(raw: string): MailgunRegion {
+  const region = raw.trim().toLowerCase();
+  if (region === 'us' || region === 'eu') return region;
+  throw new AnymailConfigurationError(`Mailgun region must be 'us' or 'eu', not ${JSON.stringify(raw)}.`);
+}
+
+/** Throw when a sender domain cannot be a path segment of `/v3/{domain}/messages`. */
+export function checkSenderDomain(domain: string, where: string): string {
+  const trimmed = domain.trim();
+  if (trimmed === '' || /[/\\?#%\s]/.test(trimmed)) {
+    throw new AnymailConfigurationError(
+      `Mailgun sender domain ${JSON.stringify(domain)} (from ${where}) is not a domain name. ` +
+        "Give only the domain, like 'mg.example.com', without a scheme, path or '/'.",
+    );
+  }
+  return trimmed;
+}
+
+export function resolveMailgunOptions(options: MailgunBackendOptions): ResolvedMailgunOptions {
+  const apiKey = loadSetting<string>({ esp: 'mailgun', name: 'apiKey', value: options.apiKey });
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new AnymailConfigurationError('The Mailgun apiKey is empty. Pass apiKey, or set MAILGUN_API_KEY.');
+  }
+  const senderDomain = loadSetting<string | undefined>({ esp: 'mailgun', name: 'senderDomain', value: options.senderDomain, default: undefined });
+  const region = parseRegion(loadSetting<string>({ esp: 'mailgun', name: 'region', value: options.region, default: 'us' }));
+  const apiUrl = loadSetting<string>({ esp: 'mailgun', name: 'apiUrl', value: options.apiUrl, default: MAILGUN_API_URLS[region] });
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new AnymailConfigurationError(`Mailgun apiUrl ${JSON.stringify(apiUrl)} is not a URL. Use e.g. '${MAILGUN_API_URLS.eu}'.`);
+  }
+  return {
+    authorization: `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`,
+    senderDomain: senderDomain === undefined || senderDomain === '' ? undefined : checkSenderDomain(senderDomain, 'the senderDomain option'),
+    apiUrl,
+    region,
+  };
+}
