@@ -128,6 +128,14 @@ describe('SmtpBackend plain send', () => {
     expect(smtp.received[0]!.from).toBe('from@example.com');
   });
 
+  it('sends one RCPT TO per address when an address repeats', async () => {
+    const smtp = await startSmtp();
+    await new SmtpBackend({ host: '127.0.0.1', port: smtp.port }).sendMessages([
+      message({ to: ['same@example.com'], cc: ['Same Again <same@example.com>'], bcc: [] }),
+    ]);
+    expect(smtp.received[0]!.to).toEqual(['same@example.com']);
+  });
+
   it('reads host and port from configure({ smtp })', async () => {
     const smtp = await startSmtp();
     configure({ smtp: { host: '127.0.0.1', port: smtp.port } });

@@ -110,7 +110,8 @@ export class SmtpBackend extends LocalBackend {
     const transporter = this.#transporter;
     if (!transporter) throw new AnymailAPIError('SMTP connection is not open', { espName: this.espName });
     const envelopeFrom = parseAddress(message.envelopeSender ?? message.from ?? '', 'from').addrSpec;
-    const recipients = message.recipientEmails();
+    // One RCPT TO per address, even when it appears in both to and cc.
+    const recipients = [...new Set(message.recipientEmails())];
     const raw = Buffer.from(await message.message());
     try {
       const info = await transporter.sendMail({ envelope: { from: envelopeFrom, to: recipients }, raw });
