@@ -1,1 +1,2 @@
 export {};
+export { trackingWebhook, type SesTrackingWebhookOptions } from './ses-webhook.js';
