@@ -1,1 +1,2 @@
 export {};
+export { trackingWebhook, type PostmarkTrackingWebhookOptions } from './postmark-webhook.js';
