@@ -253,6 +253,7 @@ export class EmailMessage {
     copy.mergeMetadata = this.mergeMetadata && structuredClone(this.mergeMetadata);
     copy.mergeHeaders = this.mergeHeaders && structuredClone(this.mergeHeaders);
     copy.espExtra = this.espExtra && { ...this.espExtra };
+    copy.sendAt = this.sendAt instanceof Date ? new Date(this.sendAt) : this.sendAt;
     copy.anymailStatus = undefined;
     return copy;
   }
