@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -294,6 +294,23 @@ describe('SmtpBackend refusals and failures', () => {
     expect((error as AnymailAPIError).deliveryUnknown).toBe(false);
     expect((error as AnymailAPIError).retryable).toBe(true);
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('raises a timeout AnymailAPIError when the server never greets', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const backend = new SmtpBackend({ host: '127.0.0.1', port, timeoutMs: 200 });
+      const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AnymailAPIError);
+      expect((error as AnymailAPIError).category).toBe('timeout');
+      expect((error as AnymailAPIError).retryable).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('classifies a 4xx reply to DATA as a retryable server error', async () => {
