@@ -153,7 +153,10 @@ export async function finishMailgunRequest(
     },
     context,
   );
-  for (const [name, value] of merge.headers) setHeader(draft, name, value);
+  for (const [name, value] of merge.headers) {
+    // Keep the message header's spelling when a merge header overrides it.
+    setHeader(draft, draft.headers.get(name.toLowerCase())?.[0] ?? name, value);
+  }
   const { fields } = draft;
   for (const [name, value] of draft.headers.values()) fields.set(`h:${name}`, [value]);
   for (const [name, value] of merge.variables) fields.set(`v:${name}`, [value]);
