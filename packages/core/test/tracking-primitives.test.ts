@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MemoryReplayCache,
+  basicAuthMatches,
+  constantTimeEqual,
+  createTrackingEvent,
+  parseEventTime,
+  resolveWebhookSecrets,
+} from '../src/index.js';
+
+describe('MemoryReplayCache', () => {
+  it('refuses a key until it expires, and accepts it again after release', () => {
+    let now = 1000;
+    const cache = new MemoryReplayCache(10, () => now);
+    expect(cache.claim('a', 2000)).toBe(true);
+    expect(cache.claim('a', 2000)).toBe(false);
+    now = 2001;
+    expect(cache.claim('a', 3000)).toBe(true);
+    cache.release('a');
+    expect(cache.claim('a', 3000)).toBe(true);
+  });
+  it('keeps at most maxEntries keys, dropping the oldest', () => {
+    const cache = new MemoryReplayCache(3, () => 0);
+    for (const key of ['k1', 'k2', 'k3', 'k4']) expect(cache.claim(key, 100)).toBe(true);
+    expect(cache.size).toBe(3);
+    expect(cache.claim('k4', 100)).toBe(false);
+    expect(cache.claim('k1', 100)).toBe(true);
+  });
+  it('drops expired keys while pruning', () => {
+    let now = 0;
+    const cache = new MemoryReplayCache(100, () => now);
+    cache.claim('old', 10);
+    now = 20;
+    cache.claim('new', 50);
+    expect(cache.size).toBe(1);
+  });
+});
+
+describe('basic auth helpers', () => {
+  const header = (cred: string) => `Basic ${Buffer.from(cred).toString('base64')}`;
+  it('constantTimeEqual compares strings of any length', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+  });
+  it('basicAuthMatches only a listed credential', () => {
+    expect(basicAuthMatches(header('u:p'), ['x:y', 'u:p'])).toBe(true);
+    expect(basicAuthMatches(`  basic ${Buffer.from('u:p').toString('base64')} `, ['u:p'])).toBe(true);
+    expect(basicAuthMatches(header('u:p'), [])).toBe(false);
+    expect(basicAuthMatches(undefined, ['u:p'])).toBe(false);
+    expect(basicAuthMatches(header('u:P'), ['u:p'])).toBe(false);
+  });
+  it('resolveWebhookSecrets: option, then <ESP>_WEBHOOK_SECRET, then ANYMAIL_WEBHOOK_SECRET', () => {
+    expect(resolveWebhookSecrets('mailgun', 'a:b', { ANYMAIL_WEBHOOK_SECRET: 'c:d' })).toEqual(['a:b']);
+    expect(resolveWebhookSecrets('mailgun', undefined, { MAILGUN_WEBHOOK_SECRET: 'e:f', ANYMAIL_WEBHOOK_SECRET: 'c:d' })).toEqual(['e:f']);
+    expect(resolveWebhookSecrets('mailgun', undefined, { ANYMAIL_WEBHOOK_SECRET: 'c:d, g:h' })).toEqual(['c:d', 'g:h']);
+    expect(resolveWebhookSecrets('mailgun', undefined, {})).toEqual([]);
+  });
+});
+
+describe('tracking event helpers', () => {
+  it('createTrackingEvent fills every field', () => {
+    expect(createTrackingEvent({ espName: 'X', espEvent: 1, eventType: 'opened', recipient: 'a@b.c' })).toEqual({
+      espName: 'X', espEvent: 1, eventType: 'opened', recipient: 'a@b.c', timestamp: undefined, eventId: undefined,
+      messageId: undefined, tags: [], metadata: {}, rejectReason: undefined, description: undefined,
+      mtaResponse: undefined, userAgent: undefined, clickUrl: undefined,
+    });
+  });
+  it('parseEventTime reads epoch seconds (number or string) and ISO strings', () => {
+    expect(parseEventTime(1529006854.5)?.toISOString()).toBe('2018-06-14T20:07:34.500Z');
+    expect(parseEventTime('1529006854')?.toISOString()).toBe('2018-06-14T20:07:34.000Z');
+    expect(parseEventTime('2025-04-05T16:33:54.9070259Z')?.toISOString()).toBe('2025-04-05T16:33:54.907Z');
+    expect(parseEventTime('not a date')).toBeUndefined();
+    expect(parseEventTime(undefined)).toBeUndefined();
+  });
+});
