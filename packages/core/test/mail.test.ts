@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../src/backends/memory-backend.js';
 import { DEFAULT_SUBJECT_PREFIX, mailAdmins, mailManagers, sendMail, sendMassMail } from '../src/mail.js';
 import type { EmailMessage } from '../src/message.js';
 import { configure } from '../src/settings.js';
 import { preSend } from '../src/signals.js';
+import { closeTestSmtpServers, startTestSmtp } from './support/test-smtp.js';
 
 /** A MemoryBackend that counts how often a connection was really opened and closed. */
 class CountingBackend extends MemoryBackend {
@@ -111,34 +110,15 @@ describe('sendMassMail', () => {
   });
 
   it('uses one SMTP connection for all messages', async () => {
-    let connections = 0;
-    let messages = 0;
-    const server = new SMTPServer({
-      disabledCommands: ['AUTH'],
-      hideSTARTTLS: true,
-      logger: false,
-      onConnect(_session, callback) {
-        connections++;
-        callback();
-      },
-      onData(stream, _session, callback) {
-        stream.resume();
-        stream.on('end', () => {
-          messages++;
-          callback(null);
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const smtp = await startTestSmtp();
     try {
-      const port = (server.server.address() as AddressInfo).port;
-      configure({ emailBackend: 'smtp', smtp: { host: '127.0.0.1', port } });
+      configure({ emailBackend: 'smtp', smtp: { host: '127.0.0.1', port: smtp.port } });
       const tuples = [1, 2, 3].map((n) => [`Mass ${n}`, 'body', 'from@example.com', [`r${n}@example.com`]] as const);
       expect(await sendMassMail(tuples)).toBe(3);
-      expect(messages).toBe(3);
-      expect(connections).toBe(1);
+      expect(smtp.received.map((mail) => mail.to)).toEqual([['r1@example.com'], ['r2@example.com'], ['r3@example.com']]);
+      expect(smtp.connections).toBe(1);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeTestSmtpServers();
     }
   });
 });

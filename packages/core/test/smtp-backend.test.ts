@@ -1,78 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SMTPServerOptions } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnymailAPIError, AnymailConfigurationError, AnymailRecipientsRefused } from '../src/errors.js';
 import { EmailMessage } from '../src/message.js';
 import { configure } from '../src/settings.js';
 import { postSend } from '../src/signals.js';
 import { SmtpBackend } from '../src/backends/smtp-backend.js';
-
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-interface TestSmtp {
-  port: number;
-  received: Received[];
-  connections: number;
-  authAttempts: { method: string; username: string | undefined }[];
-  close(): Promise<void>;
-}
-
-const servers: TestSmtp[] = [];
-
-/** A real SMTP server on 127.0.0.1, recording envelopes, raw messages and connections. */
-async function startSmtp(options: Partial<SMTPServerOptions> = {}): Promise<TestSmtp> {
-  const state: TestSmtp = { port: 0, received: [], connections: 0, authAttempts: [], close: async () => {} };
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH'],
-    hideSTARTTLS: true,
-    logger: false,
-    onConnect(_session, callback) {
-      state.connections++;
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const envelope = session.envelope;
-        state.received.push({
-          from: envelope.mailFrom ? envelope.mailFrom.address : '',
-          to: envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback(null);
-      });
-    },
-    ...options,
-  });
-  // A client that drops the TLS handshake makes the server emit 'error'; the test checks the client side.
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.server.address() as AddressInfo).port;
-  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  servers.push(state);
-  return state;
-}
-
-/** The header block of a raw message as a lower-cased name → value map (unfolded). */
-function headersOf(raw: string): Record<string, string> {
-  const head = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-  const headers: Record<string, string> = {};
-  for (const line of head.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    expect(colon).toBeGreaterThan(0);
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return headers;
-}
+import { closeTestSmtpServers, headersOf, startTestSmtp, type TestSmtp } from './support/test-smtp.js';
 
 function message(overrides: Partial<ConstructorParameters<typeof EmailMessage>[0]> = {}): EmailMessage {
   return new EmailMessage({
@@ -91,13 +25,13 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await closeTestSmtpServers();
   configure({});
 });
 
 describe('SmtpBackend plain send', () => {
   it('delivers the exact envelope and a parseable message, and sets a sent status', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port });
     const email = message({ envelopeSender: 'bounces@example.com' });
     expect(await backend.sendMessages([email])).toBe(1);
@@ -123,13 +57,13 @@ describe('SmtpBackend plain send', () => {
   });
 
   it('uses the from address as envelope sender when there is no envelopeSender', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     await new SmtpBackend({ host: '127.0.0.1', port: smtp.port }).sendMessages([message()]);
     expect(smtp.received[0]!.from).toBe('from@example.com');
   });
 
   it('sends one RCPT TO per address when an address repeats', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     await new SmtpBackend({ host: '127.0.0.1', port: smtp.port }).sendMessages([
       message({ to: ['same@example.com'], cc: ['Same Again <same@example.com>'], bcc: [] }),
     ]);
@@ -137,7 +71,7 @@ describe('SmtpBackend plain send', () => {
   });
 
   it('reads host and port from configure({ smtp })', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     configure({ smtp: { host: '127.0.0.1', port: smtp.port } });
     const backend = new SmtpBackend();
     expect(backend.port).toBe(smtp.port);
@@ -146,7 +80,7 @@ describe('SmtpBackend plain send', () => {
   });
 
   it('serves every message of one sendMessages call over one connection, and closes it after', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port });
     const sent = await backend.sendMessages([message({ subject: 'one' }), message({ subject: 'two' }), message({ subject: 'three' })]);
     expect(sent).toBe(3);
@@ -157,7 +91,7 @@ describe('SmtpBackend plain send', () => {
   });
 
   it('leaves an already-open connection open across sendMessages calls', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port });
     expect(await backend.open()).toBe(true);
     expect(await backend.open()).toBe(false);
@@ -171,7 +105,7 @@ describe('SmtpBackend plain send', () => {
   });
 
   it('fires postSend with the SMTP status', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startTestSmtp();
     const seen: string[] = [];
     const receiver = ({ espName, status }: { espName: string; status: { status: Set<string> } }) => {
       seen.push(`${espName}:${[...status.status].join(',')}`);
@@ -189,7 +123,7 @@ describe('SmtpBackend plain send', () => {
 describe('SmtpBackend AUTH', () => {
   for (const method of ['PLAIN', 'LOGIN'] as const) {
     it(`logs in with AUTH ${method} and sends`, async () => {
-      const smtp: TestSmtp = await startSmtp({
+      const smtp: TestSmtp = await startTestSmtp({
         disabledCommands: [],
         authMethods: [method],
         allowInsecureAuth: true,
@@ -206,7 +140,7 @@ describe('SmtpBackend AUTH', () => {
     });
 
     it(`raises an auth AnymailAPIError for bad AUTH ${method} credentials, without the password`, async () => {
-      const smtp: TestSmtp = await startSmtp({
+      const smtp: TestSmtp = await startTestSmtp({
         disabledCommands: [],
         authMethods: [method],
         allowInsecureAuth: true,
@@ -225,7 +159,7 @@ describe('SmtpBackend AUTH', () => {
   }
 
   it('does not try AUTH when the username is empty', async () => {
-    const smtp: TestSmtp = await startSmtp({
+    const smtp: TestSmtp = await startTestSmtp({
       disabledCommands: [],
       authOptional: true,
       allowInsecureAuth: true,
@@ -253,7 +187,7 @@ describe('SmtpBackend refusals and failures', () => {
   };
 
   it('raises AnymailRecipientsRefused when every recipient is refused', async () => {
-    const smtp = await startSmtp(refuseSome);
+    const smtp = await startTestSmtp(refuseSome);
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port });
     const email = message({ to: ['bad1@example.com'], cc: ['bad2@example.com'], bcc: [] });
     const error = await backend.sendMessages([email]).catch((e: unknown) => e);
@@ -265,7 +199,7 @@ describe('SmtpBackend refusals and failures', () => {
   });
 
   it('sends to the accepted recipients and marks the refused ones rejected', async () => {
-    const smtp = await startSmtp(refuseSome);
+    const smtp = await startTestSmtp(refuseSome);
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port });
     const email = message({ to: ['good@example.com'], cc: ['bad@example.com'], bcc: [] });
     expect(await backend.sendMessages([email])).toBe(1);
@@ -275,7 +209,7 @@ describe('SmtpBackend refusals and failures', () => {
   });
 
   it('swallows the refusal with failSilently and counts the message as not sent', async () => {
-    const smtp = await startSmtp(refuseSome);
+    const smtp = await startTestSmtp(refuseSome);
     const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, failSilently: true });
     const sent = await backend.sendMessages([message({ to: ['bad@example.com'], cc: [], bcc: [] }), message()]);
     expect(sent).toBe(1);
@@ -314,7 +248,7 @@ describe('SmtpBackend refusals and failures', () => {
   });
 
   it('classifies a 4xx reply to DATA as a retryable server error', async () => {
-    const smtp = await startSmtp({
+    const smtp = await startTestSmtp({
       onData(stream, _session, callback) {
         stream.resume();
         stream.on('end', () => {
@@ -337,74 +271,5 @@ describe('SmtpBackend refusals and failures', () => {
   it('defaults the port to 465 with useSsl and 25 otherwise', () => {
     expect(new SmtpBackend({ useSsl: true }).port).toBe(465);
     expect(new SmtpBackend().port).toBe(25);
-  });
-});
-
-describe('SmtpBackend TLS (self-signed certificate made at test time)', () => {
-  let dir: string;
-  let key: string;
-  let cert: string;
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'anymail-smtp-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    key = readFileSync(join(dir, 'key.pem'), 'utf8');
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  });
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('upgrades with STARTTLS when useTls is set', async () => {
-    let secured = false;
-    const smtp = await startSmtp({
-      hideSTARTTLS: false,
-      key,
-      cert,
-      onMailFrom(_address, session, callback) {
-        secured = session.secure;
-        callback();
-      },
-    });
-    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, useTls: true, tls: { ca: cert } });
-    expect(await backend.sendMessages([message()])).toBe(1);
-    expect(secured).toBe(true);
-  });
-
-  it('fails with a network error when useTls is set and the server offers no STARTTLS', async () => {
-    const smtp = await startSmtp({ hideSTARTTLS: true });
-    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, useTls: true, tls: { ca: cert } });
-    const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AnymailAPIError);
-    expect((error as AnymailAPIError).category).toBe('network');
-    expect(smtp.received).toHaveLength(0);
-  });
-
-  it('speaks implicit TLS when useSsl is set', async () => {
-    let secured = false;
-    const smtp = await startSmtp({
-      secure: true,
-      key,
-      cert,
-      onMailFrom(_address, session, callback) {
-        secured = session.secure;
-        callback();
-      },
-    });
-    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, useSsl: true, tls: { ca: cert } });
-    expect(await backend.sendMessages([message()])).toBe(1);
-    expect(secured).toBe(true);
-  });
-
-  it('rejects an untrusted certificate as a network error', async () => {
-    const smtp = await startSmtp({ secure: true, key, cert });
-    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, useSsl: true, timeoutMs: 5000 });
-    const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AnymailAPIError);
-    expect((error as AnymailAPIError).category).toBe('network');
-    expect(smtp.received).toHaveLength(0);
   });
 });
