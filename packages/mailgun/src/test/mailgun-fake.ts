@@ -31,7 +31,7 @@ export interface FakeMailgunReply {
 export interface FakeMailgun {
   /** Accepted messages, in order. */
   readonly sends: FakeMailgunSend[];
-  /** Routes for `startFakeEsp` from `@anymail/core/test` (any path ending in `/{domain}/messages`). */
+  /** Routes for `startFakeEsp` from `@anymail/core/test`: `/v3/{domain}/messages` or `/{domain}/messages`. */
   readonly routes: FakeEspRoutes;
   /**
    * msw handlers for api.mailgun.net and api.eu.mailgun.net. msw sees Fetch API traffic only,
@@ -42,7 +42,7 @@ export interface FakeMailgun {
   handle(request: { method: string; path: string; headers: Record<string, string>; body: Uint8Array }): Promise<FakeMailgunReply>;
 }
 
-const MESSAGES_PATH = /\/([^/]+)\/messages$/;
+const MESSAGES_PATH = /^(?:\/v3)?\/([^/]+)\/messages$/;
 
 function badRequest(message: string): FakeMailgunReply {
   return { status: 400, body: { message } };

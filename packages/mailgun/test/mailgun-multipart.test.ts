@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { encodeMultipart, encodeUrlencoded } from '../src/mailgun-multipart.js';
+
+async function parse(encoded: { contentType: string; body: string | Uint8Array }): Promise<FormData> {
+  return new Response(encoded.body as BodyInit, { headers: { 'content-type': encoded.contentType } }).formData();
+}
+
+describe('Mailgun form encoding', () => {
+  it('encodes repeated fields and binary files as multipart/form-data a standard parser reads back', async () => {
+    const bytes = new Uint8Array(256).map((_, i) => i);
+    const encoded = encodeMultipart(
+      [['to', 'a@example.com'], ['to', 'b@example.com'], ['text', 'Zoë ⚡ line1\r\nline2']],
+      [{ field: 'attachment', filename: 'all-bytes.bin', contentType: 'application/octet-stream', content: bytes }],
+    );
+    expect(encoded.body).toBeInstanceOf(Uint8Array);
+    const form = await parse(encoded);
+    expect(form.getAll('to')).toEqual(['a@example.com', 'b@example.com']);
+    expect(form.get('text')).toBe('Zoë ⚡ line1\r\nline2');
+    const file = form.get('attachment') as File;
+    expect(file.name).toBe('all-bytes.bin');
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('escapes quotes and drops line breaks in names so a file name cannot add headers', () => {
+    const encoded = encodeMultipart([], [
+      { field: 'inline', filename: 'a"b\\c\r\nContent-Type: text/html', contentType: 'image/png', content: new Uint8Array([1]) },
+    ]);
+    const text = Buffer.from(encoded.body as Uint8Array).toString('latin1');
+    expect(text).toContain('name="inline"; filename="a\\"b\\\\c Content-Type: text/html"\r\nContent-Type: image/png\r\n');
+  });
+
+  it('keeps non-ASCII file names as UTF-8', async () => {
+    const form = await parse(encodeMultipart([], [{ field: 'attachment', filename: 'résumé.pdf', contentType: 'application/pdf', content: new Uint8Array([37]) }]));
+    expect((form.get('attachment') as File).name).toBe('résumé.pdf');
+  });
+
+  it('picks a boundary that occurs in no part', () => {
+    const encoded = encodeMultipart([['text', 'x']], []);
+    const boundary = encoded.contentType.split('boundary=')[1]!;
+    expect(boundary).toMatch(/^anymail-[0-9a-f]{24}$/);
+    const again = encodeMultipart([['text', `--${boundary}`]], []);
+    expect(again.contentType).not.toBe(encoded.contentType);
+  });
+
+  it('encodes fields without files as application/x-www-form-urlencoded', () => {
+    const encoded = encodeUrlencoded([['to', 'a+b@example.com'], ['h:X-A', 'x&y=z'], ['to', 'c@example.com']]);
+    expect(encoded.contentType).toBe('application/x-www-form-urlencoded');
+    const params = new URLSearchParams(encoded.body as string);
+    expect(params.getAll('to')).toEqual(['a+b@example.com', 'c@example.com']);
+    expect(params.get('h:X-A')).toBe('x&y=z');
+  });
+});
