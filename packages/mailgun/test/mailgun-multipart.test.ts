@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMultipart, encodeUrlencoded } from '../src/mailgun-multipart.js';
 
 async function parse(encoded: { contentType: string; body: string | Uint8Array }): Promise<FormData> {
-  return new Response(encoded.body as BodyInit, { headers: { 'content-type': encoded.contentType } }).formData();
+  return new Response(encoded.body as ConstructorParameters<typeof Response>[0], { headers: { 'content-type': encoded.contentType } }).formData();
 }
 
 describe('Mailgun form encoding', () => {

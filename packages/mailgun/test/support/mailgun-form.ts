@@ -31,7 +31,7 @@ export async function buildForm(
   setup?.(message);
   const context = makePayloadContext('Mailgun', message, resolveFeatures(message), options.ignoreUnsupportedFeatures ?? false);
   const request = await buildMailgunRequest(context, { senderDomain: options.senderDomain, authorization: AUTH });
-  const form = await new Response(request.body as BodyInit, { headers: { 'content-type': request.headers['content-type']! } }).formData();
+  const form = await new Response(request.body as ConstructorParameters<typeof Response>[0], { headers: { 'content-type': request.headers['content-type']! } }).formData();
   const fields: BuiltForm['fields'] = [];
   const files: BuiltForm['files'] = [];
   for (const [name, value] of form.entries()) {
