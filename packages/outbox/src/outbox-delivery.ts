@@ -26,6 +26,7 @@ interface Outcome {
 
 export interface DeliveryContext {
   settings: ResolvedOutboxSettings;
+  limiter: SendLimiter;
   templates: OutboxTemplates;
   /** Opens each backend once and keeps it open until the outbox closes. */
   backend(alias: string): Promise<BaseEmailBackend>;
@@ -82,12 +83,23 @@ function classify(row: EmailRow, error: unknown, settings: ResolvedOutboxSetting
   return { id, status: canRetry ? 'requeued' : 'failed', exceptionType: type, message };
 }
 
-async function runPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  });
-  await Promise.all(lanes);
+/** Bounds how many sends are in flight, shared by the batches a drain overlaps. */
+export class SendLimiter {
+  #active = 0;
+  readonly #waiting: Array<() => void> = [];
+  constructor(readonly concurrency: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    }
+  }
 }
 
 /** Send the claimed rows and record what happened. */
@@ -116,8 +128,9 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     }
   }
   await loadAttachments(db, messages, settings.attachmentsDir);
+  const stopRenewing = renewLease(db, rows.map((row) => Number(row.id)), settings);
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
-  await runPool([...messages.entries()], settings.concurrency, async ([id, message]) => {
+  await Promise.all([...messages.entries()].map(([id, message]) => context.limiter.run(async () => {
     const row = byId.get(id)!;
     try {
       const backend = await context.backend(row.backend_alias);
@@ -127,7 +140,7 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     } catch (error) {
       outcomes.push(classify(row, error, settings));
     }
-  });
+  }))).finally(stopRenewing);
   await recordOutcomes(db, outcomes, settings);
   for (const outcome of outcomes) {
     if (settings.logLevel === 2 || (settings.logLevel === 1 && outcome.status !== 'sent')) {
@@ -142,6 +155,20 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     failed: outcomes.filter((o) => o.status === 'failed').length,
     requeued: outcomes.filter((o) => o.status === 'requeued').length,
   };
+}
+
+/** While a batch is being sent, extend its lease every third of `leaseMs`: only a dead worker's lease runs out. */
+function renewLease(db: Kysely<OutboxDatabase>, ids: number[], settings: ResolvedOutboxSettings): () => void {
+  const timer = setInterval(() => {
+    db.updateTable('outbox_email')
+      .set({ locked_until: Date.now() + settings.leaseMs })
+      .where('id', 'in', ids)
+      .where('locked_by', '=', settings.workerId)
+      .execute()
+      .catch(() => undefined); // A failed renewal only risks a logged resend; the next tick retries.
+  }, Math.max(50, Math.floor(settings.leaseMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function recordOutcomes(

@@ -7,7 +7,7 @@ import { AnymailConfigurationError, type BaseEmailBackend } from '@anymail/core'
 import { deleteOrphanAttachments } from './outbox-attachments.js';
 import { claimDue } from './outbox-claim.js';
 import { kyselyForTransaction, resolveDatabase, type OutboxTransaction, type ResolvedDatabase } from './outbox-database.js';
-import { deliverClaimed, type SendReport } from './outbox-delivery.js';
+import { deliverClaimed, SendLimiter, type SendReport } from './outbox-delivery.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
 import { insertEmails, prepareEmail, type EnqueueContext, type OutboxSendInput } from './outbox-enqueue.js';
 import { migrateOutbox } from './outbox-migrations.js';
@@ -82,30 +82,43 @@ export class Outbox {
     return emails.map((email) => delivered.get(email.id) ?? email);
   }
 
-  /** Deliver due emails in batches until none is left. */
+  /**
+   * Deliver due emails in batches until none is left. Up to two batches overlap, so sends
+   * stay at `concurrency` while the next batch is claimed and the last one recorded.
+   */
   async sendQueued(options: SendQueuedOptions = {}): Promise<SendReport> {
     const batchSize = options.batchSize ?? this.settings.batchSize;
+    const context = this.#deliveryContext(options.concurrency);
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
+    const inFlight: Array<Promise<void>> = [];
     let claimed = 0;
+    // Retries requeued during this run (even with retryIntervalMs 0) wait for the next run.
     const startedAt = Date.now() - 1;
-    while (options.limit === undefined || claimed < options.limit) {
-      const limit = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - claimed);
-      const rows = await claimDue(this.db, {
-        dialect: this.dialect,
-        workerId: this.settings.workerId,
-        leaseMs: this.settings.leaseMs,
-        limit,
-        sendingOrder: this.settings.sendingOrder,
-        now: Date.now(),
-        dueAt: startedAt,
-      });
-      if (rows.length === 0) break;
-      claimed += rows.length;
-      const report = await deliverClaimed(this.db, rows, this.#deliveryContext(options.concurrency));
-      totals.sent += report.sent;
-      totals.failed += report.failed;
-      totals.requeued += report.requeued;
-      options.onProgress?.({ ...totals });
+    try {
+      while (options.limit === undefined || claimed < options.limit) {
+        const limit = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - claimed);
+        const rows = await claimDue(this.db, {
+          dialect: this.dialect,
+          workerId: this.settings.workerId,
+          leaseMs: this.settings.leaseMs,
+          limit,
+          sendingOrder: this.settings.sendingOrder,
+          now: Date.now(),
+          dueAt: startedAt,
+        });
+        if (rows.length === 0) break;
+        claimed += rows.length;
+        const batch = deliverClaimed(this.db, rows, context).then((report) => {
+          totals.sent += report.sent;
+          totals.failed += report.failed;
+          totals.requeued += report.requeued;
+          options.onProgress?.({ ...totals });
+        });
+        inFlight.push(batch);
+        if (inFlight.length >= 2) await inFlight.shift();
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
     return totals;
   }
@@ -184,7 +197,12 @@ export class Outbox {
 
   #deliveryContext(concurrency?: number) {
     const settings = concurrency === undefined ? this.settings : { ...this.settings, concurrency };
-    return { settings, templates: this.templates, backend: (alias: string) => this.#backend(alias) };
+    return {
+      settings,
+      limiter: new SendLimiter(settings.concurrency),
+      templates: this.templates,
+      backend: (alias: string) => this.#backend(alias),
+    };
   }
 
   #backend(alias: string): Promise<BaseEmailBackend> {
