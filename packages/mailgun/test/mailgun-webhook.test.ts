@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnymailConfigurationError, tracking, type AnymailTrackingEvent } from '@anymail/core';
-import { trackingWebhook } from '../src/index.js';
+import { trackingWebhook } from '../src/mailgun-webhook.js';
 
 const KEY = 'key-test-signing-0123456789';
 const NOW = 1_700_000_000_000;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnymailConfigurationError, tracking, type AnymailTrackingEvent } from '@anymail/core';
-import { trackingWebhook } from '../src/index.js';
+import { trackingWebhook } from '../src/postmark-webhook.js';
 import { POSTMARK_BOUNCE_TYPES } from '../src/postmark-event-map.js';
 
 const fixtureDir = new URL('./fixtures/webhooks/', import.meta.url);

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnymailConfigurationError, type AnymailTrackingEvent } from '@anymail/core';
-import { trackingWebhook } from '../src/index.js';
+import { trackingWebhook } from '../src/sendgrid-webhook.js';
 
 const fixtureDir = new URL('./fixtures/webhooks/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, fixtureDir), 'utf8');

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnymailConfigurationError, type AnymailTrackingEvent } from '@anymail/core';
-import { trackingWebhook, type SesTrackingWebhookOptions } from '../src/index.js';
+import { trackingWebhook, type SesTrackingWebhookOptions } from '../src/ses-webhook.js';
 import { makeTestCertificate, signSns, snsHeaders, startCertServer } from './ses-webhook-helpers.js';
 
 const fixtureDir = new URL('./fixtures/webhooks/', import.meta.url);
