@@ -80,7 +80,7 @@ export function describeMailgunError(response: EspResponse, request: EspRequest,
   }
   const description: ErrorDescription = { message: message ?? '(empty body)' };
   if (response.statusCode === 401) {
-    description.message = `${description.message}. Check the Mailgun apiKey (MAILGUN_API_KEY) and that it belongs to the account of ${apiUrl}.`;
+    description.message = `${description.message}. Check the Mailgun apiKey (MAILGUN_API_KEY), and that its account is in the region of ${apiUrl} (EU accounts need region: 'eu').`;
   }
   if (response.statusCode === 429) {
     description.retryAfterMs = parseRetryAfter(response.headers['retry-after']) ?? parseTryAgainAfter(message);
