@@ -71,10 +71,21 @@ interface Resolved {
   backend: BaseEmailBackend;
   /** False when the instance existed before this call (shared; must not be mutated). */
   created: boolean;
+  /** For an existing instance: the failSilently asked for (by the call or the alias). */
+  failSilently?: unknown;
 }
 
 async function resolveSpec(spec: BackendSpec, options: Record<string, unknown>, seen: Set<string>): Promise<Resolved> {
-  if (spec instanceof BaseEmailBackend) return { backend: spec, created: false };
+  if (spec instanceof BaseEmailBackend) {
+    const ignored = Object.keys(options).filter((key) => key !== 'failSilently');
+    if (ignored.length > 0) {
+      throw new AnymailConfigurationError(
+        `Backend options (${ignored.join(', ')}) cannot apply to an existing ${spec.constructor.name} instance` +
+          `${spec.alias ? ` (alias ${JSON.stringify(spec.alias)})` : ''}. Configure the instance itself, or use a class or { backend: Class, options }.`,
+      );
+    }
+    return { backend: spec, created: false, failSilently: options.failSilently };
+  }
   if (isBackendClass(spec)) return { backend: new spec(options), created: true };
   if (typeof spec !== 'string') throw new AnymailConfigurationError('Invalid backend specification');
   const aliases = getSettings().backends ?? {};
@@ -116,16 +127,9 @@ export async function getConnection(
 ): Promise<BaseEmailBackend> {
   const clean = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const spec = backend ?? getSettings().emailBackend ?? (getSettings().backends?.default ? 'default' : 'smtp');
-  const { backend: instance, created } = await resolveSpec(spec, clean, new Set());
+  const { backend: instance, created, failSilently } = await resolveSpec(spec, clean, new Set());
   if (created) return instance;
-  const { failSilently, ...rest } = clean;
-  if (Object.keys(rest).length > 0) {
-    throw new AnymailConfigurationError(
-      `getConnection(): options (${Object.keys(rest).join(', ')}) cannot apply to an existing backend instance` +
-        `${instance.alias ? ` (alias ${JSON.stringify(instance.alias)})` : ''}. Configure the instance itself, or use a class or { backend, options }.`,
-    );
-  }
-  if (typeof failSilently === 'boolean' && failSilently && !instance.failSilently) return new FailSilentlyView(instance);
+  if (failSilently === true && !instance.failSilently) return new FailSilentlyView(instance);
   return instance;
 }
 

@@ -64,6 +64,11 @@ describe('getConnection with a class or an instance', () => {
     const error = await configError(getConnection(new DummyBackend(), { apiKey: 'other-account' }));
     expect(error.message).toContain('apiKey');
   });
+
+  it('refuses alias options for an alias whose backend is an instance', async () => {
+    configure({ backends: { shared: { backend: new DummyBackend(), options: { host: 'ignored.example' } } } });
+    expect((await configError(getConnection('shared'))).message).toContain('host');
+  });
 });
 
 describe('getConnection with built-in names', () => {
@@ -215,6 +220,15 @@ describe('getConnection with failSilently on a shared instance', () => {
     } finally {
       preSend.disconnect(receiver);
     }
+  });
+
+  it('honours failSilently from a { backend: instance, options } alias', async () => {
+    const shared = new DummyBackend();
+    configure({ backends: { quiet: { backend: shared, options: { failSilently: true } } } });
+    const quiet = await getConnection('quiet');
+    expect(quiet).not.toBe(shared);
+    expect(quiet.failSilently).toBe(true);
+    expect(shared.failSilently).toBe(false);
   });
 
   it('returns a BaseEmailBackend that still raises configuration errors', async () => {
