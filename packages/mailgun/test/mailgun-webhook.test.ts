@@ -42,7 +42,7 @@ const expected: Record<string, Partial<AnymailTrackingEvent>> = {
 
 describe('Mailgun webhook fixtures', () => {
   it('has an expectation for every shared example', () => {
-    expect(readdirSync(fixtureDir).sort()).toEqual(Object.keys(expected).sort());
+    expect(readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(expected).sort());
   });
   for (const [name, want] of Object.entries(expected)) {
     it(`parses ${name}`, async () => {

@@ -21,7 +21,7 @@ const atFixtureTime = (fx: Signed) => ({ verificationKey: fx.publicKey, now: () 
 
 describe('SendGrid official signed fixtures', () => {
   it('has a test for every shared example', () => {
-    expect(readdirSync(fixtureDir).sort()).toEqual(['events-all-types.json', 'signed-multiple-events.json', 'signed-single-event.json']);
+    expect(readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).sort()).toEqual(['events-all-types.json', 'signed-multiple-events.json', 'signed-single-event.json']);
   });
 
   it('signed-single-event.json verifies and parses', async () => {
