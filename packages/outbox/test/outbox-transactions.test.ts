@@ -53,7 +53,7 @@ describe('transactional enqueue', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const database = openSqlite(join(dir, 'app.db'));
     const outbox = await createOutbox({ database, backends: { default: new ScriptedBackend() } });
-    cleanups.push(() => database.close());
+    cleanups.push(() => void database.close());
     await outbox.migrate();
     database.exec('create table orders (id integer primary key, note text)');
     database.exec('BEGIN');

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `anymail-outbox migrate | send-queued | worker | cleanup`: post_office's management
+ * commands. Settings come from `--config <module>` (default export: settings, or a function
+ * returning them) and the environment (`ANYMAIL_OUTBOX_DATABASE_URL`).
+ * Exit codes: 0 done, 1 some mail failed, 2 usage or configuration error.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AnymailError, DummyBackend } from '@anymail/core';
+import { createOutbox } from '../outbox.js';
+import type { OutboxSettings } from '../outbox-settings.js';
+import { formatProgress } from './cli-progress.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (text: string) => void;
+  isTty: boolean;
+  env: Record<string, string | undefined>;
+}
+
+const USAGE = `Usage: anymail-outbox <command> [options]
+
+Commands:
+  migrate                 create or update the outbox tables
+  send-queued             deliver every due email, then exit
+  worker                  deliver continuously until SIGINT/SIGTERM
+  cleanup                 delete old emails (and unused attachments)
+
+Options:
+  --config <file>         module whose default export is the outbox settings (or a function returning them)
+  --database <url>        sqlite:./mail.db or postgres://… (else ANYMAIL_OUTBOX_DATABASE_URL)
+  --schema <name>         PostgreSQL schema
+  --batch-size <n>        emails claimed per batch
+  --concurrency <n>       sends in flight at once
+  --days <n>              cleanup: delete emails older than this (default 90)
+  --delete-attachments    cleanup: also delete unused attachments (default)
+  --keep-attachments      cleanup: keep attachments
+  -h, --help`;
+
+class UsageError extends Error {}
+
+async function loadSettings(values: Record<string, unknown>, io: CliIo, needsBackends: boolean): Promise<OutboxSettings> {
+  let settings: Partial<OutboxSettings> = {};
+  if (typeof values['config'] === 'string') {
+    const module = (await import(pathToFileURL(resolve(values['config'])).href)) as { default?: unknown };
+    const exported = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
+    if (typeof exported !== 'object' || exported === null) throw new UsageError(`${values['config']} must export default the outbox settings.`);
+    settings = exported as Partial<OutboxSettings>;
+  }
+  const database = (values['database'] as string | undefined) ?? settings.database ?? io.env['ANYMAIL_OUTBOX_DATABASE_URL'];
+  if (database === undefined) throw new UsageError('No database: pass --database, set ANYMAIL_OUTBOX_DATABASE_URL, or use --config.');
+  if (needsBackends && !settings.backends) throw new UsageError('Sending needs backends: pass --config <module> whose settings include backends.');
+  return {
+    ...settings,
+    database,
+    backends: settings.backends ?? { default: new DummyBackend() },
+    ...(typeof values['schema'] === 'string' ? { schema: values['schema'] } : {}),
+    ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+    ...(values['concurrency'] ? { concurrency: Number(values['concurrency']) } : {}),
+  };
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        database: { type: 'string' },
+        schema: { type: 'string' },
+        'batch-size': { type: 'string' },
+        concurrency: { type: 'string' },
+        days: { type: 'string' },
+        'delete-attachments': { type: 'boolean' },
+        'keep-attachments': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    (values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (!['migrate', 'send-queued', 'worker', 'cleanup'].includes(command)) {
+    io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
+    return 2;
+  }
+  let outbox;
+  try {
+    outbox = await createOutbox(await loadSettings(values, io, command === 'send-queued' || command === 'worker'));
+    switch (command) {
+      case 'migrate': {
+        const ran = await outbox.migrate();
+        io.out(ran.length ? `Applied migrations: ${ran.join(', ')}` : 'No migrations to apply.');
+        return 0;
+      }
+      case 'send-queued': {
+        const started = Date.now();
+        const due = await outbox.db
+          .selectFrom('outbox_email')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', 'in', ['queued', 'requeued'])
+          .executeTakeFirstOrThrow();
+        const total = Number(due.n);
+        const progress = (report: { sent: number; failed: number; requeued: number }) => {
+          if (io.isTty) io.err(`\r${formatProgress(report, total, Date.now() - started)}`);
+        };
+        const report = await outbox.sendQueued({ onProgress: progress });
+        if (io.isTty) io.err('\n');
+        io.out(`Sent ${report.sent}, failed ${report.failed}, requeued ${report.requeued} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+        return report.failed > 0 ? 1 : 0;
+      }
+      case 'worker': {
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        io.out(`Outbox worker ${outbox.settings.workerId} started.`);
+        const report = await outbox.work({ signal: controller.signal });
+        io.out(`Worker stopped: sent ${report.sent}, failed ${report.failed}, requeued ${report.requeued}.`);
+        return 0;
+      }
+      default: {
+        const result = await outbox.cleanup({
+          days: values.days === undefined ? 90 : Number(values.days),
+          deleteAttachments: !values['keep-attachments'],
+        });
+        io.out(`Deleted ${result.emails} emails and ${result.attachments} attachments.`);
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError || AnymailError.isInstance(error)) {
+      io.err(`anymail-outbox: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await outbox?.close();
+  }
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const code = await runCli(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') || text.startsWith('\r') ? text : `${text}\n`),
+    isTty: Boolean(process.stderr.isTTY),
+    env: process.env,
+  });
+  process.exitCode = code;
+}
