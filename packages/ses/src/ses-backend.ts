@@ -1,0 +1,105 @@
+import {
+  AnymailConfigurationError,
+  BaseEspBackend,
+  type AnymailStatus,
+  type EmailMessage,
+  type ErrorDescription,
+  type EspRequest,
+  type EspResponse,
+  type PayloadContext,
+} from '@anymail/core';
+import { SesCredentialProvider, resolveRegion } from './ses-credentials.js';
+import { describeSesError } from './ses-errors.js';
+import { SES_ESP_NAME, resolveSesOptions, sesApiUrl, type ResolvedSesOptions, type SesBackendOptions } from './ses-options.js';
+import { buildSesRequest, sesFeatures, type SesRequestContext } from './ses-payload.js';
+import { parseSesResponse } from './ses-response.js';
+import { signRequest } from './ses-sigv4.js';
+
+/**
+ * Sends through the Amazon SES v2 API (https://docs.aws.amazon.com/ses/latest/APIReference-V2/):
+ * `SendEmail` with the whole MIME message (Content.Raw), or `SendBulkEmail` for templated
+ * messages. Requests are signed with SigV4 in `finalizeRequest`; no AWS SDK is needed.
+ */
+export class SesBackend extends BaseEspBackend {
+  readonly espName = SES_ESP_NAME;
+  protected override readonly featureTable = sesFeatures;
+  readonly configurationSetName: string | undefined;
+  readonly #settings: ResolvedSesOptions;
+  readonly #credentials: SesCredentialProvider;
+  #region: string | undefined;
+  #regionLookup: Promise<string> | undefined;
+
+  constructor(options: SesBackendOptions = {}) {
+    super(options);
+    this.#settings = resolveSesOptions(options);
+    this.#region = this.#settings.region;
+    this.configurationSetName = this.#settings.configurationSetName;
+    this.#credentials = new SesCredentialProvider(this.#settings.credentials);
+  }
+
+  /** The region requests are signed for (resolved from the profile's config at the first send if not given). */
+  get region(): string | undefined {
+    return this.#region;
+  }
+
+  protected get apiUrl(): string {
+    if (this.#region === undefined) throw this.#noRegion();
+    return sesApiUrl(this.#settings.endpoint, this.#region);
+  }
+
+  #noRegion(): AnymailConfigurationError {
+    return new AnymailConfigurationError(
+      'No AWS region for Amazon SES. Pass region (e.g. "us-east-1"), set SES_REGION, AWS_REGION or AWS_DEFAULT_REGION, or give the AWS profile a region.',
+      { espName: SES_ESP_NAME },
+    );
+  }
+
+  async #ensureRegion(): Promise<string> {
+    if (this.#region !== undefined) return this.#region;
+    this.#regionLookup ??= resolveRegion({ ...this.#settings.credentials }).then((region) => {
+      if (region === undefined) {
+        this.#regionLookup = undefined;
+        throw this.#noRegion();
+      }
+      this.#region = region;
+      return region;
+    });
+    return this.#regionLookup;
+  }
+
+  protected async buildRequest(message: EmailMessage, context: PayloadContext): Promise<EspRequest> {
+    if (this.#region === undefined) await this.#ensureRegion();
+    return buildSesRequest(message, context, {
+      configurationSetName: this.#settings.configurationSetName,
+      messageTagName: this.#settings.messageTagName,
+    });
+  }
+
+  /** SigV4-sign the request (service `ses`) with the current credentials, right before it is sent. */
+  protected override async finalizeRequest(request: EspRequest): Promise<EspRequest> {
+    const region = this.#region ?? (await this.#ensureRegion());
+    const credentials = await this.#credentials.getCredentials();
+    const url = new URL(request.path, this.apiUrl);
+    const signed = signRequest({
+      method: request.method,
+      url,
+      headers: request.headers,
+      body: request.body,
+      region,
+      service: 'ses',
+      credentials,
+      contentSha256Header: false,
+    });
+    const headers: Record<string, string> = { ...request.headers };
+    for (const [name, value] of Object.entries(signed)) if (value !== undefined) headers[name] = value;
+    return { ...request, headers };
+  }
+
+  protected override describeError(response: EspResponse): ErrorDescription | undefined {
+    return describeSesError(response);
+  }
+
+  protected parseResponse(response: EspResponse, request: EspRequest): AnymailStatus {
+    return parseSesResponse(response, request.context as SesRequestContext);
+  }
+}

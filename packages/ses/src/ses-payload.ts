@@ -1,0 +1,205 @@
+import {
+  EmailMessage,
+  deepMerge,
+  defineEspFeatures,
+  encodeRfc2047,
+  formatAddress,
+  toAsciiAddrSpec,
+  unsupported,
+  applyFeatures,
+  type Attachment,
+  type EspRequest,
+  type JsonObject,
+  type MessageFeatures,
+  type ParsedAddress,
+  type PayloadContext,
+} from '@anymail/core';
+import { buildSesBulkBody } from './ses-bulk.js';
+import { parseSesExtra } from './ses-extra.js';
+
+export const SEND_EMAIL_PATH = 'v2/email/outbound-emails';
+export const SEND_BULK_EMAIL_PATH = 'v2/email/outbound-bulk-emails';
+
+/** What the response parser needs: the operation and who each result is for. */
+export interface SesRequestContext {
+  operation: 'SendEmail' | 'SendBulkEmail';
+  /** SendEmail: every recipient's bare address. SendBulkEmail: the to-address of each entry, in order. */
+  recipients: string[];
+}
+
+export interface SesMessageTag {
+  Name: string;
+  Value: string;
+}
+
+/** Features gathered by the table; `buildSesRequest` turns them into a SendEmail or SendBulkEmail body. */
+export interface SesDraft {
+  templated: boolean;
+  fields: Record<string, unknown>;
+  /** Headers Anymail adds (X-Metadata, X-Tag), in order. */
+  extraHeaders: Array<[string, string]>;
+  features: Partial<MessageFeatures>;
+  espExtra?: Record<string, unknown>;
+}
+
+const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** A header value SES and every MTA accept: one line of printable ASCII (RFC 2047 for the rest). */
+export function asciiHeaderValue(value: string): string {
+  const line = value.replace(/[\r\n]+/g, ' ');
+  return /[^\x20-\x7e]/.test(line) ? encodeRfc2047(line) : line;
+}
+
+/** Metadata as one ASCII line of JSON (non-ASCII as \u escapes, still valid JSON). */
+export function metadataHeaderValue(metadata: JsonObject): string {
+  return JSON.stringify(metadata).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const onlyWithoutTemplate = (feature: string) => (_draft: SesDraft, _value: unknown, context: PayloadContext) => {
+  if (context.features.templateId !== undefined) context.unsupported(feature, 'with templateId (the SES template supplies it)');
+};
+const onlyWithTemplate = (feature: string) => (_draft: SesDraft, _value: unknown, context: PayloadContext) => {
+  if (context.features.templateId === undefined) context.unsupported(feature, 'without templateId (SES sends per-recipient data only with SendBulkEmail templates)');
+};
+
+/** Amazon SES v2: ordinary messages are sent whole (Content.Raw), so the MIME carries most features. */
+export const sesFeatures = defineEspFeatures<SesDraft>({
+  from: (draft, value, context) => {
+    if (value.length > 1) context.unsupported('from', 'more than one from address');
+    draft.fields.FromEmailAddress = formatAddress(value[0]!);
+  },
+  to: () => undefined,
+  cc: onlyWithoutTemplate('cc'),
+  bcc: onlyWithoutTemplate('bcc'),
+  replyTo: (draft, value) => {
+    if (draft.templated) draft.fields.ReplyToAddresses = value.map((address) => formatAddress(address));
+  },
+  subject: onlyWithoutTemplate('subject'),
+  headers: () => undefined,
+  textBody: onlyWithoutTemplate('textBody'),
+  htmlBody: onlyWithoutTemplate('htmlBody'),
+  ampBody: onlyWithoutTemplate('ampBody'),
+  alternatives: onlyWithoutTemplate('alternatives'),
+  attachments: () => undefined,
+  envelopeSender: (draft, value) => (draft.fields.FeedbackForwardingEmailAddress = toAsciiAddrSpec(value)),
+  metadata: (draft, value) => draft.extraHeaders.push(['X-Metadata', metadataHeaderValue(value)]),
+  tags: (draft, value) => {
+    for (const tag of value) draft.extraHeaders.push(['X-Tag', asciiHeaderValue(tag)]);
+  },
+  trackClicks: unsupported,
+  trackOpens: unsupported,
+  sendAt: unsupported,
+  templateId: () => undefined,
+  mergeData: onlyWithTemplate('mergeData'),
+  mergeGlobalData: onlyWithTemplate('mergeGlobalData'),
+  mergeMetadata: onlyWithTemplate('mergeMetadata'),
+  mergeHeaders: onlyWithTemplate('mergeHeaders'),
+  espExtra: (draft, value, context) => (draft.espExtra = parseSesExtra(value, context)),
+});
+
+/** The message tag sent as `EmailTags` when `messageTagName` is set: the (single) tag. */
+function messageTags(tags: string[] | undefined, tagName: string | undefined, context: PayloadContext): SesMessageTag[] {
+  if (tagName === undefined || tags === undefined || tags.length === 0) return [];
+  if (tags.length > 1) context.unsupported('tags', 'more than one tag with messageTagName (SES takes one value per tag name)');
+  const value = tags[0]!;
+  if (!TAG_VALUE.test(value)) {
+    context.unsupported('tags', `"${value}" as an SES message tag (only ASCII letters, digits, '_' and '-')`);
+    return [];
+  }
+  return [{ Name: tagName, Value: value }];
+}
+
+const unicode = (address: ParsedAddress) => formatAddress(address, { encoding: 'unicode' });
+
+/**
+ * The whole message as MIME, built by core from the resolved features (send defaults applied)
+ * plus Anymail's X-Metadata / X-Tag headers. Bcc is not in the MIME; it goes in `Destination`.
+ */
+export async function buildSesMime(message: EmailMessage, draft: SesDraft): Promise<Uint8Array> {
+  const { features } = draft;
+  const copy = new EmailMessage();
+  Object.assign(copy, {
+    from: features.from ? unicode(features.from[0]!) : '',
+    to: (features.to ?? []).map(unicode),
+    cc: (features.cc ?? []).map(unicode),
+    replyTo: (features.replyTo ?? []).map(unicode),
+    subject: features.subject ?? '',
+    body: message.body !== '' ? message.body : (features.textBody ?? ''),
+    contentSubtype: message.contentSubtype,
+    alternatives: message.alternatives,
+    attachments: message.attachments,
+    headers: { ...features.headers },
+  });
+  const given = new Set(Object.keys(copy.headers).map((name) => name.toLowerCase()));
+  const prefix: string[] = [];
+  for (const [name, value] of draft.extraHeaders) {
+    if (given.has(name.toLowerCase())) continue; // the message's own header wins
+    prefix.push(`${name}: ${value}\r\n`);
+  }
+  const mime = await copy.message();
+  if (prefix.length === 0) return mime;
+  return Buffer.concat([Buffer.from(prefix.join(''), 'ascii'), mime]);
+}
+
+const addrSpecs = (list: ParsedAddress[] | undefined) => (list ?? []).map((address) => toAsciiAddrSpec(address));
+
+export interface SesPayloadSettings {
+  configurationSetName: string | undefined;
+  messageTagName: string | undefined;
+}
+
+/** A SendEmail (Content.Raw) request, or SendBulkEmail when the message has a templateId. */
+export async function buildSesRequest(message: EmailMessage, context: PayloadContext, settings: SesPayloadSettings): Promise<EspRequest> {
+  const { features } = context;
+  const draft: SesDraft = { templated: features.templateId !== undefined, fields: {}, extraHeaders: [], features };
+  applyFeatures(sesFeatures, draft, context);
+  if (settings.configurationSetName !== undefined) draft.fields.ConfigurationSetName = settings.configurationSetName;
+  const tags = messageTags(features.tags, settings.messageTagName, context);
+
+  let body: Record<string, unknown>;
+  let requestContext: SesRequestContext;
+  let path: string;
+  if (draft.templated) {
+    const bulk = await buildSesBulkBody(draft, context, tags);
+    body = bulk.body;
+    requestContext = { operation: 'SendBulkEmail', recipients: bulk.recipients };
+    path = SEND_BULK_EMAIL_PATH;
+  } else {
+    const mime = await buildSesMime(message, draft);
+    const destination: Record<string, string[]> = {};
+    const to = addrSpecs(features.to);
+    const cc = addrSpecs(features.cc);
+    const bcc = addrSpecs(features.bcc);
+    if (to.length > 0) destination.ToAddresses = to;
+    if (cc.length > 0) destination.CcAddresses = cc;
+    if (bcc.length > 0) destination.BccAddresses = bcc;
+    body = { ...draft.fields, Destination: destination, Content: { Raw: { Data: Buffer.from(mime).toString('base64') } } };
+    if (tags.length > 0) body.EmailTags = tags;
+    requestContext = { operation: 'SendEmail', recipients: [...new Set([...to, ...cc, ...bcc])] };
+    path = SEND_EMAIL_PATH;
+  }
+  if (draft.espExtra !== undefined) body = deepMerge(body, draft.espExtra);
+  return {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    context: requestContext,
+  };
+}
+
+/** An attachment as an SES v2 `Attachment` (templated sends carry attachments this way). */
+export async function sesAttachment(attachment: Attachment): Promise<Record<string, unknown>> {
+  const { content } = attachment;
+  const bytes =
+    typeof content === 'string' ? Buffer.from(content, 'utf8') : content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(await content.message());
+  const result: Record<string, unknown> = {
+    RawContent: bytes.toString('base64'),
+    FileName: attachment.filename ?? (content instanceof EmailMessage ? 'message.eml' : 'attachment'),
+    ContentType: content instanceof EmailMessage ? 'message/rfc822' : attachment.mimetype,
+    ContentDisposition: attachment.inline ? 'INLINE' : 'ATTACHMENT',
+    ContentTransferEncoding: 'BASE64',
+  };
+  if (attachment.contentId !== undefined) result.ContentId = attachment.contentId.replace(/[<>]/g, '');
+  return result;
+}
