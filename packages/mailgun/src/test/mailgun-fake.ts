@@ -25,7 +25,9 @@ export interface FakeMailgunSend {
 
 export interface FakeMailgunReply {
   status: number;
+  /** Sent as JSON, except a text/plain reply's string. */
   body: unknown;
+  contentType?: 'application/json' | 'text/plain';
 }
 
 export interface FakeMailgun {
@@ -56,7 +58,8 @@ export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun
 
   const handle: FakeMailgun['handle'] = async ({ method, path, headers, body }) => {
     const match = MESSAGES_PATH.exec(path);
-    if (method !== 'POST' || !match) return { status: 404, body: 'Mailgun Magnificent API' };
+    // What Mailgun's API host answers for a URL it has no route for.
+    if (method !== 'POST' || !match) return { status: 404, body: 'Mailgun Magnificent API', contentType: 'text/plain' };
     if (!headers.authorization?.startsWith('Basic ') || (expectedAuth !== undefined && headers.authorization !== expectedAuth)) {
       return { status: 401, body: 'Forbidden' };
     }
@@ -89,7 +92,8 @@ export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun
 
   const route = async (call: FakeEspCall): Promise<FakeEspReply> => {
     const reply = await handle({ method: call.method, path: call.path, headers: call.headers, body: call.body });
-    return { status: reply.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(reply.body) };
+    const text = reply.contentType === 'text/plain';
+    return { status: reply.status, headers: { 'content-type': reply.contentType ?? 'application/json' }, body: text ? String(reply.body) : JSON.stringify(reply.body) };
   };
 
   return {
@@ -109,6 +113,7 @@ export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun
             headers,
             body: new Uint8Array(await request.arrayBuffer()),
           });
+          if (reply.contentType === 'text/plain') return HttpResponse.text(String(reply.body), { status: reply.status });
           return HttpResponse.json(reply.body as Record<string, unknown>, { status: reply.status });
         }),
       ];
