@@ -1,0 +1,92 @@
+/**
+ * Outbox throughput on SQLite (a script, not a test):
+ *   npx tsx packages/outbox/bench/outbox.bench.ts [--emails 20000] [--drain 20000] [--rss 100000]
+ * Rows: single `send`/s, `sendMany`/s, drain/s through a loopback fake ESP at concurrency 64
+ * against the raw undici rate on the same server, and RSS across a long drain.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { startFakeEsp } from '@anymail/core/test';
+import { createOutbox } from '@anymail/outbox';
+import { ScriptedBackend } from '../src/test/index.js';
+import { LoopbackEspBackend } from '../test/support/loopback-esp-backend.js';
+
+const { values } = parseArgs({
+  options: { emails: { type: 'string', default: '20000' }, drain: { type: 'string', default: '20000' }, rss: { type: 'string', default: '0' } },
+});
+const EMAILS = Number(values.emails);
+const DRAIN = Number(values.drain);
+const RSS = Number(values.rss);
+const dir = mkdtempSync(join(tmpdir(), 'outbox-bench-'));
+const rows: Array<[string, string]> = [];
+const rate = (count: number, ms: number) => Math.round((count * 1000) / ms);
+const mail = (i: number) => ({ recipients: `user${i}@example.com`, sender: 'shop@example.com', subject: `Order ${i}`, message: 'Thanks for your order.' });
+
+async function sqliteOutbox(name: string, backend = new ScriptedBackend() as never) {
+  const outbox = await createOutbox({ database: `sqlite:${join(dir, `${name}.db`)}`, backends: { default: backend }, logLevel: 1 });
+  await outbox.migrate();
+  return outbox;
+}
+
+{
+  const outbox = await sqliteOutbox('send');
+  const started = performance.now();
+  for (let i = 0; i < EMAILS; i++) await outbox.send(mail(i));
+  rows.push(['send (one insert each)', `${rate(EMAILS, performance.now() - started)}/s`]);
+  await outbox.close();
+}
+{
+  const outbox = await sqliteOutbox('send-many');
+  const started = performance.now();
+  for (let i = 0; i < EMAILS * 5; i += 1000) await outbox.sendMany(Array.from({ length: 1000 }, (_, j) => mail(i + j)));
+  rows.push(['sendMany (1 000 per call)', `${rate(EMAILS * 5, performance.now() - started)}/s`]);
+  await outbox.close();
+}
+
+const esp = await startFakeEsp({ 'POST /send': { body: { id: 'bench' } } });
+{
+  const pool = new Pool(esp.url, { connections: 64 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < DRAIN) {
+        const response = await pool.request({ method: 'POST', path: '/send', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mail(next)) });
+        await response.body.text();
+      }
+    }),
+  );
+  const raw = rate(DRAIN, performance.now() - started);
+  rows.push(['raw undici POST, 64 connections', `${raw}/s`]);
+  await pool.close();
+
+  const backend = new LoopbackEspBackend({ apiUrl: esp.url, connections: 64 });
+  const outbox = await sqliteOutbox('drain', backend as never);
+  for (let i = 0; i < DRAIN; i += 1000) await outbox.sendMany(Array.from({ length: Math.min(1000, DRAIN - i) }, (_, j) => mail(i + j)));
+  const connectionsBefore = esp.connectionCount;
+  const drainStart = performance.now();
+  const report = await outbox.sendQueued({ batchSize: 500, concurrency: 64 });
+  const drained = rate(report.sent, performance.now() - drainStart);
+  rows.push(['sendQueued drain, concurrency 64', `${drained}/s (${(drained / raw).toFixed(2)}× raw; ${esp.connectionCount - connectionsBefore} new connections for ${report.sent} mails)`]);
+  await outbox.close();
+}
+if (RSS > 0) {
+  const backend = new LoopbackEspBackend({ apiUrl: esp.url, connections: 64 });
+  const outbox = await sqliteOutbox('rss', backend as never);
+  const samples: number[] = [];
+  for (let done = 0; done < RSS; done += 10_000) {
+    for (let i = 0; i < 10_000; i += 1000) await outbox.sendMany(Array.from({ length: 1000 }, (_, j) => mail(done + i + j)));
+    await outbox.sendQueued({ batchSize: 500, concurrency: 64 });
+    samples.push(Math.round(process.memoryUsage().rss / 1048576));
+  }
+  rows.push([`RSS every 10 000 of ${RSS} drained (MiB)`, samples.join(' ')]);
+  await outbox.close();
+}
+await esp.close();
+rmSync(dir, { recursive: true, force: true });
+
+const width = Math.max(...rows.map(([name]) => name.length));
+for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`);
