@@ -76,6 +76,13 @@ describe('PostmarkBackend settings', () => {
     expect(() => new PostmarkBackend({ serverToken: 't', apiUrl: 'not a url' })).toThrow(/apiUrl must be an absolute URL/);
   });
 
+  it('never logs the server token (debugLog)', async () => {
+    const lines: string[] = [];
+    await message(['to@example.com'], backend({ serverToken: 'very-secret-token', debugLog: (line) => void lines.push(line) })).send();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain('very-secret-token');
+  });
+
   it('puts messageStream on every message', async () => {
     await message(['to@example.com'], backend({ messageStream: 'broadcast' })).send();
     expect((esp.calls[0]!.json() as { MessageStream: string }).MessageStream).toBe('broadcast');
