@@ -44,6 +44,20 @@ function unionKeys(records: Iterable<Record<string, unknown>>): string[] {
   return [...keys];
 }
 
+/** An own property (never an inherited one such as `toString`). */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A recipient's entry, matching the address exactly or else case-insensitively. */
+function forAddress<T>(record: Record<string, T> | undefined, address: string): T | undefined {
+  const exact = own(record, address);
+  if (exact !== undefined || record === undefined) return exact;
+  const lower = address.toLowerCase();
+  for (const [key, value] of Object.entries(record)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
 function findHeader(headers: Record<string, string> | undefined, lowerName: string): string | undefined {
   if (!headers) return undefined;
   for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === lowerName) return value;
@@ -73,11 +87,11 @@ export function buildMergeFields(input: MergeInput, context: PayloadContext): Me
   }
   if (batch) {
     for (const address of input.to) {
-      const own = input.mergeData?.[address] ?? {};
+      const data = forAddress(input.mergeData, address) ?? {};
       if (input.usesTemplate) {
-        for (const key of dataKeys) perRecipient[address]![key] = own[key] ?? globalData[key] ?? '';
+        for (const key of dataKeys) perRecipient[address]![key] = own(data, key) ?? own(globalData, key) ?? '';
       } else {
-        Object.assign(perRecipient[address]!, globalData, own);
+        Object.assign(perRecipient[address]!, globalData, data);
       }
     }
   }
@@ -92,12 +106,12 @@ export function buildMergeFields(input: MergeInput, context: PayloadContext): Me
       continue;
     }
     if (!perRecipientMetadata.includes(key)) {
-      variables.set(key, variableValue(metadata[key]));
+      variables.set(key, variableValue(own(metadata, key)));
       continue;
     }
     variables.set(key, `%recipient.${METADATA_VARIABLE_PREFIX}${key}%`);
     for (const address of input.to) {
-      const value = input.mergeMetadata?.[address]?.[key] ?? metadata[key] ?? '';
+      const value = own(forAddress(input.mergeMetadata, address), key) ?? own(metadata, key) ?? '';
       perRecipient[address]![`${METADATA_VARIABLE_PREFIX}${key}`] = variableValue(value);
     }
   }
@@ -112,7 +126,7 @@ export function buildMergeFields(input: MergeInput, context: PayloadContext): Me
     headers.set(name, `%recipient.${variable}%`);
     for (const address of input.to) {
       perRecipient[address]![variable] =
-        findHeader(input.mergeHeaders?.[address], lower) ?? findHeader(input.headers, lower) ?? '';
+        findHeader(forAddress(input.mergeHeaders, address), lower) ?? findHeader(input.headers, lower) ?? '';
     }
   }
 

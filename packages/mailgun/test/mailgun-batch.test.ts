@@ -19,6 +19,11 @@ describe('Mailgun batch sending (recipient-variables)', () => {
     expectSpecFields(form);
   });
 
+  it('matches merge entries to addresses case-insensitively', async () => {
+    const form = await buildForm({ to: ['Alice@Example.com'], mergeData: { 'alice@example.com': { name: 'Alice' } } });
+    expect(form.json('recipient-variables')).toEqual({ 'Alice@Example.com': { name: 'Alice' } });
+  });
+
   it('is a batch send even when mergeData is empty', async () => {
     const form = await buildForm({ to, mergeData: {} });
     expect(form.json('recipient-variables')).toEqual({ 'alice@example.com': {}, 'bob@example.com': {} });
