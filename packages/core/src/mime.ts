@@ -1,6 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { parseAddress, parseAddressList, toAsciiAddrSpec, type ParsedAddress } from './address.js';
+import { BadHeaderError } from './errors.js';
 import { assertNoHeaderInjection } from './header-safety.js';
 import type { Attachment, EmailMessage } from './message.js';
 import { getSettings } from './settings.js';
@@ -91,6 +92,13 @@ function bodyParts(message: EmailMessage): Pick<Mail.Options, 'text' | 'html' | 
 export async function buildMime(message: EmailMessage): Promise<Uint8Array> {
   assertNoHeaderInjection(message);
   const given = new Set(Object.keys(message.headers).map((name) => name.toLowerCase()));
+  for (const name of ['content-type', 'content-transfer-encoding']) {
+    if (given.has(name)) {
+      throw new BadHeaderError(
+        `headers can't set ${name}: the MIME builder writes it from the body, alternatives and attachments. Remove it, and use contentSubtype or attachAlternative instead.`,
+      );
+    }
+  }
   const from = message.from || getSettings().defaultFromEmail || 'webmaster@localhost';
   const options: Mail.Options = {
     ...bodyParts(message),

@@ -134,6 +134,13 @@ describe('buildMime headers', () => {
     );
   });
 
+  it('refuses Content-Type and Content-Transfer-Encoding in headers, which would break the MIME structure', async () => {
+    for (const name of ['Content-Type', 'content-transfer-encoding']) {
+      const message = new EmailMessage({ ...base, headers: { [name]: 'text/html' } });
+      await expect(message.message()).rejects.toThrow(new RegExp(`headers can't set ${name.toLowerCase()}`));
+    }
+  });
+
   it('writes CRLF lines of at most 998 characters', async () => {
     const message = new EmailMessage({ ...base, subject: 'word '.repeat(100), body: 'x'.repeat(5000) });
     message.attach('big.bin', new Uint8Array(10_000).fill(7));
