@@ -35,6 +35,8 @@ export const SES_ERROR_CATEGORIES: Readonly<Record<string, FailureCategory>> = {
 
 const errorBodySchema = z.looseObject({
   __type: z.string().optional(),
+  /** aws-ses-v2-local and some AWS front ends say `type`. */
+  type: z.string().optional(),
   code: z.string().optional(),
   Code: z.string().optional(),
   message: z.string().optional(),
@@ -57,7 +59,7 @@ export function describeSesError(response: EspResponse): ErrorDescription | unde
   } catch {
     body = undefined;
   }
-  const name = awsErrorName(response.headers['x-amzn-errortype']) ?? awsErrorName(body?.__type ?? body?.code ?? body?.Code);
+  const name = awsErrorName(response.headers['x-amzn-errortype']) ?? awsErrorName(body?.__type ?? body?.code ?? body?.Code ?? body?.type);
   const message = body?.message ?? body?.Message;
   if (name === undefined && message === undefined) return undefined;
   const description: ErrorDescription = { message: name ? `${name}: ${message ?? '(no message)'}` : message };
