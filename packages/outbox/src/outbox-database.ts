@@ -61,6 +61,31 @@ export function openSqlite(path: string): SqliteDatabase.Database {
   return database;
 }
 
+/**
+ * Kysely prepares every SQLite statement anew; the outbox runs the same few statements
+ * thousands of times, so keep the prepared statements (better-sqlite3 statements are
+ * reusable, and Kysely runs each to completion before the next).
+ */
+function withStatementCache(database: SqliteDatabase.Database, owned = true, size = 200) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      if (owned) database.close();
+    },
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = database.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
+}
+
 export function dialectOf(db: Kysely<any>): OutboxDialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
@@ -87,7 +112,7 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
     } else if (option.startsWith('sqlite:')) {
       const path = option.slice('sqlite:'.length).replace(/^\/\//, '');
       if (path === '') throw new AnymailConfigurationError("Outbox database 'sqlite:' needs a path, e.g. 'sqlite:./mail.db'.");
-      rootDb = new Kysely({ dialect: new SqliteDialect({ database: openSqlite(path) }) });
+      rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(path)) }) });
     } else {
       throw new AnymailConfigurationError(
         `Outbox database URL must start with 'sqlite:' or 'postgres://' (got '${option.split(':')[0]}:…').`,
@@ -97,7 +122,7 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
   } else if (option instanceof Kysely) {
     rootDb = option;
   } else if (isSqliteDatabase(option)) {
-    rootDb = new Kysely({ dialect: new SqliteDialect({ database: option }) });
+    rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(option, false) }) });
   } else if (isPgPool(option)) {
     pool = option;
     rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
