@@ -73,7 +73,7 @@ describe('SesBackend against aws-ses-v2-local', () => {
     const status = message.anymailStatus!;
     expect([...status.status]).toEqual(['queued']);
     expect(Object.keys(status.recipients).sort()).toEqual(['cc@example.com', 'hidden@example.com', 'one@example.com']);
-    const email = await stored(status.messageId!);
+    const email = await stored(status.recipients['one@example.com']!.messageId!);
     expect(email.from).toBe('"Zoë Sender" <sender@example.com>'); // mailparser's rendering of the decoded name
     expect(email.destination.to).toEqual(['"One" <one@example.com>']);
     expect(email.destination.cc).toEqual(['cc@example.com']);
