@@ -26,9 +26,9 @@ export interface MergeInput {
 
 export interface MergeFields {
   /** `v:` variables: name → value. */
-  variables: Map<string, string>;
+  variables: ReadonlyMap<string, string>;
   /** Headers that vary per recipient: name → `%recipient.…%` placeholder. */
-  headers: Map<string, string>;
+  headers: ReadonlyMap<string, string>;
   /** The recipient-variables JSON, in batch sends only. */
   recipientVariables: string | undefined;
 }
@@ -69,10 +69,14 @@ export function isBatch(input: Pick<MergeInput, 'mergeData' | 'mergeMetadata' | 
   return input.mergeData !== undefined || input.mergeMetadata !== undefined || input.mergeHeaders !== undefined;
 }
 
+/** The common case (no metadata, no merge features): nothing to add. */
+const NO_MERGE_FIELDS: MergeFields = { variables: new Map(), headers: new Map(), recipientVariables: undefined };
+
 export function buildMergeFields(input: MergeInput, context: PayloadContext): MergeFields {
+  const batch = isBatch(input);
+  if (!batch && input.metadata === undefined && input.mergeGlobalData === undefined) return NO_MERGE_FIELDS;
   const variables = new Map<string, string>();
   const headers = new Map<string, string>();
-  const batch = isBatch(input);
   const perRecipient: Record<string, Record<string, unknown>> = {};
   for (const address of input.to) perRecipient[address] ??= {};
 
