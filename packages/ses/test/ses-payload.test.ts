@@ -1,0 +1,182 @@
+import { AnymailUnsupportedFeature, EmailMessage, makePayloadContext, resolveFeatures, type SendDefaults } from '@anymail/core';
+import { describe, expect, it } from 'vitest';
+import { buildSesRequest, metadataHeaderValue } from '../src/ses-payload.js';
+import { describeSesError, awsErrorName } from '../src/ses-errors.js';
+import type { EspResponse } from '@anymail/core';
+
+const settings = { configurationSetName: undefined, messageTagName: undefined };
+
+async function build(init: ConstructorParameters<typeof EmailMessage>[0], options: { ignore?: boolean; defaults?: SendDefaults; settings?: Partial<typeof settings> } = {}) {
+  const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
+  const context = makePayloadContext('Amazon SES', message, resolveFeatures(message, options.defaults), options.ignore ?? false);
+  const request = await buildSesRequest(message, context, { ...settings, ...options.settings });
+  const body = JSON.parse(request.body as string);
+  const mime = body.Content?.Raw ? Buffer.from(body.Content.Raw.Data, 'base64').toString('utf8') : '';
+  return { request, body, mime };
+}
+
+const unsupportedFeature = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => (error instanceof AnymailUnsupportedFeature ? error.feature : error),
+  );
+
+describe('SendEmail payload', () => {
+  it('RFC 2047-encodes a non-ASCII from name and punycodes the domain', async () => {
+    const { body, mime } = await build({ from: 'Zoë Ünïcode <zoe@bücher.example>' });
+    expect(body.FromEmailAddress).toBe('=?utf-8?b?Wm/DqyDDnG7Dr2NvZGU=?= <zoe@xn--bcher-kva.example>');
+    expect(mime).toMatch(/^From: =\?UTF-8\?[BQ]\?.+\?= <zoe@xn--bcher-kva\.example>\r$/m);
+  });
+
+  it('puts metadata in X-Metadata as ASCII JSON and each tag in its own X-Tag header', async () => {
+    const { mime } = await build({ metadata: { user: 'Zoë', n: 1 }, tags: ['one', 'two', 'drei€'] });
+    expect(mime).toMatch(/^X-Metadata: \{"user":"Zo\\u00eb","n":1\}\r$/m);
+    expect(JSON.parse(metadataHeaderValue({ user: 'Zoë' }))).toEqual({ user: 'Zoë' });
+    const tags = [...mime.matchAll(/^X-Tag: (.*)\r$/gm)].map((m) => m[1]);
+    expect(tags).toEqual(['one', 'two', '=?utf-8?b?ZHJlaeKCrA==?=']);
+  });
+
+  it("keeps the message's own X-Metadata header over the generated one", async () => {
+    const { mime } = await build({ metadata: { a: 1 }, headers: { 'X-Metadata': 'custom' } });
+    expect([...mime.matchAll(/^X-Metadata: (.*)\r$/gim)].map((m) => m[1])).toEqual(['custom']);
+  });
+
+  it('builds the MIME from send defaults too (to, subject, headers)', async () => {
+    const { body, mime } = await build({ to: [], subject: '' }, { defaults: { to: ['default@example.com'], subject: 'Default subject', headers: { 'X-Default': 'yes' } } });
+    expect(body.Destination).toEqual({ ToAddresses: ['default@example.com'] });
+    expect(mime).toMatch(/^To: default@example\.com\r$/m);
+    expect(mime).toMatch(/^Subject: Default subject\r$/m);
+    expect(mime).toMatch(/^X-Default: yes\r$/m);
+  });
+
+  it('adds the configuration set, and the tag as EmailTags with messageTagName', async () => {
+    const { body, request } = await build({ tags: ['welcome_1'] }, { settings: { configurationSetName: 'events', messageTagName: 'campaign' } });
+    expect(body.ConfigurationSetName).toBe('events');
+    expect(body.EmailTags).toEqual([{ Name: 'campaign', Value: 'welcome_1' }]);
+    expect(request.context).toEqual({ operation: 'SendEmail', recipients: ['to@example.com'] });
+  });
+
+  it('refuses two tags, or a tag SES cannot take, with messageTagName; ignoreUnsupportedFeatures keeps X-Tag only', async () => {
+    const withName = { settings: { messageTagName: 'campaign' } };
+    expect(await unsupportedFeature(build({ tags: ['a', 'b'] }, withName))).toBe('tags');
+    expect(await unsupportedFeature(build({ tags: ['has space'] }, withName))).toBe('tags');
+    const { body, mime } = await build({ tags: ['has space'] }, { ...withName, ignore: true });
+    expect(body.EmailTags).toBeUndefined();
+    expect(mime).toMatch(/^X-Tag: has space\r$/m);
+  });
+
+  it('deep-merges espExtra into the request and checks known fields', async () => {
+    const { body } = await build({ espExtra: { Content: { Raw: { Extra: 1 } }, ConfigurationOverrides: { Tracking: { OpenTrackingEnabled: 'ENABLED' } } } });
+    expect(body.Content.Raw.Data).toEqual(expect.any(String));
+    expect(body.Content.Raw.Extra).toBe(1);
+    expect(body.ConfigurationOverrides).toEqual({ Tracking: { OpenTrackingEnabled: 'ENABLED' } });
+    expect(await unsupportedFeature(build({ espExtra: { EmailTags: 'nope' } }))).toBe('espExtra');
+    const lenient = await build({ espExtra: { EmailTags: 'nope', TenantName: 't1' } }, { ignore: true });
+    expect(lenient.body.EmailTags).toBeUndefined();
+    expect(lenient.body.TenantName).toBe('t1');
+  });
+
+  it('refuses per-recipient data without a template', async () => {
+    expect(await unsupportedFeature(build({ mergeData: { 'to@example.com': { a: 1 } } }))).toBe('mergeData');
+    expect(await unsupportedFeature(build({ mergeHeaders: { 'to@example.com': { 'X-A': '1' } } }))).toBe('mergeHeaders');
+  });
+});
+
+describe('SendBulkEmail payload', () => {
+  const templated = { subject: '', body: '', templateId: 'welcome' };
+
+  it('makes one entry per to-recipient with its data, headers and metadata', async () => {
+    const { request, body } = await build({
+      ...templated,
+      from: 'Zoë <from@example.com>',
+      to: ['Ann <ann@example.com>', 'bob@example.com'],
+      replyTo: ['reply@example.com'],
+      headers: { 'X-Campaign': 'spring' },
+      metadata: { site: 'a', shared: 1 },
+      mergeGlobalData: { site: 'Example' },
+      mergeData: { 'ann@example.com': { name: 'Ann' } },
+      mergeMetadata: { 'bob@example.com': { site: 'b' } },
+      mergeHeaders: { 'bob@example.com': { 'X-Order': 'ünï' } },
+      envelopeSender: 'bounce@example.com',
+    });
+    expect(request.path).toBe('v2/email/outbound-bulk-emails');
+    expect(request.context).toEqual({ operation: 'SendBulkEmail', recipients: ['ann@example.com', 'bob@example.com'] });
+    expect(body.FromEmailAddress).toBe('=?utf-8?b?Wm/Dqw==?= <from@example.com>');
+    expect(body.ReplyToAddresses).toEqual(['reply@example.com']);
+    expect(body.FeedbackForwardingEmailAddress).toBe('bounce@example.com');
+    expect(body.DefaultContent.Template).toEqual({
+      TemplateName: 'welcome',
+      TemplateData: '{"site":"Example"}',
+      Headers: [
+        { Name: 'X-Metadata', Value: '{"site":"a","shared":1}' },
+        { Name: 'X-Campaign', Value: 'spring' },
+      ],
+    });
+    expect(body.BulkEmailEntries).toEqual([
+      {
+        Destination: { ToAddresses: ['Ann <ann@example.com>'] },
+        ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: '{"name":"Ann"}' } },
+      },
+      {
+        Destination: { ToAddresses: ['bob@example.com'] },
+        ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: '{}' } },
+        ReplacementHeaders: [
+          { Name: 'X-Metadata', Value: '{"site":"b","shared":1}' },
+          { Name: 'X-Order', Value: '=?utf-8?b?w7xuw68=?=' },
+        ],
+      },
+    ]);
+  });
+
+  it('uses TemplateArn for an ARN, DefaultEmailTags for the tag, and Template.Attachments', async () => {
+    const arn = 'arn:aws:ses:us-east-1:123456789012:template/welcome';
+    const message = { ...templated, templateId: arn, tags: ['promo'] };
+    const { body } = await build(message, { settings: { messageTagName: 'campaign' } });
+    expect(body.DefaultContent.Template.TemplateArn).toBe(arn);
+    expect(body.DefaultEmailTags).toEqual([{ Name: 'campaign', Value: 'promo' }]);
+    const withFiles = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], templateId: 'welcome' });
+    withFiles.attach('a.txt', 'hello', 'text/plain');
+    withFiles.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo' });
+    const context = makePayloadContext('Amazon SES', withFiles, resolveFeatures(withFiles), false);
+    const files = JSON.parse((await buildSesRequest(withFiles, context, settings)).body as string).DefaultContent.Template.Attachments;
+    expect(files).toEqual([
+      { RawContent: 'aGVsbG8=', FileName: 'a.txt', ContentType: 'text/plain', ContentDisposition: 'ATTACHMENT', ContentTransferEncoding: 'BASE64' },
+      { RawContent: 'AQID', FileName: 'logo.png', ContentType: 'image/png', ContentDisposition: 'INLINE', ContentTransferEncoding: 'BASE64', ContentId: 'logo' },
+    ]);
+  });
+
+  it('refuses what the template supplies or SendBulkEmail cannot carry', async () => {
+    expect(await unsupportedFeature(build({ templateId: 'welcome', body: '' }))).toBe('subject');
+    expect(await unsupportedFeature(build({ ...templated, cc: ['cc@example.com'] }))).toBe('cc');
+    expect(await unsupportedFeature(build({ ...templated, bcc: ['bcc@example.com'] }))).toBe('bcc');
+    const many = Array.from({ length: 51 }, (_, i) => `r${i}@example.com`);
+    expect(await unsupportedFeature(build({ ...templated, to: many }))).toBe('to');
+    expect(await unsupportedFeature(build({ ...templated, sendAt: new Date('2030-01-01T00:00:00Z') }))).toBe('sendAt');
+  });
+});
+
+describe('AWS error parsing', () => {
+  const response = (status: number, headers: Record<string, string>, text: string): EspResponse => ({
+    statusCode: status,
+    headers,
+    body: Buffer.from(text),
+    url: 'https://email.us-east-1.amazonaws.com/v2/email/outbound-emails',
+    text: () => text,
+    json: () => JSON.parse(text),
+  });
+
+  it('reads the name from the header, __type, code or type', () => {
+    expect(awsErrorName('MessageRejected:http://internal.amazon.com/coral/com.amazonaws.sesv2/')).toBe('MessageRejected');
+    expect(awsErrorName('com.amazonaws.sesv2#TooManyRequestsException')).toBe('TooManyRequestsException');
+    expect(describeSesError(response(400, {}, '{"type":"NotFoundException","message":"gone"}'))).toEqual({
+      message: 'NotFoundException: gone',
+      category: 'invalid-request',
+      code: 'SES_NOT_FOUND',
+    });
+  });
+
+  it('leaves non-AWS bodies to core (undefined), and keeps a bare message', () => {
+    expect(describeSesError(response(502, {}, '<html>Bad gateway</html>'))).toBeUndefined();
+    expect(describeSesError(response(401, {}, '{"message":"bad key"}'))).toEqual({ message: 'bad key' });
+  });
+});
