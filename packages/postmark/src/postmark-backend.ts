@@ -8,11 +8,12 @@ import {
   type EspRequest,
   type EspResponse,
   type PayloadContext,
+  type FeatureSupportTable,
 } from '@anymail/core';
 import { postmarkCombinedSend } from './postmark-batch.js';
 import { postmarkErrorCategory, postmarkErrorCode } from './postmark-errors.js';
 import { resolvePostmarkOptions, type PostmarkBackendOptions, type ResolvedPostmarkOptions } from './postmark-options.js';
-import { buildPostmarkRequest, type PostmarkRequestContext } from './postmark-payload.js';
+import { buildPostmarkRequest, postmarkFeatures, type PostmarkRequestContext } from './postmark-payload.js';
 import {
   invalidRecipientField,
   postmarkResultSchema,
@@ -39,6 +40,7 @@ function errorBody(response: EspResponse): PostmarkResult | undefined {
  */
 export class PostmarkBackend extends BaseEspBackend {
   readonly espName = 'Postmark';
+  protected override readonly featureTable: FeatureSupportTable = postmarkFeatures;
   readonly messageStream: string | undefined;
   readonly #settings: ResolvedPostmarkOptions;
   protected override readonly combinedSend: CombinedSend;

@@ -111,7 +111,7 @@ function toMetadata(metadata: JsonObject, context: PayloadContext, feature: stri
   return result;
 }
 
-const features = defineEspFeatures<PostmarkDraft>({
+export const postmarkFeatures = defineEspFeatures<PostmarkDraft>({
   from: (draft, value, context) => {
     if (value.length > 1) context.unsupported('from', 'multiple From addresses');
     draft.message.From = formatAddress(value[0]!, { encoding: 'unicode' });
@@ -253,7 +253,7 @@ export function buildPostmarkRequest(
 ): EspRequest | Promise<EspRequest> {
   const build = (rfc822: Map<EmailMessage, Uint8Array>): EspRequest => {
     const draft: PostmarkDraft = { message: {}, to: [], cc: [], bcc: [], batch: false, extra: {}, rfc822 };
-    applyFeatures(features, draft, context);
+    applyFeatures(postmarkFeatures, draft, context);
     return finish(draft, context, defaults);
   };
   const attached = (context.features.attachments ?? []).flatMap((attachment) =>

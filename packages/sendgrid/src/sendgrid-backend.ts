@@ -6,10 +6,11 @@ import {
   type EspRequest,
   type EspResponse,
   type PayloadContext,
+  type FeatureSupportTable,
 } from '@anymail/core';
 import { describeSendGridError } from './sendgrid-errors.js';
 import { resolveSendGridOptions, type ResolvedSendGridOptions, type SendGridBackendOptions } from './sendgrid-options.js';
-import { buildSendGridRequest } from './sendgrid-payload.js';
+import { buildSendGridRequest, sendGridFeatures } from './sendgrid-payload.js';
 import { parseSendGridResponse } from './sendgrid-response.js';
 
 /**
@@ -18,6 +19,7 @@ import { parseSendGridResponse } from './sendgrid-response.js';
  */
 export class SendGridBackend extends BaseEspBackend {
   readonly espName = 'SendGrid';
+  protected override readonly featureTable: FeatureSupportTable = sendGridFeatures;
   readonly #options: ResolvedSendGridOptions;
   /** The same headers object for every request (never mutated). */
   readonly #headers: Readonly<Record<string, string>>;

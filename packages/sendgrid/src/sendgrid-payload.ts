@@ -78,7 +78,7 @@ function trackingSettings(draft: SendGridDraft): Record<string, unknown> {
   return ((draft.body.tracking_settings as Record<string, unknown> | undefined) ??= {});
 }
 
-const features = defineEspFeatures<SendGridDraft>({
+export const sendGridFeatures = defineEspFeatures<SendGridDraft>({
   from: (draft, from, context) => {
     if (from.length > 1) context.unsupported('from', 'multiple from addresses');
     draft.body.from = toAddress(from[0]!);
@@ -182,7 +182,7 @@ export function buildSendGridRequest(
   options: ResolvedSendGridOptions,
   headers: Record<string, string>,
 ): EspRequest | Promise<EspRequest> {
-  const draft = applyFeatures<SendGridDraft>(features, { body: {}, to: { addresses: [], emails: [] } }, context);
+  const draft = applyFeatures<SendGridDraft>(sendGridFeatures, { body: {}, to: { addresses: [], emails: [] } }, context);
   if (draft.pending) return Promise.all(draft.pending).then(() => finish(draft, context, options, headers));
   return finish(draft, context, options, headers);
 }

@@ -14,7 +14,7 @@ import { applyDefaultFrom } from '../message-defaults.js';
 import { getSettings } from '../settings.js';
 import { postSend, preSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
-import { makePayloadContext, unsupported, type FeatureName, type PayloadContext } from './esp-features.js';
+import { makePayloadContext, unsupported, type FeatureName, type FeatureSupportTable, type PayloadContext } from './esp-features.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
 import { HttpTransport, type FetchFunction } from './http-transport.js';
 import { describeRequest } from './redact.js';
@@ -90,7 +90,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
    * The ESP's feature table, when it wants FailoverBackend (and `supportsFeature`) to know which
    * features it can't honour at all.
    */
-  protected readonly featureTable: { readonly [K in FeatureName]: unknown } | undefined = undefined;
+  protected readonly featureTable: FeatureSupportTable | undefined = undefined;
   /** Batching support; undefined when the ESP sends one message per request. */
   protected readonly combinedSend: CombinedSend | undefined = undefined;
   readonly #options: BaseEspBackendOptions;

@@ -111,3 +111,6 @@ export function applyFeatures<Draft>(table: EspFeatureTable<Draft>, draft: Draft
   }
   return draft;
 }
+
+/** Any ESP's feature table, seen only for which features it supports. */
+export type FeatureSupportTable = { readonly [K in FeatureName]: unknown };
