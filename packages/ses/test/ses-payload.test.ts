@@ -4,7 +4,7 @@ import { buildSesRequest, metadataHeaderValue } from '../src/ses-payload.js';
 import { describeSesError, awsErrorName } from '../src/ses-errors.js';
 import type { EspResponse } from '@anymail/core';
 
-const settings = { configurationSetName: undefined, messageTagName: undefined };
+const settings: { configurationSetName: string | undefined; messageTagName: string | undefined } = { configurationSetName: undefined, messageTagName: undefined };
 
 async function build(init: ConstructorParameters<typeof EmailMessage>[0], options: { ignore?: boolean; defaults?: SendDefaults; settings?: Partial<typeof settings> } = {}) {
   const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
