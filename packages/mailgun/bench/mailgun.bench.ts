@@ -8,7 +8,7 @@ import { MailgunBackend } from '../src/index.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
 const IN_FLIGHT = 16;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // The harness's fake server answers every POST with Mailgun's success body.
 const server = await startBenchServer('{"id":"<20260101000000.1.bench@mg.example.com>","message":"Queued. Thank you."}');
 const authorization = `Basic ${Buffer.from('api:bench-key').toString('base64')}`;

@@ -55,7 +55,14 @@ export function encodeMultipart(fields: ReadonlyArray<readonly [string, string]>
 
 /** Encode form fields as application/x-www-form-urlencoded (no files). */
 export function encodeUrlencoded(fields: ReadonlyArray<readonly [string, string]>): EncodedForm {
-  const params = new URLSearchParams();
-  for (const [name, value] of fields) params.append(name, value);
-  return { contentType: 'application/x-www-form-urlencoded', body: params.toString() };
+  // encodeURIComponent leaves only A-Z a-z 0-9 - _ . ! ~ * ' ( ) unescaped, all of which a form
+  // decoder reads as themselves; it is about twice as fast as URLSearchParams here.
+  let body = '';
+  try {
+    for (const [name, value] of fields) body += `${body === '' ? '' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  } catch {
+    // A lone surrogate (URIError): URLSearchParams writes it as U+FFFD instead.
+    body = new URLSearchParams(fields.map(([name, value]): [string, string] => [name, value])).toString();
+  }
+  return { contentType: 'application/x-www-form-urlencoded', body };
 }

@@ -49,4 +49,15 @@ describe('Mailgun form encoding', () => {
     expect(params.getAll('to')).toEqual(['a+b@example.com', 'c@example.com']);
     expect(params.get('h:X-A')).toBe('x&y=z');
   });
+
+  it('round-trips every kind of character through urlencoding', () => {
+    const value = "sp ace+plus%pct&amp=eq é ⚡ \r\n !'()*~ \u{1F600}";
+    const params = new URLSearchParams(encodeUrlencoded([['v:odd key', value]]).body as string);
+    expect(params.get('v:odd key')).toBe(value);
+  });
+
+  it('writes a lone surrogate as U+FFFD instead of throwing', () => {
+    const params = new URLSearchParams(encodeUrlencoded([['text', 'a\uD800b']]).body as string);
+    expect(params.get('text')).toBe('a\uFFFDb');
+  });
 });
