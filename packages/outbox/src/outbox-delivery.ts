@@ -27,6 +27,8 @@ interface Outcome {
 export interface DeliveryContext {
   settings: ResolvedOutboxSettings;
   limiter: SendLimiter;
+  /** Resolves when the previous batch has queued its sends: batches enter the limiter in claim order. */
+  turn: { last: Promise<void> };
   templates: OutboxTemplates;
   /** Opens each backend once and keeps it open until the outbox closes. */
   backend(alias: string): Promise<BaseEmailBackend>;
@@ -105,6 +107,9 @@ export class SendLimiter {
 /** Send the claimed rows and record what happened. */
 export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[], context: DeliveryContext): Promise<SendReport> {
   const { settings } = context;
+  const previousTurn = context.turn.last;
+  let endTurn!: () => void;
+  context.turn.last = new Promise<void>((resolve) => (endTurn = resolve));
   const now = () => Date.now();
   const logs: Array<{ email_id: number; status: OutboxStatus; exception_type: string; message: string; date: number }> = [];
   const messages = new Map<number, EmailMessage>();
@@ -127,11 +132,19 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
       outcomes.push({ id, status: 'failed', exceptionType: type, message: text });
     }
   }
-  await loadAttachments(db, messages, settings.attachmentsDir);
-  const stopRenewing = renewLease(db, rows.map((row) => Number(row.id)), settings);
+  let sends: Array<Promise<void>> = [];
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
-  await Promise.all([...messages.entries()].map(([id, message]) => context.limiter.run(async () => {
-    const row = byId.get(id)!;
+  try {
+    // If this throws, nothing is sent: the claim's lease runs out and a later drain retries.
+    await loadAttachments(db, messages, settings.attachmentsDir);
+    await previousTurn;
+    sends = [...messages.entries()].map(([id, message]) => context.limiter.run(() => sendOne(byId.get(id)!, message)));
+  } finally {
+    endTurn();
+  }
+  const stopRenewing = renewLease(db, rows.map((row) => Number(row.id)), settings);
+  async function sendOne(row: EmailRow, message: EmailMessage): Promise<void> {
+    const id = Number(row.id);
     try {
       const backend = await context.backend(row.backend_alias);
       const sent = await backend.sendMessages([message]);
@@ -140,7 +153,8 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     } catch (error) {
       outcomes.push(classify(row, error, settings));
     }
-  }))).finally(stopRenewing);
+  }
+  await Promise.all(sends).finally(stopRenewing);
   await recordOutcomes(db, outcomes, settings);
   for (const outcome of outcomes) {
     if (settings.logLevel === 2 || (settings.logLevel === 1 && outcome.status !== 'sent')) {
@@ -195,7 +209,7 @@ async function recordOutcomes(
       .set((eb) => ({
         status: 'requeued',
         number_of_retries: eb('number_of_retries', '+', 1),
-        scheduled_time: now + settings.retryIntervalMs,
+        scheduled_time: now + Math.max(1, settings.retryIntervalMs),
         locked_by: null,
         locked_until: null,
         last_updated: now,

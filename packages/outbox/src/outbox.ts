@@ -92,8 +92,9 @@ export class Outbox {
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
     const inFlight: Array<Promise<void>> = [];
     let claimed = 0;
-    // Retries requeued during this run (even with retryIntervalMs 0) wait for the next run.
-    const startedAt = Date.now() - 1;
+    // Only mail due when the run starts: a retry requeued during the run is due at least
+    // 1 ms after it was requeued, so it waits for the next run even with retryIntervalMs 0.
+    const startedAt = Date.now();
     try {
       while (options.limit === undefined || claimed < options.limit) {
         const limit = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - claimed);
@@ -200,6 +201,7 @@ export class Outbox {
     return {
       settings,
       limiter: new SendLimiter(settings.concurrency),
+      turn: { last: Promise.resolve() },
       templates: this.templates,
       backend: (alias: string) => this.#backend(alias),
     };
