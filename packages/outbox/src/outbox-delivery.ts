@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { AnymailError, EmailMessage, type BaseEmailBackend } from '@anymail/core';
 import { loadAttachments } from './outbox-attachments.js';
+import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
@@ -36,11 +37,12 @@ export interface DeliveryContext {
 
 async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<EmailMessage> {
   let { subject, message: body, html_message: html } = row;
+  let inlineImages: InlineImage[] = [];
   if (row.render_on_delivery && row.template_id !== null) {
     const stored = await context.templates.getById(Number(row.template_id));
     const template = row.language && stored.language !== row.language ? await context.templates.get(stored.name, row.language) : stored;
     const data = row.context === null ? {} : context.settings.contextSerializer.deserialize(row.context);
-    ({ subject, message: body, htmlMessage: html } = await context.templates.render(template, data));
+    ({ subject, message: body, htmlMessage: html, inlineImages } = await context.templates.render(template, data));
   }
   const headers: Record<string, string> = row.headers === null ? {} : JSON.parse(row.headers);
   if (row.message_id !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'message-id')) {
@@ -62,6 +64,9 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<Em
     } else {
       message.attachAlternative(html, 'text/html');
     }
+  }
+  for (const image of inlineImages) {
+    message.attach({ filename: image.name, content: image.content, mimetype: image.mimetype, contentId: image.contentId, inline: true });
   }
   return message;
 }

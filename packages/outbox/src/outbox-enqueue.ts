@@ -94,6 +94,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
   let message = input.message ?? '';
   let htmlMessage = input.htmlMessage ?? '';
   let templateId: number | null = null;
+  let inlineImages: NormalizedAttachment[] = [];
   let storedContext: string | null = null;
   const language = input.language ?? '';
   if (input.template !== undefined) {
@@ -106,7 +107,11 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
     if (input.renderOnDelivery) {
       storedContext = settings.contextSerializer.serialize(input.context ?? {});
     } else {
-      ({ subject, message, htmlMessage } = await templates.render(template, input.context ?? {}));
+      const rendered = await templates.render(template, input.context ?? {});
+      ({ subject, message, htmlMessage } = rendered);
+      inlineImages = normalizeAttachments(
+        rendered.inlineImages.map(({ name, content, mimetype, contentId }) => ({ name, content, mimetype, contentId })),
+      );
     }
   } else if (input.renderOnDelivery) {
     throw new OutboxInvalidEmail('renderOnDelivery needs a template.');
@@ -145,7 +150,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       created: now,
       last_updated: now,
     },
-    attachments: normalizeAttachments(input.attachments),
+    attachments: [...normalizeAttachments(input.attachments), ...inlineImages],
   };
 }
 

@@ -58,6 +58,8 @@ export interface OutboxSettings {
   pollIntervalMs?: number;
   /** Keep attachment bytes as files in this directory instead of in the database. */
   attachmentsDir?: string;
+  /** Directory `{% inline_image 'logo.png' %}` reads images from (paths cannot leave it). */
+  templateImagesDir?: string;
   /** How long a rendered template stays cached; 0 disables the cache. @default 60000 */
   templateCacheMs?: number;
   /** PostgreSQL: NOTIFY workers on enqueue and LISTEN in `work()`. @default true */
@@ -66,8 +68,8 @@ export interface OutboxSettings {
   workerId?: string;
 }
 
-export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database'>> &
-  Pick<OutboxSettings, 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database'>;
+type OptionalSetting = 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
+export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> & Pick<OutboxSettings, OptionalSetting>;
 
 const jsonSerializer: ContextSerializer = {
   serialize: (context) => JSON.stringify(context),
@@ -107,6 +109,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     leaseMs: positive('leaseMs', settings.leaseMs ?? 300_000),
     pollIntervalMs: positive('pollIntervalMs', settings.pollIntervalMs ?? 5_000),
     attachmentsDir: settings.attachmentsDir,
+    templateImagesDir: settings.templateImagesDir,
     templateCacheMs: positive('templateCacheMs', settings.templateCacheMs ?? 60_000, true),
     notify: settings.notify ?? true,
     workerId: settings.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,

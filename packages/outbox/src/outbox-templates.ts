@@ -6,6 +6,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { Kysely } from 'kysely';
 import { AnymailConfigurationError } from '@anymail/core';
+import { INLINE_IMAGE_GLOBAL, registerInlineImageTag, type InlineImage, type InlineImageCollector } from './outbox-inline-image.js';
 import type { OutboxDatabase } from './outbox-schema.js';
 
 export interface OutboxTemplate {
@@ -36,6 +37,8 @@ export interface RenderedTemplate {
   subject: string;
   message: string;
   htmlMessage: string;
+  /** Images the HTML's `{% inline_image %}` tags attached. */
+  inlineImages: InlineImage[];
 }
 
 function toTemplate(row: Record<string, any>): OutboxTemplate {
@@ -56,14 +59,17 @@ const liquidOptions = { ownPropertyOnly: true, strictFilters: true, cache: false
 export class OutboxTemplates {
   readonly #db: () => Kysely<OutboxDatabase>;
   readonly #cacheMs: number;
+  readonly #imagesDir: string | undefined;
   readonly #text = new Liquid({ ...liquidOptions });
   readonly #html = new Liquid({ ...liquidOptions, outputEscape: 'escape' });
   readonly #rows = new Map<string, { at: number; template: OutboxTemplate }>();
   readonly #parsed = new Map<string, Template[]>();
 
-  constructor(db: () => Kysely<OutboxDatabase>, cacheMs: number) {
+  constructor(db: () => Kysely<OutboxDatabase>, cacheMs: number, imagesDir?: string) {
     this.#db = db;
     this.#cacheMs = cacheMs;
+    this.#imagesDir = imagesDir;
+    registerInlineImageTag(this.#html);
   }
 
   /** Drop every cached template (after editing templates from another process, say). */
@@ -155,15 +161,23 @@ export class OutboxTemplates {
 
   /** Render subject and text without escaping, HTML with autoescape. */
   async render(template: OutboxTemplate, context: Record<string, unknown>): Promise<RenderedTemplate> {
+    const collector: InlineImageCollector = { images: [], directory: this.#imagesDir };
     const [subject, message, htmlMessage] = await Promise.all([
-      this.#render(this.#text, template, 'subject', template.subject, context),
-      this.#render(this.#text, template, 'content', template.content, context),
-      this.#render(this.#html, template, 'html', template.htmlContent, context),
+      this.#render(this.#text, template, 'subject', template.subject, context, collector),
+      this.#render(this.#text, template, 'content', template.content, context, collector),
+      this.#render(this.#html, template, 'html', template.htmlContent, context, collector),
     ]);
-    return { subject, message, htmlMessage };
+    return { subject, message, htmlMessage, inlineImages: collector.images };
   }
 
-  async #render(engine: Liquid, template: OutboxTemplate, field: string, source: string, context: Record<string, unknown>) {
+  async #render(
+    engine: Liquid,
+    template: OutboxTemplate,
+    field: string,
+    source: string,
+    context: Record<string, unknown>,
+    collector: InlineImageCollector,
+  ) {
     if (source === '') return '';
     const key = `${template.id}:${field}:${source}`;
     let parsed = this.#cacheMs > 0 ? this.#parsed.get(key) : undefined;
@@ -171,7 +185,7 @@ export class OutboxTemplates {
       parsed = engine.parse(source);
       if (this.#cacheMs > 0) this.#parsed.set(key, parsed);
     }
-    return String(await engine.render(parsed, context));
+    return String(await engine.render(parsed, context, { globals: { [INLINE_IMAGE_GLOBAL]: collector } }));
   }
 
   async #resolve(ref: string | number | OutboxTemplate): Promise<OutboxTemplate> {

@@ -49,7 +49,7 @@ export class Outbox {
   constructor(settings: OutboxSettings) {
     this.settings = resolveSettings(settings);
     this.#database = resolveDatabase(settings.database, { schema: settings.schema, poolSize: this.settings.poolSize });
-    this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs);
+    this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs, this.settings.templateImagesDir);
   }
 
   /** The Kysely instance over the outbox's tables (for queries of your own). */

@@ -74,6 +74,29 @@ export function featureCases({ make }: ConformanceContext): void {
       expect(backend.sent[0]).toMatchObject({ subject: 'Order 42', body: 'v2 for 42' });
     });
 
+    it('inline_image attaches an image from templateImagesDir as an inline part and writes its cid:', async () => {
+      const images = mkdtempSync(join(tmpdir(), 'outbox-images-'));
+      writeFileSync(join(images, 'logo.png'), 'PNGDATA');
+      const { outbox, backend } = await make({ templateImagesDir: images });
+      await outbox.templates.create({ name: 'branded', content: 'Hi', htmlContent: '<img src="{% inline_image "logo.png" %}">' });
+      await outbox.templates.create({ name: 'escape', htmlContent: '{% inline_image "../secret.png" %}' });
+      const email = await outbox.send({ recipients: 'a@example.com', template: 'branded' });
+      const cid = /src="cid:([^"]+)"/.exec(email.htmlMessage)?.[1];
+      expect(cid).toBeDefined();
+      await outbox.send({ recipients: 'b@example.com', template: 'branded', renderOnDelivery: true });
+      await outbox.sendQueued();
+      expect(backend.sent).toHaveLength(2);
+      for (const message of backend.sent) {
+        const html = message.alternatives[0]!.content;
+        const [image] = message.attachments;
+        expect(image).toMatchObject({ filename: 'logo.png', mimetype: 'image/png', inline: true });
+        expect(html).toContain(`cid:${image!.contentId}`);
+        expect(text(image!.content)).toBe('PNGDATA');
+      }
+      expect(backend.sent[0]!.attachments[0]!.contentId).toBe(cid);
+      await expect(outbox.send({ recipients: 'c@example.com', template: 'escape' })).rejects.toThrow(/outside templateImagesDir/);
+    });
+
     it('does not expose properties outside the context (sandbox)', async () => {
       const { outbox } = await make();
       await outbox.templates.create({ name: 'probe', subject: '{{ name.constructor }}|{{ name.length }}|{{ obj.__proto__ }}' });
