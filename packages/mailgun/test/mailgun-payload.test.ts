@@ -1,4 +1,4 @@
-import { AnymailConfigurationError, AnymailSerializationError, AnymailUnsupportedFeature } from '@anymail/core';
+import { AnymailUnsupportedFeature } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
 import { AUTH, buildForm, expectSpecFields } from './support/mailgun-form.js';
 
