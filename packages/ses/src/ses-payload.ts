@@ -16,6 +16,7 @@ import {
 } from '@anymail/core';
 import { buildSesBulkBody } from './ses-bulk.js';
 import { parseSesExtra } from './ses-extra.js';
+import { buildSimpleMime } from './ses-mime.js';
 
 export const SEND_EMAIL_PATH = 'v2/email/outbound-emails';
 export const SEND_BULK_EMAIL_PATH = 'v2/email/outbound-bulk-emails';
@@ -112,11 +113,14 @@ function messageTags(tags: string[] | undefined, tagName: string | undefined, co
 const unicode = (address: ParsedAddress) => formatAddress(address, { encoding: 'unicode' });
 
 /**
- * The whole message as MIME, built by core from the resolved features (send defaults applied)
- * plus Anymail's X-Metadata / X-Tag headers. Bcc is not in the MIME; it goes in `Destination`.
+ * The whole message as MIME, from the resolved features (send defaults applied) plus Anymail's
+ * X-Metadata / X-Tag headers: simple messages by the fast writer in ses-mime.ts, the rest by
+ * core (`message.message()`). Bcc is not in the MIME; it goes in `Destination`.
  */
 export async function buildSesMime(message: EmailMessage, draft: SesDraft): Promise<Uint8Array> {
   const { features } = draft;
+  const simple = buildSimpleMime(features, draft.extraHeaders);
+  if (simple !== undefined) return simple;
   const copy = new EmailMessage();
   Object.assign(copy, {
     from: features.from ? unicode(features.from[0]!) : '',

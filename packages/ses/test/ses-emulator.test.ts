@@ -85,6 +85,25 @@ describe('SesBackend against aws-ses-v2-local', () => {
     expect(Buffer.from(email.attachments[0]!.content, 'base64').toString()).toBe('attached text');
   });
 
+  it('sends a simple text + HTML message (fast MIME path) the emulator decodes', async () => {
+    const message = new EmailMessage({
+      from: 'Zoë <sender@example.com>',
+      to: ['two@example.com'],
+      subject: 'Ünïcode subject ✓',
+      body: 'Grüße\nline two',
+      headers: { 'X-Campaign': 'été' },
+      connection: backend,
+    });
+    message.attachAlternative('<p>Grüße</p>', 'text/html');
+    await message.send();
+    const email = await stored(message.anymailStatus!.recipients['two@example.com']!.messageId!);
+    expect(email.from).toBe('"Zoë" <sender@example.com>');
+    expect(email.subject).toBe('Ünïcode subject ✓');
+    expect(email.body.text?.trim()).toBe('Grüße\nline two');
+    expect(email.body.html).toContain('<p>Grüße</p>');
+    expect(email.attachments).toEqual([]);
+  });
+
   it('bulk-sends a template with per-recipient data and headers', async () => {
     const message = new EmailMessage({
       from: 'sender@example.com',
