@@ -52,6 +52,8 @@ export interface PreparedEmail {
 }
 
 export interface EnqueueContext {
+  /** Where template lookups read: the caller's transaction when there is one. */
+  db: Kysely<OutboxDatabase>;
   settings: ResolvedOutboxSettings;
   templates: OutboxTemplates;
   dialect: OutboxDialect;
@@ -102,7 +104,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       throw new OutboxInvalidEmail('Pass either a template or subject/message/htmlMessage, not both.');
     }
     const template =
-      typeof input.template === 'string' ? await templates.get(input.template, language) : input.template;
+      typeof input.template === 'string' ? await templates.get(input.template, language, context.db) : input.template;
     templateId = template.id;
     if (input.renderOnDelivery) {
       storedContext = settings.contextSerializer.serialize(input.context ?? {});

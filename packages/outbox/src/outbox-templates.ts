@@ -132,11 +132,12 @@ export class OutboxTemplates {
   }
 
   /** The template `name` in `language`, falling back to the default template. */
-  async get(name: string, language = ''): Promise<OutboxTemplate> {
+  /** `db` reads through the caller's transaction (SQLite has one connection: the root would wait on it). */
+  async get(name: string, language = '', db: Kysely<OutboxDatabase> = this.#db()): Promise<OutboxTemplate> {
     const key = `${name}\u0000${language}`;
     const cached = this.#rows.get(key);
     if (cached && Date.now() - cached.at < this.#cacheMs) return cached.template;
-    const rows = await this.#db()
+    const rows = await db
       .selectFrom('outbox_template')
       .selectAll()
       .where('name', '=', name)

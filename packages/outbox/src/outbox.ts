@@ -165,13 +165,14 @@ export class Outbox {
 
   async #enqueue(inputs: readonly OutboxSendInput[], options: EnqueueOptions): Promise<OutboxEmail[]> {
     if (inputs.length === 0) return [];
-    const context: EnqueueContext = { settings: this.settings, templates: this.templates, dialect: this.dialect };
+    const db = options.transaction === undefined ? this.db : kyselyForTransaction(options.transaction, this.dialect, this.settings.schema);
+    const context: EnqueueContext = { db, settings: this.settings, templates: this.templates, dialect: this.dialect };
     const now = Date.now();
     const prepared = await Promise.all(inputs.map((input) => prepareEmail(input, context, now)));
     const hasAttachments = prepared.some((p) => p.attachments.length > 0);
     let emails: OutboxEmail[];
     if (options.transaction !== undefined) {
-      emails = await insertEmails(kyselyForTransaction(options.transaction, this.dialect, this.settings.schema), prepared, context, now);
+      emails = await insertEmails(db, prepared, context, now);
     } else if (prepared.length > 1 || hasAttachments || (this.dialect === 'postgres' && this.settings.notify)) {
       emails = await this.db.transaction().execute((trx) => insertEmails(trx, prepared, context, now));
     } else {

@@ -90,9 +90,12 @@ export function enqueueCases({ make }: ConformanceContext): void {
     });
 
     it('commits with a Kysely transaction and disappears with its rollback', async () => {
-      const { outbox } = await make();
+      const { outbox } = await make({ templateCacheMs: 0 });
+      await outbox.templates.create({ name: 'in-trx', subject: 'from a template' });
       await outbox.db.transaction().execute(async (trx) => {
         await outbox.send({ recipients: 'commit@example.com', subject: 'kept' }, { transaction: trx });
+        // Template lookups go through the same transaction (SQLite has a single connection).
+        await outbox.send({ recipients: 'commit@example.com', template: 'in-trx' }, { transaction: trx });
       });
       await expect(
         outbox.db.transaction().execute(async (trx) => {
@@ -101,7 +104,7 @@ export function enqueueCases({ make }: ConformanceContext): void {
         }),
       ).rejects.toThrow('business write failed');
       const rows = await outbox.db.selectFrom('outbox_email').select('subject').execute();
-      expect(rows.map((r) => r.subject)).toEqual(['kept']);
+      expect(rows.map((r) => r.subject).sort()).toEqual(['from a template', 'kept']);
     });
   });
 }
