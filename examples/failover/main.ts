@@ -1,0 +1,3 @@
+import { runFailoverDemo } from './failover-demo.js';
+
+await runFailoverDemo();
