@@ -157,7 +157,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
 }
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const INSERT_CHUNK = 500;
+export const INSERT_CHUNK = 500;
 
 export function notifyChannel(schema: string | undefined): string {
   return `anymail_outbox${schema ? `_${schema}` : ''}`;
@@ -170,23 +170,25 @@ export async function insertEmails(
   now: number,
 ): Promise<OutboxEmail[]> {
   const emails: OutboxEmail[] = [];
+  const due = prepared.some((p) => p.row.scheduled_time == null || Number(p.row.scheduled_time) <= now);
+  // NOTIFY rides on the INSERT (one statement, no transaction of our own). It is
+  // transactional: inside a caller's transaction, workers wake when it commits.
+  const notify = context.dialect === 'postgres' && context.settings.notify && due;
   for (let start = 0; start < prepared.length; start += INSERT_CHUNK) {
     const chunk = prepared.slice(start, start + INSERT_CHUNK);
-    const ids = await db
-      .insertInto('outbox_email')
-      .values(chunk.map((p) => p.row))
-      .returning('id')
-      .execute();
+    const insert = db.insertInto('outbox_email').values(chunk.map((p) => p.row));
+    const ids = notify
+      ? await db
+          .with('inserted', () => insert.returning('id'))
+          .selectFrom('inserted')
+          .select(['id', sql<string>`pg_notify(${notifyChannel(context.settings.schema)}, '')`.as('notified')])
+          .execute()
+      : await insert.returning('id').execute();
     // Ids come from one sequence in VALUES order; sort rather than trust RETURNING's row order.
     const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
     chunk.forEach((p, i) => emails.push(toOutboxEmail({ ...(p.row as any), id: sorted[i]! })));
   }
   const links = prepared.flatMap((p, i) => (p.attachments.length ? [{ emailId: emails[i]!.id, attachments: p.attachments }] : []));
   if (links.length) await storeAttachments(db, links, context.settings.attachmentsDir, now);
-  const due = prepared.some((p) => p.row.scheduled_time == null || Number(p.row.scheduled_time) <= now);
-  if (context.dialect === 'postgres' && context.settings.notify && due) {
-    // NOTIFY is transactional: inside a caller's transaction, workers wake when it commits.
-    await sql`select pg_notify(${notifyChannel(context.settings.schema)}, '')`.execute(db);
-  }
   return emails;
 }

@@ -9,7 +9,7 @@ import { claimDue } from './outbox-claim.js';
 import { kyselyForTransaction, resolveDatabase, type OutboxTransaction, type ResolvedDatabase } from './outbox-database.js';
 import { deliverClaimed, SendLimiter, type SendReport } from './outbox-delivery.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
-import { insertEmails, prepareEmail, type EnqueueContext, type OutboxSendInput } from './outbox-enqueue.js';
+import { INSERT_CHUNK, insertEmails, prepareEmail, type EnqueueContext, type OutboxSendInput } from './outbox-enqueue.js';
 import { migrateOutbox } from './outbox-migrations.js';
 import type { OutboxDatabase } from './outbox-schema.js';
 import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
@@ -173,7 +173,7 @@ export class Outbox {
     let emails: OutboxEmail[];
     if (options.transaction !== undefined) {
       emails = await insertEmails(db, prepared, context, now);
-    } else if (prepared.length > 1 || hasAttachments || (this.dialect === 'postgres' && this.settings.notify)) {
+    } else if (prepared.length > INSERT_CHUNK || hasAttachments) {
       emails = await this.db.transaction().execute((trx) => insertEmails(trx, prepared, context, now));
     } else {
       emails = await insertEmails(this.db, prepared, context, now);
