@@ -28,6 +28,8 @@ export class SesBackend extends BaseEspBackend {
   readonly #credentials: SesCredentialProvider;
   #region: string | undefined;
   #regionLookup: Promise<string> | undefined;
+  /** Request URLs by path (the backend posts to two paths). */
+  readonly #urls = new Map<string, URL>();
 
   constructor(options: SesBackendOptions = {}) {
     super(options);
@@ -79,7 +81,11 @@ export class SesBackend extends BaseEspBackend {
   protected override async finalizeRequest(request: EspRequest): Promise<EspRequest> {
     const region = this.#region ?? (await this.#ensureRegion());
     const credentials = await this.#credentials.getCredentials();
-    const url = new URL(request.path, this.apiUrl);
+    let url = this.#urls.get(request.path);
+    if (url === undefined) {
+      url = new URL(request.path, this.apiUrl);
+      if (this.#urls.size < 16) this.#urls.set(request.path, url);
+    }
     const signed = signRequest({
       method: request.method,
       url,
@@ -90,8 +96,8 @@ export class SesBackend extends BaseEspBackend {
       credentials,
       contentSha256Header: false,
     });
-    const headers: Record<string, string> = { ...request.headers };
-    for (const [name, value] of Object.entries(signed)) if (value !== undefined) headers[name] = value;
+    const headers: Record<string, string> = { ...request.headers, authorization: signed.authorization, 'x-amz-date': signed['x-amz-date'] };
+    if (signed['x-amz-security-token'] !== undefined) headers['x-amz-security-token'] = signed['x-amz-security-token'];
     return { ...request, headers };
   }
 

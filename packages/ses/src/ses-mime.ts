@@ -20,6 +20,15 @@ export function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
+let dateCache = { second: -1, text: '' };
+/** Now as an RFC 5322 date, formatted once per second. */
+function nowDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateCache.second) dateCache = { second, text: rfc5322Date(new Date(now)) };
+  return dateCache.text;
+}
+
 /** Lines of at most 76 base64 characters. */
 function base64Lines(text: string): string {
   const encoded = Buffer.from(text, 'utf8').toString('base64');
@@ -56,7 +65,7 @@ export function buildSimpleMime(features: Partial<MessageFeatures>, extraHeaders
   if (features.cc) add('Cc', addressList(features.cc));
   if (features.replyTo) add('Reply-To', addressList(features.replyTo));
   add('Subject', headerValue(features.subject ?? ''));
-  add('Date', rfc5322Date(new Date()));
+  add('Date', nowDate());
   add('Message-ID', `<${randomUUID()}@${toAsciiAddrSpec(features.from[0]!).split('@').pop()}>`);
   for (const [name, value] of extraHeaders) add(name, value);
   for (const [name, value] of given.values()) lines.push(`${name}: ${headerValue(value)}`);

@@ -177,7 +177,7 @@ export async function buildSesRequest(message: EmailMessage, context: PayloadCon
     if (to.length > 0) destination.ToAddresses = to;
     if (cc.length > 0) destination.CcAddresses = cc;
     if (bcc.length > 0) destination.BccAddresses = bcc;
-    body = { ...draft.fields, Destination: destination, Content: { Raw: { Data: Buffer.from(mime).toString('base64') } } };
+    body = { ...draft.fields, Destination: destination, Content: { Raw: { Data: (Buffer.isBuffer(mime) ? mime : Buffer.from(mime.buffer, mime.byteOffset, mime.byteLength)).toString('base64') } } };
     if (tags.length > 0) body.EmailTags = tags;
     requestContext = { operation: 'SendEmail', recipients: [...new Set([...to, ...cc, ...bcc])] };
     path = SEND_EMAIL_PATH;
@@ -187,7 +187,8 @@ export async function buildSesRequest(message: EmailMessage, context: PayloadCon
     method: 'POST',
     path,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    // Bytes once: hashed by the signer and written to the socket as they are.
+    body: Buffer.from(JSON.stringify(body), 'utf8'),
     context: requestContext,
   };
 }

@@ -10,7 +10,7 @@ async function build(init: ConstructorParameters<typeof EmailMessage>[0], option
   const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
   const context = makePayloadContext('Amazon SES', message, resolveFeatures(message, options.defaults), options.ignore ?? false);
   const request = await buildSesRequest(message, context, { ...settings, ...options.settings });
-  const body = JSON.parse(request.body as string);
+  const body = JSON.parse(Buffer.from(request.body as Uint8Array).toString());
   const mime = body.Content?.Raw ? Buffer.from(body.Content.Raw.Data, 'base64').toString('utf8') : '';
   return { request, body, mime };
 }
@@ -138,7 +138,7 @@ describe('SendBulkEmail payload', () => {
     withFiles.attach('a.txt', 'hello', 'text/plain');
     withFiles.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo' });
     const context = makePayloadContext('Amazon SES', withFiles, resolveFeatures(withFiles), false);
-    const files = JSON.parse((await buildSesRequest(withFiles, context, settings)).body as string).DefaultContent.Template.Attachments;
+    const files = JSON.parse(Buffer.from((await buildSesRequest(withFiles, context, settings)).body as Uint8Array).toString()).DefaultContent.Template.Attachments;
     expect(files).toEqual([
       { RawContent: 'aGVsbG8=', FileName: 'a.txt', ContentType: 'text/plain', ContentDisposition: 'ATTACHMENT', ContentTransferEncoding: 'BASE64' },
       { RawContent: 'AQID', FileName: 'logo.png', ContentType: 'image/png', ContentDisposition: 'INLINE', ContentTransferEncoding: 'BASE64', ContentId: 'logo' },
