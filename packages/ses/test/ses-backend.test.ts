@@ -121,6 +121,15 @@ describe('SesBackend over HTTP', () => {
     expect(esp.calls).toHaveLength(0);
   });
 
+  it('declares its feature table, so FailoverBackend knows sendAt and tracking are unsupported', () => {
+    const b = backend();
+    expect(b.supportsFeature('sendAt')).toBe(false);
+    expect(b.supportsFeature('trackOpens')).toBe(false);
+    expect(b.supportsFeature('trackClicks')).toBe(false);
+    expect(b.supportsFeature('bcc')).toBe(true);
+    expect(b.supportsFeature('mergeData')).toBe(true);
+  });
+
   it('rejects half a key pair in the constructor', () => {
     expect(() => new SesBackend({ accessKeyId: 'AKID', region: 'us-east-1', env: {} })).toThrow(/accessKeyId and secretAccessKey together/);
   });
