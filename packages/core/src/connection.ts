@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BaseEmailBackend } from './backends/base-email-backend.js';
@@ -34,12 +35,33 @@ function importTarget(moduleName: string): string {
   return moduleName;
 }
 
+/**
+ * Import a bare specifier from @anymail/core's location, else from the application's (the
+ * working directory): with pnpm's strict layout '@anymail/mailgun' is visible to the app
+ * but not to @anymail/core's own folder.
+ */
+async function importModule(moduleName: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(importTarget(moduleName))) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || moduleName.startsWith('.') || isAbsolute(moduleName)) throw error;
+    let fromApp: string;
+    try {
+      fromApp = pathToFileURL(createRequire(resolve('package.json')).resolve(moduleName)).href;
+    } catch {
+      throw error;
+    }
+    return (await import(fromApp)) as Record<string, unknown>;
+  }
+}
+
 /** Load a backend class from a module specifier: 'module' or 'module#ExportName'. */
 async function importBackendClass(specifier: string): Promise<AnyBackendClass> {
   const [moduleName, exportName] = splitSpecifier(specifier);
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(importTarget(moduleName))) as Record<string, unknown>;
+    namespace = await importModule(moduleName);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
