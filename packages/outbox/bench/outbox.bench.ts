@@ -9,13 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { sql } from 'kysely';
 import { startFakeEsp } from '@anymail/core/test';
 import { createOutbox } from '@anymail/outbox';
 import { ScriptedBackend } from '../src/test/index.js';
 import { LoopbackEspBackend } from '../test/support/loopback-esp-backend.js';
 
 const { values } = parseArgs({
-  options: { emails: { type: 'string', default: '20000' }, drain: { type: 'string', default: '20000' }, rss: { type: 'string', default: '0' } },
+  options: {
+    emails: { type: 'string', default: '20000' },
+    drain: { type: 'string', default: '20000' },
+    rss: { type: 'string', default: '0' },
+    /** Also measure send/sendMany on PostgreSQL, e.g. --postgres postgres://postgres@127.0.0.1/test */
+    postgres: { type: 'string' },
+  },
 });
 const EMAILS = Number(values.emails);
 const DRAIN = Number(values.drain);
@@ -43,6 +50,20 @@ async function sqliteOutbox(name: string, backend = new ScriptedBackend() as nev
   const started = performance.now();
   for (let i = 0; i < EMAILS * 5; i += 1000) await outbox.sendMany(Array.from({ length: 1000 }, (_, j) => mail(i + j)));
   rows.push(['sendMany (1 000 per call)', `${rate(EMAILS * 5, performance.now() - started)}/s`]);
+  await outbox.close();
+}
+
+if (values.postgres) {
+  const schema = `outbox_bench_${process.pid}`;
+  const outbox = await createOutbox({ database: values.postgres, schema, backends: { default: new ScriptedBackend() }, logLevel: 1 });
+  await outbox.migrate();
+  let started = performance.now();
+  for (let i = 0; i < EMAILS / 4; i++) await outbox.send(mail(i));
+  rows.push(['PostgreSQL send (one statement each)', `${rate(EMAILS / 4, performance.now() - started)}/s`]);
+  started = performance.now();
+  for (let i = 0; i < EMAILS * 2; i += 1000) await outbox.sendMany(Array.from({ length: 1000 }, (_, j) => mail(i + j)));
+  rows.push(['PostgreSQL sendMany (1 000 per call)', `${rate(EMAILS * 2, performance.now() - started)}/s`]);
+  await sql`drop schema ${sql.id(schema)} cascade`.execute(outbox.db);
   await outbox.close();
 }
 

@@ -83,7 +83,7 @@ export class Outbox {
   }
 
   /**
-   * Deliver due emails in batches until none is left. Up to two batches overlap, so sends
+   * Deliver due emails in batches until none is left. Up to three batches overlap, so sends
    * stay at `concurrency` while the next batch is claimed and the last one recorded.
    */
   async sendQueued(options: SendQueuedOptions = {}): Promise<SendReport> {
@@ -116,7 +116,7 @@ export class Outbox {
           options.onProgress?.({ ...totals });
         });
         inFlight.push(batch);
-        if (inFlight.length >= 2) await inFlight.shift();
+        if (inFlight.length >= 3) await inFlight.shift();
       }
     } finally {
       await Promise.all(inFlight);
