@@ -9,11 +9,10 @@ interface SesHeader {
   Value: string;
 }
 
-/** Headers in order; a later header of the same name (case-insensitive) replaces an earlier one. */
-function headerList(pairs: Iterable<[string, string]>): SesHeader[] {
-  const byName = new Map<string, SesHeader>();
-  for (const [name, value] of pairs) byName.set(name.toLowerCase(), { Name: name, Value: asciiHeaderValue(value) });
-  return [...byName.values()];
+/** Anymail's headers (X-Metadata, X-Tag — repeatable) then the message's; a message header replaces Anymail's of the same name. */
+function headerList(anymail: ReadonlyArray<[string, string]>, own: ReadonlyArray<[string, string]>): SesHeader[] {
+  const ownNames = new Set(own.map(([name]) => name.toLowerCase()));
+  return [...anymail.filter(([name]) => !ownNames.has(name.toLowerCase())), ...own].map(([name, value]) => ({ Name: name, Value: asciiHeaderValue(value) }));
 }
 
 /**
@@ -35,7 +34,7 @@ export async function buildSesBulkBody(
   const template: Record<string, unknown> = templateId.startsWith('arn:') ? { TemplateArn: templateId } : { TemplateName: templateId };
   template.TemplateData = JSON.stringify(features.mergeGlobalData ?? {});
   // Anymail's own headers first, so the message's headers replace them.
-  const headers = headerList([...draft.extraHeaders, ...Object.entries(features.headers ?? {})]);
+  const headers = headerList(draft.extraHeaders, Object.entries(features.headers ?? {}));
   if (headers.length > 0) template.Headers = headers;
   if (features.attachments !== undefined) template.Attachments = await Promise.all(features.attachments.map(sesAttachment));
 
@@ -45,13 +44,14 @@ export async function buildSesBulkBody(
       Destination: { ToAddresses: [formatAddress(address)] },
       ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: JSON.stringify(features.mergeData?.[key] ?? {}) } },
     };
-    const replacements: Array<[string, string]> = Object.entries(features.mergeHeaders?.[key] ?? {});
+    const anymail: Array<[string, string]> = [];
     const recipientMetadata = features.mergeMetadata?.[key];
     if (recipientMetadata !== undefined) {
       const metadata: JsonObject = { ...features.metadata, ...recipientMetadata };
-      replacements.unshift(['X-Metadata', metadataHeaderValue(metadata)]);
+      anymail.push(['X-Metadata', metadataHeaderValue(metadata)]);
     }
-    if (replacements.length > 0) entry.ReplacementHeaders = headerList(replacements);
+    const replacements = headerList(anymail, Object.entries(features.mergeHeaders?.[key] ?? {}));
+    if (replacements.length > 0) entry.ReplacementHeaders = replacements;
     return entry;
   });
 

@@ -128,6 +128,15 @@ describe('SendBulkEmail payload', () => {
     ]);
   });
 
+  it('keeps one X-Tag header per tag, and lets message headers replace generated ones', async () => {
+    const { body } = await build({ ...templated, tags: ['a', 'b'], metadata: { m: 1 }, headers: { 'x-metadata': 'mine' } });
+    expect(body.DefaultContent.Template.Headers).toEqual([
+      { Name: 'X-Tag', Value: 'a' },
+      { Name: 'X-Tag', Value: 'b' },
+      { Name: 'x-metadata', Value: 'mine' },
+    ]);
+  });
+
   it('uses TemplateArn for an ARN, DefaultEmailTags for the tag, and Template.Attachments', async () => {
     const arn = 'arn:aws:ses:us-east-1:123456789012:template/welcome';
     const message = { ...templated, templateId: arn, tags: ['promo'] };
