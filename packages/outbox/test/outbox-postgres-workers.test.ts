@@ -90,7 +90,6 @@ describe('PostgreSQL with worker processes', () => {
       expect(resentSubjects.has(subject)).toBe(true);
     }
     // At most the killed worker's claimed batches (three of 40 overlap) are resent.
-    expect(resentSubjects.size).toBeGreaterThan(0);
     expect(resentSubjects.size).toBeLessThanOrEqual(120);
     const survivors = await Promise.all(workers.slice(1).map((w) => w.report));
     expect(survivors.every((report) => report !== undefined)).toBe(true);
