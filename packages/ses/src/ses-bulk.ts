@@ -1,5 +1,5 @@
 import { formatAddress, type JsonObject, type PayloadContext } from '@anymail/core';
-import { asciiHeaderValue, metadataHeaderValue, sesAttachment, type SesDraft, type SesMessageTag } from './ses-payload.js';
+import { MAX_HEADER_VALUE, asciiHeaderValue, metadataHeaderValue, sesAttachment, type SesDraft, type SesMessageTag } from './ses-payload.js';
 
 /** SendBulkEmail takes at most this many entries. */
 export const SES_MAX_BULK_ENTRIES = 50;
@@ -48,7 +48,9 @@ export async function buildSesBulkBody(
     const recipientMetadata = features.mergeMetadata?.[key];
     if (recipientMetadata !== undefined) {
       const metadata: JsonObject = { ...features.metadata, ...recipientMetadata };
-      anymail.push(['X-Metadata', metadataHeaderValue(metadata)]);
+      const json = metadataHeaderValue(metadata);
+      if (json.length > MAX_HEADER_VALUE) context.unsupported('mergeMetadata', `over ${MAX_HEADER_VALUE} characters as JSON (SES header value limit)`);
+      else anymail.push(['X-Metadata', json]);
     }
     const replacements = headerList(anymail, Object.entries(features.mergeHeaders?.[key] ?? {}));
     if (replacements.length > 0) entry.ReplacementHeaders = replacements;

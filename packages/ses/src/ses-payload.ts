@@ -43,6 +43,9 @@ export interface SesDraft {
   espExtra?: Record<string, unknown>;
 }
 
+/** SES's limit for a header value (MessageHeaderValue). */
+export const MAX_HEADER_VALUE = 870;
+
 const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
 
 /** A header value SES and every MTA accept: one line of printable ASCII (RFC 2047 for the rest). */
@@ -83,7 +86,11 @@ export const sesFeatures = defineEspFeatures<SesDraft>({
   alternatives: onlyWithoutTemplate('alternatives'),
   attachments: () => undefined,
   envelopeSender: (draft, value) => (draft.fields.FeedbackForwardingEmailAddress = toAsciiAddrSpec(value)),
-  metadata: (draft, value) => draft.extraHeaders.push(['X-Metadata', metadataHeaderValue(value)]),
+  metadata: (draft, value, context) => {
+    const json = metadataHeaderValue(value);
+    if (json.length > MAX_HEADER_VALUE) context.unsupported('metadata', `over ${MAX_HEADER_VALUE} characters as JSON (SES header value limit)`);
+    else draft.extraHeaders.push(['X-Metadata', json]);
+  },
   tags: (draft, value) => {
     for (const tag of value) draft.extraHeaders.push(['X-Tag', asciiHeaderValue(tag)]);
   },

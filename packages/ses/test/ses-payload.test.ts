@@ -36,6 +36,13 @@ describe('SendEmail payload', () => {
     expect(tags).toEqual(['one', 'two', '=?utf-8?b?ZHJlaeKCrA==?=']);
   });
 
+  it('refuses metadata over the SES header value limit (870 characters of JSON)', async () => {
+    expect(await unsupportedFeature(build({ metadata: { big: 'x'.repeat(900) } }))).toBe('metadata');
+    const { mime } = await build({ metadata: { big: 'x'.repeat(900) } }, { ignore: true });
+    expect(mime).not.toContain('X-Metadata');
+    expect(await unsupportedFeature(build({ subject: '', body: '', templateId: 't', mergeMetadata: { 'to@example.com': { big: 'x'.repeat(900) } } }))).toBe('mergeMetadata');
+  });
+
   it("keeps the message's own X-Metadata header over the generated one", async () => {
     const { mime } = await build({ metadata: { a: 1 }, headers: { 'X-Metadata': 'custom' } });
     expect([...mime.matchAll(/^X-Metadata: (.*)\r$/gim)].map((m) => m[1])).toEqual(['custom']);
