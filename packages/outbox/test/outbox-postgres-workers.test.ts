@@ -2,7 +2,7 @@
  * Several worker processes on one PostgreSQL queue: each message reaches the (loopback)
  * ESP exactly once, and a worker killed with SIGKILL loses nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { createOutbox, type Outbox } from '../src/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
@@ -39,7 +39,6 @@ describe('PostgreSQL with worker processes', () => {
     return { outbox, schema };
   }
 
-  beforeAll(() => undefined);
   afterAll(async () => {
     for (const outbox of outboxes) await outbox.close();
     for (const schema of schemas) await dropSchema(schema);

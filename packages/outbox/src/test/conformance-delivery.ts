@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnymailAPIError, AnymailInvalidAddress } from '@anymail/core';
 import type { ConformanceContext } from './outbox-store-conformance.js';
+import { ScriptedBackend } from './scripted-backend.js';
 
 export function deliveryCases({ make }: ConformanceContext): void {
   describe('delivery', () => {
@@ -109,18 +110,17 @@ export function deliveryCases({ make }: ConformanceContext): void {
       }
     });
 
-    it('sends through the email’s backend alias', async () => {
-      const { outbox, backend } = await make();
-      const other = new (backend.constructor as typeof import('./scripted-backend.js').ScriptedBackend)();
-      const routed = await make({ backends: { default: backend, bulk: other } });
-      await routed.outbox.sendMany([{ recipients: 'a@example.com' }, { recipients: 'b@example.com', backend: 'bulk' }]);
-      await routed.outbox.sendQueued();
-      expect(backend.sent.map((m) => m.to[0])).toEqual(['a@example.com']);
-      expect(other.sent.map((m) => m.to[0])).toEqual(['b@example.com']);
-      expect(other.opens).toBe(1);
-      await routed.outbox.close();
-      expect(other.closes).toBe(1);
-      void outbox;
+    it('sends through the email’s backend alias, opening each backend once and closing it with the outbox', async () => {
+      const main = new ScriptedBackend();
+      const bulk = new ScriptedBackend();
+      const { outbox } = await make({ backends: { default: main, bulk } });
+      await outbox.sendMany([{ recipients: 'a@example.com' }, { recipients: 'b@example.com', backend: 'bulk' }, { recipients: 'c@example.com', backend: 'bulk' }]);
+      await outbox.sendQueued();
+      expect(main.sent.map((m) => m.to[0])).toEqual(['a@example.com']);
+      expect(bulk.sent.map((m) => m.to[0]).sort()).toEqual(['b@example.com', 'c@example.com']);
+      expect(bulk.opens).toBe(1);
+      await outbox.close();
+      expect([main.closes, bulk.closes]).toEqual([1, 1]);
     });
   });
 }
