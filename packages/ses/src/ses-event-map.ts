@@ -37,9 +37,27 @@ export const SES_PER_DESTINATION_TYPES: Readonly<Record<string, readonly [EventT
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 
-/** Custom message tags (not `ses:`/`aws:`) become metadata, name → first value. */
+/** Values of one header in the notification's `mail.headers` (present when SES includes headers). */
+function headerValues(mail: Json, wanted: string): string[] {
+  return list(mail.headers)
+    .filter((header) => typeof header.name === 'string' && header.name.toLowerCase() === wanted)
+    .map((header) => String(header.value ?? ''));
+}
+
+/**
+ * Metadata: the backend's `X-Metadata` JSON header (when SES includes original headers), then
+ * custom message tags (not `ses:`/`aws:`), name → first value.
+ */
 function sesMetadata(mail: Json): Record<string, unknown> {
   const metadata: Record<string, unknown> = {};
+  for (const raw of headerValues(mail, 'x-metadata')) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(metadata, parsed);
+    } catch {
+      // not ours: leave it in espEvent
+    }
+  }
   for (const [name, values] of Object.entries((mail.tags ?? {}) as Json)) {
     if (/^(ses|aws):/.test(name)) continue;
     metadata[name] = Array.isArray(values) && values.length === 1 ? values[0] : values;
@@ -47,11 +65,16 @@ function sesMetadata(mail: Json): Record<string, unknown> {
   return metadata;
 }
 
+/** Tags: the backend's `X-Tag` headers (when SES includes original headers). */
+function sesTags(mail: Json): string[] {
+  return headerValues(mail, 'x-tag').filter((tag) => tag !== '');
+}
+
 /** Map one SES record (event publishing or identity notification) to one event per recipient. */
 export function sesEvents(record: Json, snsMessageId: string | undefined): AnymailTrackingEvent[] {
   const type = String(record.eventType ?? record.notificationType ?? '');
   const mail = (record.mail ?? {}) as Json;
-  const base = { espName: ESP_NAME, espEvent: record, messageId: str(mail.messageId), metadata: sesMetadata(mail) };
+  const base = { espName: ESP_NAME, espEvent: record, messageId: str(mail.messageId), metadata: sesMetadata(mail), tags: sesTags(mail) };
   const destinations = list(mail.destination).map(String);
   type Fields = Partial<AnymailTrackingEvent> & { eventType: EventType };
   const fields: Fields[] = [];
