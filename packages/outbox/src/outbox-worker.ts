@@ -16,11 +16,18 @@ export interface WorkOptions {
   pollIntervalMs?: number;
   /** Called after each drain that sent something, with the worker's running totals. */
   onProgress?: (report: SendReport) => void;
+  /**
+   * Called when a drain fails (database unreachable, say); the worker then waits one poll
+   * interval and goes on. Without it, the error ends `work()`.
+   */
+  onError?: (error: unknown) => void;
 }
 
 async function listen(pool: pg.Pool, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
   const client = await pool.connect();
   client.on('notification', onNotify);
+  // A lost LISTEN connection must not crash the worker: it keeps polling.
+  client.on('error', () => undefined);
   await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
   return async () => {
     client.off('notification', onNotify);
@@ -51,11 +58,17 @@ export async function runWorker(outbox: Outbox, pool: pg.Pool | undefined, optio
   try {
     while (!signal?.aborted) {
       pending = false;
-      const report = await outbox.sendQueued({ batchSize: options.batchSize, concurrency: options.concurrency });
-      totals.sent += report.sent;
-      totals.failed += report.failed;
-      totals.requeued += report.requeued;
-      if (report.sent + report.failed + report.requeued > 0) options.onProgress?.({ ...totals });
+      try {
+        const report = await outbox.sendQueued({ batchSize: options.batchSize, concurrency: options.concurrency });
+        totals.sent += report.sent;
+        totals.failed += report.failed;
+        totals.requeued += report.requeued;
+        if (report.sent + report.failed + report.requeued > 0) options.onProgress?.({ ...totals });
+      } catch (error) {
+        if (!options.onError) throw error;
+        options.onError(error);
+        pending = false;
+      }
       if (pending || signal?.aborted) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);

@@ -125,7 +125,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         io.out(`Outbox worker ${outbox.settings.workerId} started.`);
-        const report = await outbox.work({ signal: controller.signal });
+        const report = await outbox.work({
+          signal: controller.signal,
+          onError: (error) => io.err(`anymail-outbox worker: ${error instanceof Error ? error.message : String(error)}; retrying\n`),
+        });
         io.out(`Worker stopped: sent ${report.sent}, failed ${report.failed}, requeued ${report.requeued}.`);
         return 0;
       }
