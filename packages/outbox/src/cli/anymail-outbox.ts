@@ -5,6 +5,7 @@
  * returning them) and the environment (`ANYMAIL_OUTBOX_DATABASE_URL`).
  * Exit codes: 0 done, 1 some mail failed, 2 usage or configuration error.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -152,7 +153,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+// npm links bins (node_modules/.bin/anymail-outbox): compare real paths.
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isMain) {
   const code = await runCli(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
