@@ -134,7 +134,7 @@ export class HttpTransport {
 
   readonly #urls = new Map<string, URL>();
 
-  async send(baseUrl: URL, request: EspRequest): Promise<EspResponse> {
+  send(baseUrl: URL, request: EspRequest): Promise<EspResponse> {
     // Resolving the same few paths again and again is measurable on a hot send loop.
     const key = `${baseUrl.href}\u0000${request.path}`;
     let url = this.#urls.get(key);
