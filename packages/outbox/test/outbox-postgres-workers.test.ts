@@ -60,7 +60,7 @@ describe('PostgreSQL with worker processes', () => {
     try {
       // Phase 1: every worker alive. Each message reaches the ESP exactly once.
       await enqueue('m', 2000);
-      await waitFor(async () => (await countSent(outbox)) === 2000, 40_000, '2 000 sent');
+      await waitFor(async () => (await countSent(outbox)) === 2000, 60_000, '2 000 sent');
       expect(esp.calls).toHaveLength(2000);
       expect(esp.seen.size).toBe(2000);
       expect([...esp.seen.values()].every((n) => n === 1)).toBe(true);
@@ -69,7 +69,7 @@ describe('PostgreSQL with worker processes', () => {
       await enqueue('k', 600);
       await waitFor(async () => esp.calls.length >= 2150, 30_000, 'the second drain to start');
       workers[0]!.child.kill('SIGKILL');
-      await waitFor(async () => (await countSent(outbox)) === 2600, 40_000, 'all 2 600 sent after the crash');
+      await waitFor(async () => (await countSent(outbox)) === 2600, 60_000, 'all 2 600 sent after the crash');
     } finally {
       await stopWorkers(workers);
       await esp.close();
@@ -92,7 +92,7 @@ describe('PostgreSQL with worker processes', () => {
     expect(resentSubjects.size).toBeLessThanOrEqual(120);
     const survivors = await Promise.all(workers.slice(1).map((w) => w.report));
     expect(survivors.every((report) => report !== undefined)).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('work() wakes on NOTIFY at once, not at its poll interval', async () => {
     const { outbox, schema } = await freshQueue();
