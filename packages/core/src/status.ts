@@ -52,15 +52,14 @@ export class AnymailStatus {
 
   /** Convenience: the same status and id for every recipient. */
   static forAll(recipients: Iterable<string>, status: SendStatusName, messageId: string | null, espResponse?: unknown): AnymailStatus {
+    // Built directly (not through setRecipientStatus): this runs once per message sent.
     const result = new AnymailStatus();
     const map: Record<string, RecipientStatus> = {};
     for (const email of recipients) map[email] = { status, messageId };
-    result.setRecipientStatus(map);
+    result.recipients = map;
+    result.status = new Set([status]);
+    result.messageId = messageId;
     result.espResponse = espResponse;
-    if (Object.keys(map).length === 0) {
-      result.status = new Set([status]);
-      result.messageId = messageId;
-    }
     return result;
   }
 }
