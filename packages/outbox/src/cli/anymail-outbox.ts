@@ -110,6 +110,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .selectFrom('outbox_email')
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .where('status', 'in', ['queued', 'requeued'])
+          .where((eb) => eb.or([eb('scheduled_time', 'is', null), eb('scheduled_time', '<=', started)]))
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', started)]))
           .executeTakeFirstOrThrow();
         const total = Number(due.n);
         const progress = (report: { sent: number; failed: number; requeued: number }) => {
