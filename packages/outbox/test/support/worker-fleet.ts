@@ -1,9 +1,9 @@
-/** Start worker processes (pg-worker-process.ts through tsx) and stop or kill them. */
+/** Start worker processes (outbox-worker-process.ts through tsx) and stop or kill them. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SendReport } from '../../src/index.js';
 
-const script = fileURLToPath(new URL('./pg-worker-process.ts', import.meta.url));
+const script = fileURLToPath(new URL('./outbox-worker-process.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface FleetWorker {

@@ -1,6 +1,6 @@
 /**
- * A worker process for the concurrency and crash tests: `outbox.work()` on PostgreSQL,
- * sending through a loopback fake ESP, until SIGTERM. Configured by environment.
+ * A worker process for the concurrency and crash tests: `outbox.work()` on PostgreSQL or a
+ * SQLite file, sending through a loopback fake ESP, until SIGTERM. Configured by environment.
  */
 import { createOutbox } from '../../src/index.js';
 import { LoopbackEspBackend } from './loopback-esp-backend.js';
@@ -13,7 +13,7 @@ const env = (name: string) => {
 
 const outbox = await createOutbox({
   database: env('OUTBOX_DATABASE_URL'),
-  schema: env('OUTBOX_SCHEMA'),
+  ...(process.env['OUTBOX_SCHEMA'] ? { schema: process.env['OUTBOX_SCHEMA'] } : {}),
   backends: { default: new LoopbackEspBackend({ apiUrl: env('OUTBOX_ESP_URL') }) },
   workerId: env('OUTBOX_WORKER_ID'),
   leaseMs: Number(process.env['OUTBOX_LEASE_MS'] ?? 60_000),
