@@ -215,10 +215,16 @@ export class Outbox {
       if (!backend) {
         return Promise.reject(new AnymailConfigurationError(`Outbox backend alias '${alias}' is not configured (known: ${Object.keys(this.settings.backends).join(', ')}).`));
       }
-      opened = backend.open().then((didOpen) => {
-        if (didOpen) this.#toClose.push(backend);
-        return backend;
-      });
+      opened = backend.open().then(
+        (didOpen) => {
+          if (didOpen) this.#toClose.push(backend);
+          return backend;
+        },
+        (error: unknown) => {
+          this.#opened.delete(alias); // try to open it again for the next email
+          throw error;
+        },
+      );
       this.#opened.set(alias, opened);
     }
     return opened;
