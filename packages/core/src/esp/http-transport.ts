@@ -127,22 +127,34 @@ function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }, max: nu
   });
 }
 
+interface Target {
+  url: URL;
+  href: string;
+  origin: string;
+  pathAndQuery: string;
+}
+
 /** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
 export class HttpTransport {
   readonly #pools = new Map<string, Pool>();
   constructor(readonly options: HttpTransportOptions) {}
 
-  readonly #urls = new Map<string, URL>();
+  /** Resolved request targets per base URL object and path (URL getters are slow on a hot loop). */
+  readonly #targets = new Map<URL, Map<string, Target>>();
 
   send(baseUrl: URL, request: EspRequest): Promise<EspResponse> {
-    // Resolving the same few paths again and again is measurable on a hot send loop.
-    const key = `${baseUrl.href}\u0000${request.path}`;
-    let url = this.#urls.get(key);
-    if (!url) {
-      url = new URL(request.path, baseUrl);
-      if (this.#urls.size < 256) this.#urls.set(key, url);
+    let byPath = this.#targets.get(baseUrl);
+    if (!byPath) {
+      byPath = new Map();
+      if (this.#targets.size < 16) this.#targets.set(baseUrl, byPath);
     }
-    return this.options.fetch ? this.#viaFetch(url, request) : this.#viaPool(url, request);
+    let target = byPath.get(request.path);
+    if (!target) {
+      const url = new URL(request.path, baseUrl);
+      target = { url, href: url.href, origin: url.origin, pathAndQuery: url.pathname + url.search };
+      if (byPath.size < 256) byPath.set(request.path, target);
+    }
+    return this.options.fetch ? this.#viaFetch(target.url, request) : this.#viaPool(target, request);
   }
 
   async close(): Promise<void> {
@@ -168,12 +180,13 @@ export class HttpTransport {
     return pool;
   }
 
-  async #viaPool(url: URL, request: EspRequest): Promise<EspResponse> {
+  async #viaPool(target: Target, request: EspRequest): Promise<EspResponse> {
     const { espName, maxResponseBytes } = this.options;
+    const url = target;
     let statusCode = 0;
     try {
-      const response = await this.#pool(url.origin).request({
-        path: url.pathname + url.search,
+      const response = await this.#pool(target.origin).request({
+        path: target.pathAndQuery,
         method: request.method,
         headers: request.headers,
         body: request.body,
