@@ -167,7 +167,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     const combined = this.combinedSend;
     for (const message of messages) {
       try {
-        const prepared = await this.prepare(message);
+        const pending = this.prepare(message);
+        const prepared = pending instanceof Promise ? await pending : pending;
         if (!prepared) continue;
         if (combined && messages.length > 1 && combined.canCombine(prepared.request)) {
           combinable.push(prepared);
@@ -189,17 +190,26 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return sent;
   }
 
-  /** preSend, then build the request. Undefined when cancelled or without recipients. */
-  async prepare(message: EmailMessage): Promise<Prepared | undefined> {
+  /**
+   * preSend, then build the request. Undefined when cancelled or without recipients.
+   * Stays synchronous when no preSend receiver is connected and buildRequest is synchronous,
+   * so the hot path pays no extra promise per message.
+   */
+  protected prepare(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
     message.anymailStatus = undefined;
-    try {
-      if (preSend.hasListeners(this.constructor)) {
-        await preSend.send(this.constructor, { message, espName: this.espName });
-      }
-    } catch (error) {
-      if (AnymailCancelSend.isInstance(error)) return undefined;
-      throw error;
+    if (preSend.hasListeners(this.constructor)) {
+      return preSend.send(this.constructor, { message, espName: this.espName }).then(
+        () => this.#build(message),
+        (error: unknown) => {
+          if (AnymailCancelSend.isInstance(error)) return undefined;
+          throw error;
+        },
+      );
     }
+    return this.#build(message);
+  }
+
+  #build(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
     applyDefaultFrom(message);
     assertNoHeaderInjection(message);
     if (message.recipients().length === 0 && !this.sendDefaults.to && !this.sendDefaults.cc && !this.sendDefaults.bcc) {
@@ -208,8 +218,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     const features = resolveFeatures(message, this.sendDefaults);
     const context = makePayloadContext(this.espName, message, features, this.ignoreUnsupportedFeatures);
     const built = this.buildRequest(message, context);
-    const request = built instanceof Promise ? await built : built;
-    return { message, request };
+    return built instanceof Promise ? built.then((request) => ({ message, request })) : { message, request: built };
   }
 
   async #sendOne({ message, request }: Prepared): Promise<number> {
