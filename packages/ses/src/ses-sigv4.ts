@@ -110,8 +110,7 @@ export function signRequest(input: SignRequestInput): SigV4Headers {
 
   const canonicalRequest = [
     input.method.toUpperCase(),
-    canonicalPath(url.pathname),
-    canonicalQuery(url.search),
+    ...canonicalTarget(url),
     canonicalHeaders,
     signedHeaders,
     payloadHash,
@@ -125,8 +124,18 @@ export function signRequest(input: SignRequestInput): SigV4Headers {
   return added;
 }
 
-/** `20150830T123600Z` and `20150830` (UTC, no milliseconds). */
+let lastAmzDate = { second: Number.NaN, value: { longDate: '', shortDate: '' } };
+
+/** `20150830T123600Z` and `20150830` (UTC, no milliseconds); the same second is formatted once. */
 export function formatAmzDate(date: Date): { longDate: string; shortDate: string } {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastAmzDate.second) return lastAmzDate.value;
+  const value = formatAmzDateUncached(date);
+  lastAmzDate = { second, value };
+  return value;
+}
+
+function formatAmzDateUncached(date: Date): { longDate: string; shortDate: string } {
   const iso = date.toISOString(); // 2015-08-30T12:36:00.000Z
   const longDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   return { longDate, shortDate: longDate.slice(0, 8) };
@@ -142,8 +151,22 @@ function sha256Hex(text: string): string {
 }
 
 /** Trim and fold runs of whitespace to one space, as SigV4 requires. */
+const FOLDABLE = /\s\s|[\t\r\n]/;
 function normalizeHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  const trimmed = value.trim();
+  return FOLDABLE.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
+}
+
+const canonicalTargets = new Map<string, [string, string]>();
+/** Canonical path and query of a URL; the same few SES paths are computed once. */
+function canonicalTarget(url: URL): [string, string] {
+  const key = url.pathname + url.search;
+  let target = canonicalTargets.get(key);
+  if (target === undefined) {
+    target = [canonicalPath(url.pathname), canonicalQuery(url.search)];
+    if (canonicalTargets.size < 256) canonicalTargets.set(key, target);
+  }
+  return target;
 }
 
 /** RFC 3986 unreserved characters stay; everything else is %XX (upper-case hex). */
