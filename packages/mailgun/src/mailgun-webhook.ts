@@ -5,6 +5,7 @@ import {
   constantTimeEqual,
   createTrackingEvent,
   createTrackingWebhook,
+  sharedWebhookOptions,
   loadSetting,
   parseEventTime,
   type AnymailTrackingEvent,
@@ -30,7 +31,6 @@ export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions {
   replayCache?: ReplayCache;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 const ESP_NAME = 'Mailgun';
@@ -78,7 +78,7 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
     esp: 'mailgun',
     name: 'webhookSigningKey',
     value: options.webhookSigningKey,
-    ...(options.env ? { env: options.env } : {}),
+    env: options.env,
   });
   const toleranceMs = (options.timestampToleranceSeconds ?? 300) * 1000;
   const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, options.now ?? Date.now);
@@ -87,9 +87,7 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
   return createTrackingWebhook({
     espName: ESP_NAME,
     esp: 'mailgun',
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...sharedWebhookOptions(options),
     async verify(request) {
       const { signature } = await readPayload(request);
       const expected = createHmac('sha256', signingKey).update(signature.timestamp + signature.token).digest('hex');

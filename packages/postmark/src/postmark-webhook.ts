@@ -2,6 +2,7 @@ import {
   AnymailWebhookValidationFailure,
   createTrackingEvent,
   createTrackingWebhook,
+  sharedWebhookOptions,
   parseEventTime,
   type AnymailTrackingEvent,
   type TrackingWebhook,
@@ -9,9 +10,8 @@ import {
 } from '@anymail/core';
 import { POSTMARK_BOUNCE_TYPES, POSTMARK_RECORD_TYPES, POSTMARK_TIME_FIELDS } from './postmark-event-map.js';
 
-export interface PostmarkTrackingWebhookOptions extends TrackingWebhookOptions {
-  env?: NodeJS.ProcessEnv;
-}
+/** Postmark needs nothing beyond the shared options: basic auth (`webhookSecret`) is its only check. */
+export type PostmarkTrackingWebhookOptions = TrackingWebhookOptions;
 
 const ESP_NAME = 'Postmark';
 type Json = Record<string, unknown>;
@@ -27,9 +27,7 @@ export function trackingWebhook(options: PostmarkTrackingWebhookOptions = {}): T
     espName: ESP_NAME,
     esp: 'postmark',
     requireBasicAuth: true,
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...sharedWebhookOptions(options),
     parseEvents(request) {
       const body = request.json();
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {

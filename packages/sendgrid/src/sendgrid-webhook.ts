@@ -5,6 +5,7 @@ import {
   MemoryReplayCache,
   createTrackingEvent,
   createTrackingWebhook,
+  sharedWebhookOptions,
   loadSetting,
   parseEventTime,
   resolveWebhookSecrets,
@@ -32,7 +33,6 @@ export interface SendGridTrackingWebhookOptions extends TrackingWebhookOptions {
   replayCache?: ReplayCache;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 const ESP_NAME = 'SendGrid';
@@ -55,14 +55,13 @@ function importKey(key: string): KeyObject {
 
 /** SendGrid Event Webhook: ECDSA P-256 signature over timestamp + raw body, one event per array item. */
 export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): TrackingWebhook {
-  const env = options.env ? { env: options.env } : {};
   const rawKey = loadSetting<string | undefined>({
     esp: 'sendgrid',
     name: 'verificationKey',
     value: options.verificationKey,
     default: undefined,
     extraEnv: ['SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY'],
-    ...env,
+    env: options.env,
   });
   if (rawKey === undefined && resolveWebhookSecrets('sendgrid', options.webhookSecret, options.env).length === 0) {
     throw new AnymailConfigurationError(
@@ -79,9 +78,7 @@ export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): T
   return createTrackingWebhook({
     espName: ESP_NAME,
     esp: 'sendgrid',
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
-    ...env,
+    ...sharedWebhookOptions(options),
     async verify(request) {
       if (!publicKey) return;
       const signature = request.headers.get(SIGNATURE_HEADER) ?? '';

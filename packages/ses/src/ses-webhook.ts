@@ -5,6 +5,7 @@ import {
   MemoryReplayCache,
   createTrackingEvent,
   createTrackingWebhook,
+  sharedWebhookOptions,
   loadSetting,
   type AnymailTrackingEvent,
   type ReplayCache,
@@ -37,7 +38,6 @@ export interface SesTrackingWebhookOptions extends TrackingWebhookOptions {
   replayCache?: ReplayCache;
   /** Clock for the timestamp window, for tests. @default Date.now */
   now?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 const ESP_NAME = 'Amazon SES';
@@ -63,7 +63,7 @@ export function trackingWebhook(options: SesTrackingWebhookOptions = {}): Tracki
       name: 'topicArns',
       value: options.topicArns,
       fromEnv: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
-      ...(options.env ? { env: options.env } : {}),
+      env: options.env,
     }),
   );
   if (topicArns.size === 0) {
@@ -80,9 +80,7 @@ export function trackingWebhook(options: SesTrackingWebhookOptions = {}): Tracki
   return createTrackingWebhook({
     espName: ESP_NAME,
     esp: 'ses',
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...sharedWebhookOptions(options),
     async verify(request) {
       const envelope = readEnvelope(request);
       const headerChecks: [string, string][] = [

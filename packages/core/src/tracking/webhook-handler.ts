@@ -70,6 +70,13 @@ export interface TrackingWebhookOptions {
   onEvent?: (event: AnymailTrackingEvent) => unknown;
   /** Basic-auth credentials `'user:pass'` (or a list); env `ANYMAIL_WEBHOOK_SECRET`. */
   webhookSecret?: WebhookSecret;
+  /** Environment to read fallbacks from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The options every ESP's `trackingWebhook` hands on to `createTrackingWebhook` unchanged. */
+export function sharedWebhookOptions(options: TrackingWebhookOptions): TrackingWebhookOptions {
+  return { onEvent: options.onEvent, webhookSecret: options.webhookSecret, env: options.env };
 }
 
 export interface TrackingWebhookConfig extends TrackingWebhookOptions {
@@ -82,7 +89,6 @@ export interface TrackingWebhookConfig extends TrackingWebhookOptions {
   verify?: (request: WebhookRequest) => Promise<void> | void;
   /** Turn a verified request into events. */
   parseEvents: (request: WebhookRequest) => Promise<AnymailTrackingEvent[]> | AnymailTrackingEvent[];
-  env?: NodeJS.ProcessEnv;
 }
 
 /** The handler every ESP package returns from `trackingWebhook(options)`. */
