@@ -50,6 +50,8 @@ interface Member {
   weight: number;
   name: string;
   key: string;
+  /** Features the backend declares unsupported, found once at construction. */
+  unsupported: readonly FeatureName[];
 }
 
 function memberName(backend: BaseEmailBackend): string {
@@ -57,10 +59,16 @@ function memberName(backend: BaseEmailBackend): string {
   return typeof espName === 'string' ? espName : backend.constructor.name;
 }
 
-/** Features a message uses that this backend declares unsupported (empty when it can't tell). */
-function unsupportedFeatures(backend: BaseEmailBackend, message: EmailMessage): FeatureName[] {
+/** Features this backend declares it cannot honour at all (empty when it doesn't say). */
+function declaredUnsupported(backend: BaseEmailBackend): FeatureName[] {
   const supports = (backend as { supportsFeature?: (feature: FeatureName) => boolean | undefined }).supportsFeature;
   if (typeof supports !== 'function') return [];
+  return FEATURE_NAMES.filter((name) => supports.call(backend, name) === false);
+}
+
+/** Which of `unsupported` the message uses, with this backend's send defaults applied. */
+function usedFeatures(backend: BaseEmailBackend, unsupported: readonly FeatureName[], message: EmailMessage): FeatureName[] {
+  if (unsupported.length === 0) return [];
   const defaults = (backend as { sendDefaults?: Parameters<typeof resolveFeatures>[1] }).sendDefaults;
   let features;
   try {
@@ -68,7 +76,7 @@ function unsupportedFeatures(backend: BaseEmailBackend, message: EmailMessage): 
   } catch {
     return [];
   }
-  return FEATURE_NAMES.filter((name) => features[name] !== undefined && supports.call(backend, name) === false);
+  return unsupported.filter((name) => features[name] !== undefined);
 }
 
 /**
@@ -98,7 +106,13 @@ export class FailoverBackend extends BaseEmailBackend {
       const name = member.name ?? memberName(member.backend);
       const count = (seen.get(name) ?? 0) + 1;
       seen.set(name, count);
-      return { backend: member.backend, weight: member.weight ?? 1, name, key: count > 1 ? `${name}#${count}` : name };
+      return {
+        backend: member.backend,
+        weight: member.weight ?? 1,
+        name,
+        key: count > 1 ? `${name}#${count}` : name,
+        unsupported: declaredUnsupported(member.backend),
+      };
     });
     const strategy = options.strategy ?? 'priority';
     this.strategy =
@@ -124,13 +138,7 @@ export class FailoverBackend extends BaseEmailBackend {
    * (for backends that declare their features).
    */
   assertSupports(features: readonly FeatureName[]): void {
-    const missing = features.filter(
-      (feature) =>
-        !this.members.some((member) => {
-          const supports = (member.backend as { supportsFeature?: (f: FeatureName) => boolean | undefined }).supportsFeature;
-          return typeof supports !== 'function' || supports.call(member.backend, feature) !== false;
-        }),
-    );
+    const missing = features.filter((feature) => this.members.every((member) => member.unsupported.includes(feature)));
     if (missing.length > 0) {
       throw new AnymailError(
         `No backend in this FailoverBackend supports ${missing.join(', ')} (backends: ${this.members.map((m) => m.name).join(', ')}).`,
@@ -173,7 +181,7 @@ export class FailoverBackend extends BaseEmailBackend {
     let skippedOpen = 0;
     for (const index of order) {
       const member = this.members[index]!;
-      const missing = unsupportedFeatures(member.backend, message);
+      const missing = usedFeatures(member.backend, member.unsupported, message);
       if (missing.length > 0) {
         this.#log(`skipping ${member.name}: it does not support ${missing.join(', ')}`);
         attempts.push({ espName: member.name, category: 'unsupported-feature', durationMs: 0, error: `unsupported: ${missing.join(', ')}` });
