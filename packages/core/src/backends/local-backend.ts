@@ -1,10 +1,9 @@
-import { AnymailCancelSend, AnymailError } from '../errors.js';
-import { assertNoHeaderInjection } from '../header-safety.js';
+import { AnymailError } from '../errors.js';
 import type { EmailMessage } from '../message.js';
-import { postSend, preSend } from '../signals.js';
+import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
 import { BaseEmailBackend } from './base-email-backend.js';
-import { applyDefaultFrom } from '../message-defaults.js';
+import { checkMessage, runPreSend } from './send-steps.js';
 
 /** What delivering one message found out: the message id, and recipients the server refused. */
 export interface DeliveryResult {
@@ -57,15 +56,8 @@ export abstract class LocalBackend extends BaseEmailBackend {
 
   private async sendOne(message: EmailMessage): Promise<boolean> {
     const sender = this.constructor;
-    message.anymailStatus = undefined;
-    try {
-      await preSend.send(sender, { message, espName: this.espName });
-    } catch (error) {
-      if (AnymailCancelSend.isInstance(error)) return false;
-      throw error;
-    }
-    applyDefaultFrom(message);
-    assertNoHeaderInjection(message);
+    if (!(await runPreSend(sender, message, this.espName))) return false;
+    checkMessage(message);
     if (message.recipients().length === 0) return false;
     const emails = message.recipientEmails();
     let result: DeliveryResult;

@@ -1,18 +1,16 @@
 import { BaseEmailBackend, type BaseEmailBackendOptions } from '../backends/base-email-backend.js';
 import {
   AnymailAPIError,
-  AnymailCancelSend,
   AnymailError,
   AnymailRecipientsRefused,
   classifyHttpStatus,
   parseRetryAfter,
   type FailureCategory,
 } from '../errors.js';
-import { assertNoHeaderInjection } from '../header-safety.js';
 import type { EmailMessage } from '../message.js';
-import { applyDefaultFrom } from '../message-defaults.js';
+import { checkMessage, runPreSend } from '../backends/send-steps.js';
 import { getSettings } from '../settings.js';
-import { postSend, preSend } from '../signals.js';
+import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
 import { makePayloadContext, unsupported, type FeatureName, type FeatureSupportTable, type PayloadContext } from './esp-features.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
@@ -196,22 +194,14 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
    * so the hot path pays no extra promise per message.
    */
   protected prepare(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
-    message.anymailStatus = undefined;
-    if (preSend.hasListeners(this.constructor)) {
-      return preSend.send(this.constructor, { message, espName: this.espName }).then(
-        () => this.#build(message),
-        (error: unknown) => {
-          if (AnymailCancelSend.isInstance(error)) return undefined;
-          throw error;
-        },
-      );
-    }
-    return this.#build(message);
+    const go = runPreSend(this.constructor, message, this.espName);
+    if (go === true) return this.#build(message);
+    if (go === false) return undefined;
+    return go.then((proceed) => (proceed ? this.#build(message) : undefined));
   }
 
   #build(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
-    applyDefaultFrom(message);
-    assertNoHeaderInjection(message);
+    checkMessage(message);
     if (message.recipients().length === 0 && !this.sendDefaults.to && !this.sendDefaults.cc && !this.sendDefaults.bcc) {
       return undefined;
     }
