@@ -2,12 +2,14 @@
 import { createServer } from 'node:http';
 
 const reply = process.env.BENCH_REPLY ?? '{"id":"<bench@example.com>","message":"Queued. Thank you."}';
+const status = Number(process.env.BENCH_STATUS ?? 200);
+const extraHeaders = JSON.parse(process.env.BENCH_HEADERS ?? '{}');
 let served = 0;
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
     served++;
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply) });
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply), ...extraHeaders });
     response.end(reply);
   });
 });

@@ -8,9 +8,15 @@ export interface FakeServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(reply?: string): Promise<FakeServer> {
+/** The fake answers every request with `reply` (JSON text), `status` and extra `headers`. */
+export async function startBenchServer(reply?: string, options: { status?: number; headers?: Record<string, string> } = {}): Promise<FakeServer> {
   const child = fork(fileURLToPath(new URL('./fake-esp-server.mjs', import.meta.url)), [], {
-    env: { ...process.env, ...(reply ? { BENCH_REPLY: reply } : {}) },
+    env: {
+      ...process.env,
+      ...(reply !== undefined ? { BENCH_REPLY: reply } : {}),
+      ...(options.status !== undefined ? { BENCH_STATUS: String(options.status) } : {}),
+      ...(options.headers ? { BENCH_HEADERS: JSON.stringify(options.headers) } : {}),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
