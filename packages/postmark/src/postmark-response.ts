@@ -2,6 +2,7 @@ import {
   AnymailAPIError,
   AnymailStatus,
   classifyHttpStatus,
+  recipientStatusMap,
   type EspResponse,
   type RecipientStatus,
 } from '@anymail/core';
@@ -86,7 +87,7 @@ export function invalidRecipientField(message: string): { field: 'to' | 'cc' | '
 export type ResultReading = { recipients: Record<string, RecipientStatus> } | { failure: PostmarkResult };
 
 function every(recipients: PostmarkRecipients, status: RecipientStatus['status'], messageId: string | null): Record<string, RecipientStatus> {
-  const result: Record<string, RecipientStatus> = {};
+  const result = recipientStatusMap();
   for (const address of [...recipients.to, ...recipients.cc, ...recipients.bcc]) result[address] = { status, messageId };
   return result;
 }
@@ -160,7 +161,7 @@ export function statusFromResults(
       deliveryUnknown: true,
     });
   }
-  const recipients: Record<string, RecipientStatus> = {};
+  const recipients = recipientStatusMap();
   let failures = 0;
   results.forEach((result, index) => {
     const reading = readResult(result, messages[index]!);

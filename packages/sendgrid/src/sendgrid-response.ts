@@ -1,6 +1,6 @@
 // SendGrid Mail Send responses → AnymailStatus. Success is 202 with an empty body and an
 // X-Message-Id header; SendGrid returns no per-recipient result.
-import { AnymailAPIError, AnymailStatus, type EspRequest, type EspResponse, type RecipientStatus } from '@anymail/core';
+import { AnymailAPIError, AnymailStatus, recipientStatusMap, type EspRequest, type EspResponse } from '@anymail/core';
 import { z } from 'zod';
 import type { SendGridRequestContext } from './sendgrid-personalizations.js';
 
@@ -65,7 +65,7 @@ export function parseSendGridResponse(response: EspResponse, request: EspRequest
   }
   const xMessageId = response.headers['x-message-id'] ?? null;
   const context = request.context as SendGridRequestContext | undefined;
-  const recipients: Record<string, RecipientStatus> = {};
+  const recipients = recipientStatusMap();
   for (const personalization of context?.personalizations ?? []) {
     const messageId = personalization.anymailId ?? xMessageId;
     for (const email of personalization.emails) recipients[email] = { status: 'queued', messageId };

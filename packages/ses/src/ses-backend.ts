@@ -11,9 +11,9 @@ import {
 import { SesCredentialProvider, resolveRegion } from './ses-credentials.js';
 import { describeSesError } from './ses-errors.js';
 import { SES_ESP_NAME, resolveSesOptions, sesApiUrl, type ResolvedSesOptions, type SesBackendOptions } from './ses-options.js';
-import { buildSesRequest, sesFeatures, type SesRequestContext } from './ses-payload.js';
+import { buildSesRequest, sesFeatures, type SesPayloadSettings, type SesRequestContext } from './ses-payload.js';
 import { parseSesResponse } from './ses-response.js';
-import { signRequest } from './ses-sigv4.js';
+import { signRequest, type AwsSigningCredentials } from './ses-sigv4.js';
 
 /**
  * Sends through the Amazon SES v2 API (https://docs.aws.amazon.com/ses/latest/APIReference-V2/):
@@ -30,6 +30,7 @@ export class SesBackend extends BaseEspBackend {
   #regionLookup: Promise<string> | undefined;
   /** Request URLs by path (the backend posts to two paths). */
   readonly #urls = new Map<string, URL>();
+  readonly #payloadSettings: SesPayloadSettings;
 
   constructor(options: SesBackendOptions = {}) {
     super(options);
@@ -37,6 +38,7 @@ export class SesBackend extends BaseEspBackend {
     this.#region = this.#settings.region;
     this.configurationSetName = this.#settings.configurationSetName;
     this.#credentials = new SesCredentialProvider(this.#settings.credentials);
+    this.#payloadSettings = { configurationSetName: this.#settings.configurationSetName, messageTagName: this.#settings.messageTagName };
   }
 
   /** The region requests are signed for (resolved from the profile's config at the first send if not given). */
@@ -69,18 +71,25 @@ export class SesBackend extends BaseEspBackend {
     return this.#regionLookup;
   }
 
-  protected async buildRequest(message: EmailMessage, context: PayloadContext): Promise<EspRequest> {
-    if (this.#region === undefined) await this.#ensureRegion();
-    return buildSesRequest(message, context, {
-      configurationSetName: this.#settings.configurationSetName,
-      messageTagName: this.#settings.messageTagName,
-    });
+  protected buildRequest(message: EmailMessage, context: PayloadContext): EspRequest | Promise<EspRequest> {
+    if (this.#region === undefined) return this.#ensureRegion().then(() => buildSesRequest(message, context, this.#payloadSettings));
+    return buildSesRequest(message, context, this.#payloadSettings);
   }
 
-  /** SigV4-sign the request (service `ses`) with the current credentials, right before it is sent. */
-  protected override async finalizeRequest(request: EspRequest): Promise<EspRequest> {
-    const region = this.#region ?? (await this.#ensureRegion());
-    const credentials = await this.#credentials.getCredentials();
+  /**
+   * SigV4-sign the request (service `ses`) with the current credentials, right before it is sent.
+   * Synchronous while the region is known and the cached credentials are fresh.
+   */
+  protected override finalizeRequest(request: EspRequest): EspRequest | Promise<EspRequest> {
+    const region = this.#region;
+    const credentials = this.#credentials.cachedCredentials();
+    if (region !== undefined && credentials !== undefined) return this.#sign(request, region, credentials);
+    return this.#ensureRegion().then((resolvedRegion) =>
+      this.#credentials.getCredentials().then((loaded) => this.#sign(request, resolvedRegion, loaded)),
+    );
+  }
+
+  #sign(request: EspRequest, region: string, credentials: AwsSigningCredentials): EspRequest {
     let url = this.#urls.get(request.path);
     if (url === undefined) {
       url = new URL(request.path, this.apiUrl);
@@ -96,9 +105,12 @@ export class SesBackend extends BaseEspBackend {
       credentials,
       contentSha256Header: false,
     });
-    const headers: Record<string, string> = { ...request.headers, authorization: signed.authorization, 'x-amz-date': signed['x-amz-date'] };
+    const headers: Record<string, string> = {};
+    for (const name in request.headers) headers[name] = request.headers[name]!;
+    headers.authorization = signed.authorization;
+    headers['x-amz-date'] = signed['x-amz-date'];
     if (signed['x-amz-security-token'] !== undefined) headers['x-amz-security-token'] = signed['x-amz-security-token'];
-    return { ...request, headers };
+    return { method: request.method, path: request.path, headers, body: request.body, context: request.context };
   }
 
   protected override describeError(response: EspResponse): ErrorDescription | undefined {

@@ -68,6 +68,12 @@ export class SesCredentialProvider {
     this.now = options.now ?? Date.now;
   }
 
+  /** The cached credentials while fresh, else undefined (then call `getCredentials`). */
+  cachedCredentials(): AwsCredentials | undefined {
+    const cached = this.cached;
+    return cached !== undefined && this.now() < cached.refreshAtMs ? cached.credentials : undefined;
+  }
+
   /** Cached credentials while fresh; concurrent callers share one refresh. */
   getCredentials(): Promise<AwsCredentials> {
     const now = this.now();

@@ -37,15 +37,21 @@ function base64Lines(text: string): string {
   return out;
 }
 
+const SEVEN_BIT_TEXT = /^[\x20-\x7e\t\r\n]*$/;
+const BARE_CR = /\r(?!\n)/;
+const LONG_LINE = /[^\r\n]{999}/;
+
 /** One body part: 7bit when ASCII with short lines, else base64 (always correct for UTF-8). */
 function bodyPart(contentType: string, text: string): string {
-  const normalized = text.replace(/\r?\n/g, '\r\n');
-  const sevenBit = PRINTABLE.test(text.replace(/[\r\n\t]/g, '')) && normalized.split('\r\n').every((line) => line.length <= MAX_LINE);
-  if (sevenBit) return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${normalized}${normalized.endsWith('\r\n') ? '' : '\r\n'}`;
+  const sevenBit = SEVEN_BIT_TEXT.test(text) && !BARE_CR.test(text) && (text.length <= MAX_LINE || !LONG_LINE.test(text));
+  if (sevenBit) {
+    const normalized = text.includes('\n') ? text.replace(/\r?\n/g, '\r\n') : text;
+    return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${normalized}${normalized.endsWith('\r\n') ? '' : '\r\n'}`;
+  }
   return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(text)}`;
 }
 
-const addressList = (list: ParsedAddress[]) => list.map((address) => formatAddress(address)).join(', ');
+const addressList = (list: ParsedAddress[]) => (list.length === 1 ? formatAddress(list[0]!) : list.map((address) => formatAddress(address)).join(', '));
 
 /**
  * The MIME message for a simple message, or undefined when it needs the general composer.
@@ -54,35 +60,46 @@ const addressList = (list: ParsedAddress[]) => list.map((address) => formatAddre
 export function buildSimpleMime(features: Partial<MessageFeatures>, extraHeaders: ReadonlyArray<[string, string]>): Uint8Array | undefined {
   if (features.attachments || features.alternatives || features.ampBody !== undefined) return undefined;
   if (!features.from || features.from.length !== 1) return undefined;
-  const given = new Map<string, [string, string]>();
-  for (const [name, value] of Object.entries(features.headers ?? {})) given.set(name.toLowerCase(), [name, value]);
-  const lines: string[] = [];
+  const from = features.from[0]!;
+  let given: Map<string, [string, string]> | undefined;
+  if (features.headers !== undefined) {
+    for (const [name, value] of Object.entries(features.headers)) (given ??= new Map()).set(name.toLowerCase(), [name, value]);
+  }
+  let head = '';
+  let tooLong = false;
   const add = (name: string, value: string) => {
-    if (!given.has(name.toLowerCase())) lines.push(`${name}: ${value}`);
+    if (given !== undefined && given.has(name.toLowerCase())) return;
+    if (name.length + value.length + 2 > MAX_LINE) tooLong = true;
+    head += `${name}: ${value}\r\n`;
   };
-  add('From', formatAddress(features.from[0]!));
+  add('From', formatAddress(from));
   if (features.to) add('To', addressList(features.to));
   if (features.cc) add('Cc', addressList(features.cc));
   if (features.replyTo) add('Reply-To', addressList(features.replyTo));
   add('Subject', headerValue(features.subject ?? ''));
   add('Date', nowDate());
-  add('Message-ID', `<${randomUUID()}@${toAsciiAddrSpec(features.from[0]!).split('@').pop()}>`);
+  const fromSpec = toAsciiAddrSpec(from);
+  add('Message-ID', `<${randomUUID()}@${fromSpec.slice(fromSpec.lastIndexOf('@') + 1)}>`);
   for (const [name, value] of extraHeaders) add(name, value);
-  for (const [name, value] of given.values()) lines.push(`${name}: ${headerValue(value)}`);
+  if (given !== undefined) {
+    for (const [name, value] of given.values()) {
+      const encoded = headerValue(value);
+      if (name.length + encoded.length + 2 > MAX_LINE) tooLong = true;
+      head += `${name}: ${encoded}\r\n`;
+    }
+  }
   add('MIME-Version', '1.0');
-  if (lines.some((line) => line.length > MAX_LINE)) return undefined;
+  if (tooLong) return undefined;
 
   const { textBody, htmlBody } = features;
   let body: string;
   if (textBody !== undefined && htmlBody !== undefined) {
     const boundary = `--_Anymail_${randomUUID()}`;
-    lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
+    head += `Content-Type: multipart/alternative; boundary="${boundary}"\r\n`;
     body = `\r\n--${boundary}\r\n${bodyPart('text/plain', textBody)}--${boundary}\r\n${bodyPart('text/html', htmlBody)}--${boundary}--\r\n`;
   } else {
-    const part = htmlBody !== undefined ? bodyPart('text/html', htmlBody) : bodyPart('text/plain', textBody ?? '');
-    const split = part.indexOf('\r\n\r\n');
-    lines.push(part.slice(0, split));
-    body = part.slice(split + 2);
+    // The part's own headers join the message's; its blank line and text follow.
+    body = htmlBody !== undefined ? bodyPart('text/html', htmlBody) : bodyPart('text/plain', textBody ?? '');
   }
-  return Buffer.from(`${lines.join('\r\n')}\r\n${body}`, 'utf8');
+  return Buffer.from(head + body, 'utf8');
 }

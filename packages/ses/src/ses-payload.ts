@@ -120,14 +120,12 @@ function messageTags(tags: string[] | undefined, tagName: string | undefined, co
 const unicode = (address: ParsedAddress) => formatAddress(address, { encoding: 'unicode' });
 
 /**
- * The whole message as MIME, from the resolved features (send defaults applied) plus Anymail's
- * X-Metadata / X-Tag headers: simple messages by the fast writer in ses-mime.ts, the rest by
- * core (`message.message()`). Bcc is not in the MIME; it goes in `Destination`.
+ * The whole message as MIME by core (`message.message()`, nodemailer's MailComposer), from the
+ * resolved features (send defaults applied) plus Anymail's X-Metadata / X-Tag headers. For
+ * messages the fast writer in ses-mime.ts can't take. Bcc is not in the MIME; it goes in `Destination`.
  */
-export async function buildSesMime(message: EmailMessage, draft: SesDraft): Promise<Uint8Array> {
+async function composeSesMime(message: EmailMessage, draft: SesDraft): Promise<Uint8Array> {
   const { features } = draft;
-  const simple = buildSimpleMime(features, draft.extraHeaders);
-  if (simple !== undefined) return simple;
   const copy = new EmailMessage();
   Object.assign(copy, {
     from: features.from ? unicode(features.from[0]!) : '',
@@ -152,6 +150,11 @@ export async function buildSesMime(message: EmailMessage, draft: SesDraft): Prom
   return Buffer.concat([Buffer.from(prefix.join(''), 'ascii'), mime]);
 }
 
+/** The whole message as MIME: simple messages by the fast writer (synchronously), the rest by core. */
+export function buildSesMime(message: EmailMessage, draft: SesDraft): Uint8Array | Promise<Uint8Array> {
+  return buildSimpleMime(draft.features, draft.extraHeaders) ?? composeSesMime(message, draft);
+}
+
 const addrSpecs = (list: ParsedAddress[] | undefined) => (list ?? []).map((address) => toAsciiAddrSpec(address));
 
 export interface SesPayloadSettings {
@@ -159,44 +162,63 @@ export interface SesPayloadSettings {
   messageTagName: string | undefined;
 }
 
-/** A SendEmail (Content.Raw) request, or SendBulkEmail when the message has a templateId. */
-export async function buildSesRequest(message: EmailMessage, context: PayloadContext, settings: SesPayloadSettings): Promise<EspRequest> {
+/**
+ * A SendEmail (Content.Raw) request, or SendBulkEmail when the message has a templateId.
+ * Synchronous for messages the fast MIME writer takes (the common case), so the send loop
+ * pays no promise for them.
+ */
+export function buildSesRequest(message: EmailMessage, context: PayloadContext, settings: SesPayloadSettings): EspRequest | Promise<EspRequest> {
   const { features } = context;
   const draft: SesDraft = { templated: features.templateId !== undefined, fields: {}, extraHeaders: [], features };
   applyFeatures(sesFeatures, draft, context);
   if (settings.configurationSetName !== undefined) draft.fields.ConfigurationSetName = settings.configurationSetName;
   const tags = messageTags(features.tags, settings.messageTagName, context);
 
-  let body: Record<string, unknown>;
-  let requestContext: SesRequestContext;
-  let path: string;
   if (draft.templated) {
-    const bulk = await buildSesBulkBody(draft, context, tags);
-    body = bulk.body;
-    requestContext = { operation: 'SendBulkEmail', recipients: bulk.recipients };
-    path = SEND_BULK_EMAIL_PATH;
-  } else {
-    const mime = await buildSesMime(message, draft);
-    const destination: Record<string, string[]> = {};
-    const to = addrSpecs(features.to);
-    const cc = addrSpecs(features.cc);
-    const bcc = addrSpecs(features.bcc);
-    if (to.length > 0) destination.ToAddresses = to;
-    if (cc.length > 0) destination.CcAddresses = cc;
-    if (bcc.length > 0) destination.BccAddresses = bcc;
-    body = { ...draft.fields, Destination: destination, Content: { Raw: { Data: (Buffer.isBuffer(mime) ? mime : Buffer.from(mime.buffer, mime.byteOffset, mime.byteLength)).toString('base64') } } };
-    if (tags.length > 0) body.EmailTags = tags;
-    requestContext = { operation: 'SendEmail', recipients: [...new Set([...to, ...cc, ...bcc])] };
-    path = SEND_EMAIL_PATH;
+    return buildSesBulkBody(draft, context, tags).then(({ body, recipients }) =>
+      sesRequest(SEND_BULK_EMAIL_PATH, body, draft, { operation: 'SendBulkEmail', recipients }),
+    );
   }
-  if (draft.espExtra !== undefined) body = deepMerge(body, draft.espExtra);
+  const mime = buildSesMime(message, draft);
+  return mime instanceof Promise ? mime.then((bytes) => sendEmailRequest(bytes, draft, tags)) : sendEmailRequest(mime, draft, tags);
+}
+
+function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag[]): EspRequest {
+  const { features } = draft;
+  const destination: Record<string, string[]> = {};
+  const to = addrSpecs(features.to);
+  const cc = addrSpecs(features.cc);
+  const bcc = addrSpecs(features.bcc);
+  if (to.length > 0) destination.ToAddresses = to;
+  if (cc.length > 0) destination.CcAddresses = cc;
+  if (bcc.length > 0) destination.BccAddresses = bcc;
+  const data = (Buffer.isBuffer(mime) ? mime : Buffer.from(mime.buffer, mime.byteOffset, mime.byteLength)).toString('base64');
+  const body = draft.fields; // the body is built in place: no copy per message
+  body.Destination = destination;
+  if (tags.length > 0) body.EmailTags = tags;
+  const recipients = cc.length === 0 && bcc.length === 0 && to.length < 2 ? to : [...new Set([...to, ...cc, ...bcc])];
+  const context: SesRequestContext = { operation: 'SendEmail', recipients };
+  if (draft.espExtra !== undefined) {
+    body.Content = { Raw: { Data: data } };
+    return sesRequest(SEND_EMAIL_PATH, body, draft, context);
+  }
+  // Base64 needs no JSON escaping, so the large field is appended rather than scanned by JSON.stringify.
+  return jsonRequest(SEND_EMAIL_PATH, `${JSON.stringify(body).slice(0, -1)},"Content":{"Raw":{"Data":"${data}"}}}`, context);
+}
+
+function sesRequest(path: string, body: Record<string, unknown>, draft: SesDraft, context: SesRequestContext): EspRequest {
+  const merged = draft.espExtra !== undefined ? deepMerge(body, draft.espExtra) : body;
+  return jsonRequest(path, JSON.stringify(merged), context);
+}
+
+function jsonRequest(path: string, json: string, context: SesRequestContext): EspRequest {
   return {
     method: 'POST',
     path,
     headers: { 'content-type': 'application/json' },
     // Bytes once: hashed by the signer and written to the socket as they are.
-    body: Buffer.from(JSON.stringify(body), 'utf8'),
-    context: requestContext,
+    body: Buffer.from(json, 'utf8'),
+    context,
   };
 }
 

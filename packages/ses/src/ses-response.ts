@@ -1,8 +1,6 @@
-import { AnymailStatus, type EspResponse, type RecipientStatus } from '@anymail/core';
+import { AnymailStatus, recipientStatusMap, type EspResponse } from '@anymail/core';
 import { z } from 'zod';
 import type { SesRequestContext } from './ses-payload.js';
-
-export const sendEmailResponseSchema = z.looseObject({ MessageId: z.string().min(1) });
 
 export const sendBulkEmailResponseSchema = z.looseObject({
   BulkEmailEntryResults: z.array(
@@ -22,14 +20,16 @@ export const sendBulkEmailResponseSchema = z.looseObject({
 export function parseSesResponse(response: EspResponse, context: SesRequestContext): AnymailStatus {
   const body = response.json();
   if (context.operation === 'SendEmail') {
-    const { MessageId } = sendEmailResponseSchema.parse(body);
-    return AnymailStatus.forAll(context.recipients, 'queued', MessageId, body);
+    // Checked by hand: this runs once per message, and the shape is one string.
+    const messageId = typeof body === 'object' && body !== null ? (body as { MessageId?: unknown }).MessageId : undefined;
+    if (typeof messageId !== 'string' || messageId === '') throw new Error('SendEmail response has no MessageId string');
+    return AnymailStatus.forAll(context.recipients, 'queued', messageId, body);
   }
   const { BulkEmailEntryResults: results } = sendBulkEmailResponseSchema.parse(body);
   if (results.length !== context.recipients.length) {
     throw new Error(`SendBulkEmail returned ${results.length} results for ${context.recipients.length} entries`);
   }
-  const recipients: Record<string, RecipientStatus> = {};
+  const recipients = recipientStatusMap();
   results.forEach((result, index) => {
     recipients[context.recipients[index]!] = {
       status: result.Status === 'SUCCESS' ? 'queued' : 'failed',

@@ -3,7 +3,7 @@
  * at run time. Spec: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  * Checked against @smithy/signature-v4 (the AWS SDK's signer) in test/ses-sigv4.test.ts.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 export interface AwsSigningCredentials {
   accessKeyId: string;
@@ -76,45 +76,49 @@ export function signRequest(input: SignRequestInput): SigV4Headers {
   const { longDate, shortDate } = formatAmzDate(input.date ?? new Date());
   const { credentials } = input;
 
-  const headers = new Map<string, string>();
-  for (const [name, value] of Object.entries(input.headers ?? {})) {
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (UNSIGNED_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
-    const joined = typeof value === 'string' ? value : value.join(',');
-    const previous = headers.get(lower);
-    headers.set(lower, previous === undefined ? joined : `${previous},${joined}`);
+  // Lower-cased signed headers; the usual few, so a small array beats a Map.
+  const names: string[] = [];
+  const values: string[] = [];
+  const given = input.headers;
+  if (given !== undefined) {
+    for (const name in given) {
+      const value = given[name];
+      if (value === undefined) continue;
+      const lower = name.toLowerCase();
+      if (UNSIGNED_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
+      setHeader(names, values, lower, typeof value === 'string' ? value : value.join(','), true);
+    }
   }
-  if (!headers.has('host')) headers.set('host', url.host);
+  if (!names.includes('host')) setHeader(names, values, 'host', url.host, false);
 
   const added: SigV4Headers = { authorization: '', 'x-amz-date': longDate };
-  headers.set('x-amz-date', longDate);
+  setHeader(names, values, 'x-amz-date', longDate, false);
   if (credentials.sessionToken) {
     added['x-amz-security-token'] = credentials.sessionToken;
-    headers.set('x-amz-security-token', credentials.sessionToken);
+    setHeader(names, values, 'x-amz-security-token', credentials.sessionToken, false);
   }
   // A caller-supplied hash (e.g. UNSIGNED-PAYLOAD) is signed as given, as the AWS SDK does.
-  let payloadHash = headers.get('x-amz-content-sha256');
+  const hashAt = names.indexOf('x-amz-content-sha256');
+  let payloadHash = hashAt === -1 ? undefined : values[hashAt]!;
   if (payloadHash === undefined) {
     payloadHash = hashPayload(input.body);
     if (input.contentSha256Header !== false) {
       added['x-amz-content-sha256'] = payloadHash;
-      headers.set('x-amz-content-sha256', payloadHash);
+      setHeader(names, values, 'x-amz-content-sha256', payloadHash, false);
     }
   }
 
-  const names = [...headers.keys()].sort();
+  const order = names.map((_, index) => index).sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
   let canonicalHeaders = '';
-  for (const name of names) canonicalHeaders += `${name}:${normalizeHeaderValue(headers.get(name)!)}\n`;
-  const signedHeaders = names.join(';');
+  let signedHeaders = '';
+  for (const index of order) {
+    const name = names[index]!;
+    canonicalHeaders += `${name}:${normalizeHeaderValue(values[index]!)}\n`;
+    signedHeaders += signedHeaders === '' ? name : `;${name}`;
+  }
 
-  const canonicalRequest = [
-    input.method.toUpperCase(),
-    ...canonicalTarget(url),
-    canonicalHeaders,
-    signedHeaders,
-    payloadHash,
-  ].join('\n');
+  const [path, query] = canonicalTarget(url);
+  const canonicalRequest = `${input.method.toUpperCase()}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
   const scope = `${shortDate}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
   const key = signingKey(credentials.secretAccessKey, shortDate, input.region, input.service);
@@ -122,6 +126,17 @@ export function signRequest(input: SignRequestInput): SigV4Headers {
 
   added.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return added;
+}
+
+/** Set (or, for repeated names in the caller's headers, comma-join) one signed header. */
+function setHeader(names: string[], values: string[], name: string, value: string, join: boolean): void {
+  const at = names.indexOf(name);
+  if (at === -1) {
+    names.push(name);
+    values.push(value);
+  } else {
+    values[at] = join ? `${values[at]},${value}` : value;
+  }
 }
 
 let lastAmzDate = { second: Number.NaN, value: { longDate: '', shortDate: '' } };
@@ -143,11 +158,12 @@ function formatAmzDateUncached(date: Date): { longDate: string; shortDate: strin
 
 function hashPayload(body: string | Uint8Array | undefined): string {
   if (body === undefined || body.length === 0) return EMPTY_SHA256;
-  return createHash('sha256').update(body).digest('hex');
+  return hash('sha256', body, 'hex');
 }
 
+/** One-shot SHA-256 (node:crypto `hash`, Node >= 20.12): about twice as fast as createHash for small inputs. */
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** Trim and fold runs of whitespace to one space, as SigV4 requires. */

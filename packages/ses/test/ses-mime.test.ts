@@ -56,6 +56,16 @@ describe('buildSimpleMime (fast path)', () => {
     expect(buildSimpleMime(features({ subject: 'x'.repeat(1200) }), [])).toBeUndefined();
   });
 
+  it('keeps 7bit only for CRLF-safe ASCII with lines of at most 998 characters', () => {
+    const encoding = (body: string) => /Content-Transfer-Encoding: (\w+)/.exec(text(buildSimpleMime(features({ body }), [])))![1];
+    expect(encoding('a\nb\r\nc')).toBe('7bit');
+    expect(split(text(buildSimpleMime(features({ body: 'a\nb\r\nc' }), []))).body).toBe('a\r\nb\r\nc\r\n');
+    expect(encoding(`${'x'.repeat(998)}\n${'y'.repeat(998)}`)).toBe('7bit');
+    expect(encoding(`short\n${'x'.repeat(999)}`)).toBe('base64');
+    expect(encoding('bare\rcarriage return')).toBe('base64');
+    expect(encoding('nul\u0000byte')).toBe('base64');
+  });
+
   it('formats dates as RFC 5322 with a numeric zone', () => {
     expect(rfc5322Date(new Date('2026-01-02T03:04:05Z'))).toBe('Fri, 02 Jan 2026 03:04:05 +0000');
   });

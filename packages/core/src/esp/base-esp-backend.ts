@@ -129,8 +129,11 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return undefined;
   }
 
-  /** Called right before each request is sent (e.g. request signing). */
-  protected async finalizeRequest(request: EspRequest): Promise<EspRequest> {
+  /**
+   * Called right before each request is sent (e.g. request signing). May answer synchronously,
+   * so a backend that signs with cached credentials pays no promise per message.
+   */
+  protected finalizeRequest(request: EspRequest): EspRequest | Promise<EspRequest> {
     return request;
   }
 
@@ -290,8 +293,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
 
   async #post(draft: EspRequest): Promise<EspResponse> {
     this.#baseUrl ??= new URL(this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);
-    const request =
-      this.finalizeRequest === BaseEspBackend.prototype.finalizeRequest ? draft : await this.finalizeRequest(draft);
+    const finalized = this.finalizeRequest(draft);
+    const request = finalized instanceof Promise ? await finalized : finalized;
     const log = this.#options.debugLog ?? getSettings().debugLog;
     const started = log ? performance.now() : 0;
     if (log) log(describeRequest(this.espName, this.#baseUrl, request, this.secretHeaders));
