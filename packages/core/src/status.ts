@@ -65,7 +65,7 @@ export class AnymailStatus {
     const map = recipientStatusMap();
     for (const email of recipients) map[email] = { status, messageId };
     result.recipients = map;
-    result.status = new Set([status]);
+    result.status.add(status);
     result.messageId = messageId;
     result.espResponse = espResponse;
     return result;

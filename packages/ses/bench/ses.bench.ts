@@ -8,7 +8,7 @@ import { SesBackend, signRequest } from '../src/index.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 4000);
 const IN_FLIGHT = 16;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const server = await startBenchServer('{"MessageId":"0100018c-0000-4000-8000-000000000000-000000"}');
 const apiUrl = server.url;

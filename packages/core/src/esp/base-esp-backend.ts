@@ -222,7 +222,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     } catch (error) {
       throw this.#unreadable(error, response);
     }
-    await this.#finish(message, status);
+    const finishing = this.#finish(message, status);
+    if (finishing) await finishing;
     this.#checkRecipients(status, response);
     return 1;
   }
@@ -241,7 +242,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     }
     let refused: unknown;
     for (let i = 0; i < parts.length; i++) {
-      await this.#finish(parts[i]!.message, statuses[i]!);
+      const finishing = this.#finish(parts[i]!.message, statuses[i]!);
+      if (finishing) await finishing;
       try {
         this.#checkRecipients(statuses[i]!, response);
       } catch (error) {
@@ -252,12 +254,12 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return parts.length;
   }
 
-  async #finish(message: EmailMessage, status: AnymailStatus): Promise<void> {
+  /** Set the status and run postSend; synchronous (no promise per message) when nobody listens. */
+  #finish(message: EmailMessage, status: AnymailStatus): Promise<unknown> | undefined {
     status.espName = this.espName;
     message.anymailStatus = status;
-    if (postSend.hasListeners(this.constructor)) {
-      await postSend.sendRobust(this.constructor, { message, status, espName: this.espName });
-    }
+    if (!postSend.hasListeners(this.constructor)) return undefined;
+    return postSend.sendRobust(this.constructor, { message, status, espName: this.espName });
   }
 
   #checkRecipients(status: AnymailStatus, response: EspResponse): void {
