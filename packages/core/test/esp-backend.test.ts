@@ -15,6 +15,21 @@ class RefusingBackend extends JsonEspBackend {
   }
 }
 
+/** Signs in finalizeRequest: synchronously, or through a promise (as when credentials must be fetched). */
+class SigningBackend extends JsonEspBackend {
+  constructor(
+    readonly mode: 'sync' | 'async' | 'throw',
+    options: ConstructorParameters<typeof JsonEspBackend>[0],
+  ) {
+    super(options);
+  }
+  protected override finalizeRequest(request: EspRequest): EspRequest | Promise<EspRequest> {
+    if (this.mode === 'throw') throw new AnymailAPIError('signing failed', { category: 'auth' });
+    const signed = { ...request, headers: { ...request.headers, 'x-signature': `${this.mode}:${String(request.body).length}` } };
+    return this.mode === 'sync' ? signed : new Promise((resolve) => setTimeout(() => resolve(signed), 1));
+  }
+}
+
 describe('BaseEspBackend over a loopback server', () => {
   let esp: FakeEsp;
   beforeEach(async () => {
@@ -32,6 +47,21 @@ describe('BaseEspBackend over a loopback server', () => {
     expect(esp.calls).toHaveLength(20);
     // undici may open a second socket while the first finishes a response; 20 sends must not mean 20 sockets.
     expect(esp.connectionCount).toBeLessThanOrEqual(2);
+  });
+
+  it('sends what finalizeRequest returns, whether it answers at once or through a promise', async () => {
+    for (const mode of ['sync', 'async'] as const) {
+      const backend = new SigningBackend(mode, { apiUrl: esp.url });
+      const sent = message(backend);
+      await sent.send();
+      await backend.close();
+      expect(esp.calls.at(-1)!.headers['x-signature']).toBe(`${mode}:${esp.calls.at(-1)!.body.length}`);
+      expect(sent.anymailStatus!.messageId).toBe('id-1');
+    }
+    const failing = new SigningBackend('throw', { apiUrl: esp.url });
+    await expect(message(failing).send()).rejects.toThrow('signing failed');
+    await failing.close();
+    expect(esp.calls).toHaveLength(2);
   });
 
   it('combines sendDefaults with the message (lists concatenated, objects merged, scalars: message wins)', async () => {

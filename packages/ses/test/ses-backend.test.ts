@@ -85,6 +85,24 @@ describe('SesBackend over HTTP', () => {
     expectValidSignature(call, temporary, 'eu-west-1');
   });
 
+  it('signs with cached credentials until their refresh time, then with the refreshed ones', async () => {
+    let clock = Date.parse('2026-11-21T10:00:00Z');
+    let issued = 0;
+    const provider = async () => {
+      issued++;
+      return { accessKeyId: `ASIATEMP${issued}`, secretAccessKey: `secret-${issued}`, sessionToken: `token-${issued}`, expiration: new Date(clock + 3_600_000) };
+    };
+    const b = backend({ accessKeyId: undefined, secretAccessKey: undefined, credentials: provider, now: () => clock });
+    await send(b);
+    await send(b);
+    clock += 3_600_000 - 200_000; // inside the 5-minute refresh window
+    await send(b);
+    expect(issued).toBe(2);
+    expect(esp.calls.map((call) => call.headers['x-amz-security-token'])).toEqual(['token-1', 'token-1', 'token-2']);
+    expectValidSignature(esp.calls[1]!, { accessKeyId: 'ASIATEMP1', secretAccessKey: 'secret-1', sessionToken: 'token-1' }, 'eu-west-1');
+    expectValidSignature(esp.calls[2]!, { accessKeyId: 'ASIATEMP2', secretAccessKey: 'secret-2', sessionToken: 'token-2' }, 'eu-west-1');
+  });
+
   it('takes credentials and region from the AWS environment variables', async () => {
     const env = { AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_REGION: 'ap-south-1' };
     await send(backend({ accessKeyId: undefined, secretAccessKey: undefined, region: undefined, env }));
