@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import {
+  AnymailConfigurationError,
   AnymailWebhookValidationFailure,
   MemoryReplayCache,
   constantTimeEqual,
@@ -23,8 +24,13 @@ import {
 } from './mailgun-event-map.js';
 
 export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions {
-  /** Mailgun's "HTTP webhook signing key"; env MAILGUN_WEBHOOK_SIGNING_KEY. */
-  webhookSigningKey?: string;
+  /**
+   * Mailgun's "HTTP webhook signing key"; env MAILGUN_WEBHOOK_SIGNING_KEY. A list accepts any of
+   * them (key rotation, or several subaccounts). For events of a subaccount's domain Mailgun also
+   * sends `parent-signature`, made with the primary account's key, so the primary's key alone
+   * verifies every subaccount's webhooks.
+   */
+  webhookSigningKey?: string | readonly string[];
   /** Refuse signatures older (or newer) than this. @default 300 (5 minutes) */
   timestampToleranceSeconds?: number;
   /** Where used tokens are remembered. @default a MemoryReplayCache per webhook */
@@ -37,11 +43,19 @@ const ESP_NAME = 'Mailgun';
 type Json = Record<string, unknown>;
 
 interface MailgunPayload {
-  signature: { timestamp: string; token: string; signature: string };
+  signature: MailgunSignature;
   /** Modern JSON webhooks. */
   eventData?: Json;
   /** Legacy form-encoded webhooks: every field. */
   form?: FormData;
+}
+
+interface MailgunSignature {
+  timestamp: string;
+  token: string;
+  signature: string;
+  /** Present when the event is for a subaccount's domain: the same HMAC with the primary account's key. */
+  parentSignature: string;
 }
 
 async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
@@ -54,7 +68,10 @@ async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
       throw new AnymailWebhookValidationFailure('Mailgun webhook form body could not be parsed', { statusCode: 400 });
     }
     const field = (name: string) => String(form.get(name) ?? '');
-    return { signature: { timestamp: field('timestamp'), token: field('token'), signature: field('signature') }, form };
+    return {
+      signature: { timestamp: field('timestamp'), token: field('token'), signature: field('signature'), parentSignature: field('parent-signature') },
+      form,
+    };
   }
   const body = request.json() as Json;
   const signature = (body?.signature ?? {}) as Json;
@@ -67,6 +84,7 @@ async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
       timestamp: String(signature.timestamp ?? ''),
       token: String(signature.token ?? ''),
       signature: String(signature.signature ?? ''),
+      parentSignature: String(signature['parent-signature'] ?? ''),
     },
     eventData: eventData as Json,
   };
@@ -74,12 +92,18 @@ async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
 
 /** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
 export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
-  const signingKey = loadSetting<string>({
+  const configured = loadSetting<string | readonly string[]>({
     esp: 'mailgun',
     name: 'webhookSigningKey',
     value: options.webhookSigningKey,
     env: options.env,
   });
+  const signingKeys = (typeof configured === 'string' ? [configured] : [...configured]).filter((key) => key !== '');
+  if (signingKeys.length === 0) {
+    throw new AnymailConfigurationError('Mailgun webhookSigningKey is empty: pass the "HTTP webhook signing key" from the Mailgun control panel.', {
+      espName: ESP_NAME,
+    });
+  }
   const toleranceMs = (options.timestampToleranceSeconds ?? 300) * 1000;
   const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, options.now ?? Date.now);
   const now = options.now ?? Date.now;
@@ -90,8 +114,7 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
     ...sharedWebhookOptions(options),
     async verify(request) {
       const { signature } = await readPayload(request);
-      const expected = createHmac('sha256', signingKey).update(signature.timestamp + signature.token).digest('hex');
-      if (!signature.signature || !constantTimeEqual(expected, signature.signature.toLowerCase())) {
+      if (!signatureMatches(signingKeys, signature)) {
         throw new AnymailWebhookValidationFailure(
           'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
           { statusCode: 400, espName: ESP_NAME },
@@ -111,6 +134,19 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
       return [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)];
     },
   });
+}
+
+/** Whether `signature` or `parent-signature` is the HMAC of timestamp + token under one of the keys (constant-time). */
+function signatureMatches(keys: readonly string[], signature: MailgunSignature): boolean {
+  const given = [signature.signature, signature.parentSignature].filter((value) => value !== '').map((value) => value.toLowerCase());
+  if (given.length === 0) return false;
+  let matched = false;
+  for (const key of keys) {
+    const expected = createHmac('sha256', key).update(signature.timestamp + signature.token).digest('hex');
+    // Every comparison runs, so the time taken doesn't tell which key or field matched.
+    for (const value of given) matched = constantTimeEqual(expected, value) || matched;
+  }
+  return matched;
 }
 
 /** Map one `event-data` object (JSON webhooks). */

@@ -63,6 +63,35 @@ describe('Mailgun webhook security', () => {
     expect(res.status).toBe(400);
     expect(fired).toEqual([]);
   });
+  it("verifies a subaccount's event by its parent-signature with the primary account's key", async () => {
+    const PARENT = 'key-primary-account-signing';
+    const own = sign(undefined, undefined, 'key-subaccount-we-do-not-hold');
+    const parentSignature = createHmac('sha256', PARENT).update(own.timestamp + own.token).digest('hex');
+    const post = (signature: Record<string, string>, key: string | string[] = PARENT) =>
+      webhook({ webhookSigningKey: key }).fetch(new Request('http://h/', { method: 'POST', headers: json, body: signedBody('opened.json', signature as never) }));
+    expect((await post({ ...own, 'parent-signature': parentSignature })).status).toBe(200);
+    // The subaccount's own key still verifies its own signature.
+    const sub = sign(undefined, undefined, 'key-subaccount-2');
+    expect((await post({ ...sub, 'parent-signature': 'f'.repeat(64) }, 'key-subaccount-2')).status).toBe(200);
+    // A forged parent-signature, or one made with another key, is refused.
+    const other = sign(undefined, undefined, 'key-subaccount-we-do-not-hold');
+    expect((await post({ ...other, 'parent-signature': 'f'.repeat(64) })).status).toBe(400);
+    const third = sign(undefined, undefined, 'key-subaccount-we-do-not-hold');
+    const wrongParent = createHmac('sha256', 'key-someone-else').update(third.timestamp + third.token).digest('hex');
+    expect((await post({ ...third, 'parent-signature': wrongParent })).status).toBe(400);
+  });
+
+  it('accepts any key of a list (rotation), and refuses an empty key', async () => {
+    const hook = webhook({ webhookSigningKey: ['key-new', KEY] });
+    const post = (signature: ReturnType<typeof sign>) =>
+      hook.fetch(new Request('http://h/', { method: 'POST', headers: json, body: signedBody('opened.json', signature) }));
+    expect((await post(sign())).status).toBe(200);
+    expect((await post(sign(undefined, undefined, 'key-new'))).status).toBe(200);
+    expect((await post(sign(undefined, undefined, 'key-retired'))).status).toBe(400);
+    expect(() => trackingWebhook({ webhookSigningKey: '' })).toThrow(AnymailConfigurationError);
+    expect(() => trackingWebhook({ webhookSigningKey: [] })).toThrow(/webhookSigningKey is empty/);
+  });
+
   it('refuses the docs sample signature (signed with a key we do not hold)', async () => {
     const res = await webhook().fetch(new Request('http://h/', { method: 'POST', headers: json,
       body: readFileSync(new URL('opened.json', fixtureDir)) }));
