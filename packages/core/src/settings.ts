@@ -43,6 +43,7 @@ export const settingsSchema = z.strictObject({
       useTls: z.boolean().optional(),
       useSsl: z.boolean().optional(),
       timeoutMs: z.number().positive().optional(),
+      connectTimeoutMs: z.number().positive().optional(),
       tls: z
         .strictObject({
           rejectUnauthorized: z.boolean().optional(),

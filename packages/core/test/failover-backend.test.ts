@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AnymailError,
@@ -11,7 +12,9 @@ import {
   type FailoverBackendOptions,
 } from '@anymail/core';
 import { getClosedPort, startFakeEsp, type FakeEsp, type FakeEspReply } from '@anymail/core/test';
+import { SmtpBackend } from '../src/backends/smtp-backend.js';
 import { JsonEspBackend } from './support/json-esp-backend.js';
+import { closeTestSmtpServers, startTestSmtp } from './support/test-smtp.js';
 
 const OK: FakeEspReply = { body: { id: 'ok-id' } };
 
@@ -221,5 +224,42 @@ describe('FailoverBackend under faults (real loopback servers)', () => {
     expect(new WeightedStrategy(() => 0.7).order([3, 1])).toEqual([0, 1]);
     expect(new WeightedStrategy(() => 0.8).order([3, 1])).toEqual([1, 0]);
     expect(new WeightedStrategy(() => 0.1).order([0, 5, 5])).toEqual([1, 2, 0]);
+  });
+});
+
+describe('FailoverBackend with an SMTP primary (real sockets)', () => {
+  it('moves on when the SMTP server never greets (nothing was sent), but not when DATA goes unanswered', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const secondary = await startFakeEsp({ '*': OK });
+    const stalls = await startTestSmtp({ onData: (stream) => stream.resume() });
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const viaSilent = new FailoverBackend({
+        backends: [new SmtpBackend({ host: '127.0.0.1', port, timeoutMs: 600 }), new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary' })],
+      });
+      const first = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'B', connection: viaSilent });
+      await expect(first.send()).resolves.toBe(1);
+      expect(first.anymailStatus!.espName).toBe('Secondary');
+      expect(first.anymailStatus!.attempts!.map((attempt) => [attempt.espName, attempt.category, attempt.deliveryUnknown ?? false])).toEqual([
+        ['SMTP', 'timeout', false],
+        ['Secondary', undefined, false],
+      ]);
+      await viaSilent.close();
+
+      const viaStall = new FailoverBackend({
+        backends: [new SmtpBackend({ host: '127.0.0.1', port: stalls.port, timeoutMs: 300 }), new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary' })],
+      });
+      const second = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'B', connection: viaStall });
+      await expect(second.send()).rejects.toMatchObject({ code: 'ANYMAIL_DELIVERY_UNKNOWN' });
+      expect(secondary.calls).toHaveLength(1); // only the first message reached the secondary
+      await viaStall.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await secondary.close();
+      await closeTestSmtpServers();
+    }
   });
 });

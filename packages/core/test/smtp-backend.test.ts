@@ -236,15 +236,32 @@ describe('SmtpBackend refusals and failures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as AddressInfo).port;
-      const backend = new SmtpBackend({ host: '127.0.0.1', port, timeoutMs: 200 });
+      // The default connect timeout is shorter than the socket timeout: the greeting timeout fires.
+      const backend = new SmtpBackend({ host: '127.0.0.1', port, timeoutMs: 400 });
       const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AnymailAPIError);
+      expect((error as Error).message).toContain('Greeting never received');
       expect((error as AnymailAPIError).category).toBe('timeout');
       expect((error as AnymailAPIError).retryable).toBe(true);
+      // Never greeted, so nothing was sent: FailoverBackend may try the next backend.
+      expect((error as AnymailAPIError).deliveryUnknown).toBe(false);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
+  });
+
+  it('reports a timeout waiting for the reply to DATA as delivery unknown', async () => {
+    const smtp = await startTestSmtp({
+      onData(stream) {
+        stream.resume(); // reads the message and never answers
+      },
+    });
+    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, timeoutMs: 300 });
+    const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AnymailAPIError);
+    expect((error as AnymailAPIError).category).toBe('timeout');
+    expect((error as AnymailAPIError).deliveryUnknown).toBe(true);
   });
 
   it('classifies a 4xx reply to DATA as a retryable server error', async () => {

@@ -18,8 +18,15 @@ export interface SmtpBackendOptions extends BaseEmailBackendOptions {
   useTls?: boolean;
   /** Implicit TLS from the first byte (Django's EMAIL_USE_SSL). */
   useSsl?: boolean;
-  /** Connection, greeting and socket timeout. @default 30000 */
+  /** Socket (idle) timeout for each reply. @default 30000 */
   timeoutMs?: number;
+  /**
+   * Connect and greeting timeout. A timeout here is known not to have delivered anything
+   * (FailoverBackend moves on); a later one may have. Keep it below `timeoutMs`, or a silent
+   * server ends as an idle-socket timeout, which counts as delivery unknown.
+   * @default min(timeoutMs / 2, 10000)
+   */
+  connectTimeoutMs?: number;
   /** Extra TLS options, e.g. `{ rejectUnauthorized: false }` for a test server. */
   tls?: { rejectUnauthorized?: boolean; servername?: string; ca?: string | Buffer };
 }
@@ -33,6 +40,9 @@ interface SmtpErrorLike {
   syscall?: string;
 }
 
+/** nodemailer's messages for timeouts before any SMTP command was sent. */
+const BEFORE_SESSION_TIMEOUTS: ReadonlySet<string> = new Set(['Connection timeout', 'Greeting never received']);
+
 function categorize(error: SmtpErrorLike): { category: FailureCategory; deliveryUnknown: boolean } {
   switch (error.code) {
     case 'EAUTH':
@@ -45,7 +55,9 @@ function categorize(error: SmtpErrorLike): { category: FailureCategory; delivery
       return { category: 'network', deliveryUnknown: false };
     case 'ETIMEDOUT':
     case 'ETIMEOUT':
-      return { category: 'timeout', deliveryUnknown: true };
+      // No connection, or no greeting: the server never had the message, so failover may move on.
+      // A timeout later in the session (e.g. waiting for the reply to DATA) may have delivered it.
+      return { category: 'timeout', deliveryUnknown: !BEFORE_SESSION_TIMEOUTS.has(error.message ?? '') };
     case 'ESOCKET':
       // A failed connect() (refused, unreachable) never carried the message.
       return { category: 'network', deliveryUnknown: error.syscall !== 'connect' };
@@ -83,6 +95,8 @@ export class SmtpBackend extends LocalBackend {
     if (this.#transporter) return false;
     const options = this.#options;
     const timeoutMs = options.timeoutMs ?? 30_000;
+    // Shorter than the socket timeout, so a silent server ends as "no greeting" (nothing sent).
+    const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(Math.ceil(timeoutMs / 2), 10_000);
     this.#transporter = nodemailer.createTransport({
       host: this.host,
       port: this.port,
@@ -90,8 +104,8 @@ export class SmtpBackend extends LocalBackend {
       requireTLS: options.useTls ?? false,
       // As Django does: no AUTH unless a username is set.
       auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
+      connectionTimeout: connectTimeoutMs,
+      greetingTimeout: connectTimeoutMs,
       socketTimeout: timeoutMs,
       pool: true,
       maxConnections: 1,
