@@ -249,7 +249,7 @@ describe('FailoverBackend with an SMTP primary (real sockets)', () => {
       await viaSilent.close();
 
       const viaStall = new FailoverBackend({
-        backends: [new SmtpBackend({ host: '127.0.0.1', port: stalls.port, timeoutMs: 300 }), new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary' })],
+        backends: [new SmtpBackend({ host: '127.0.0.1', port: stalls.port, timeoutMs: 500, connectTimeoutMs: 5000 }), new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary' })],
       });
       const second = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'B', connection: viaStall });
       await expect(second.send()).rejects.toMatchObject({ code: 'ANYMAIL_DELIVERY_UNKNOWN' });

@@ -257,7 +257,7 @@ describe('SmtpBackend refusals and failures', () => {
         stream.resume(); // reads the message and never answers
       },
     });
-    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, timeoutMs: 300 });
+    const backend = new SmtpBackend({ host: '127.0.0.1', port: smtp.port, timeoutMs: 500, connectTimeoutMs: 5000 });
     const error = await backend.sendMessages([message()]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AnymailAPIError);
     expect((error as AnymailAPIError).category).toBe('timeout');
