@@ -3,6 +3,7 @@ export type { EnqueueOptions, SendQueuedOptions, CleanupOptions } from './outbox
 export type { OutboxSettings, ContextSerializer, SendingOrderField } from './outbox-settings.js';
 export type { OutboxDatabaseOption, OutboxTransaction, OutboxDialect } from './outbox-database.js';
 export type { OutboxSendInput } from './outbox-enqueue.js';
+export type { OutboxEspOptions } from './outbox-esp-options.js';
 export { OutboxInvalidEmail } from './outbox-enqueue.js';
 export type { OutboxEmail } from './outbox-email.js';
 export type { SendReport } from './outbox-delivery.js';

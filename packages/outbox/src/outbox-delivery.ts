@@ -8,6 +8,7 @@ import { loadAttachments } from './outbox-attachments.js';
 import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
+import { applyEspOptions, decodeEspOptions } from './outbox-esp-options.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplates } from './outbox-templates.js';
@@ -57,6 +58,10 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<Em
     bcc: JSON.parse(row.bcc) as string[],
     headers,
   });
+  const espOptions = decodeEspOptions(row.esp_options ?? null);
+  if (espOptions !== null) applyEspOptions(message, espOptions);
+  // Extra alternatives (AMP, say) come before the HTML part, which stays last.
+  for (const alternative of espOptions?.alternatives ?? []) message.attachAlternative(alternative.content, alternative.mimetype);
   if (html !== '') {
     if (body === '') {
       message.body = html;

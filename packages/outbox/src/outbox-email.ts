@@ -1,5 +1,6 @@
 /** An email row as users see it (camelCase, Dates), and the conversion from a row. */
 import type { Selectable } from 'kysely';
+import { decodeEspOptions, type OutboxEspOptions } from './outbox-esp-options.js';
 import { PRIORITY, type OutboxEmailTable, type OutboxStatus, type PriorityName } from './outbox-schema.js';
 
 export interface OutboxEmail {
@@ -22,6 +23,8 @@ export interface OutboxEmail {
   language: string;
   renderOnDelivery: boolean;
   messageId: string | null;
+  /** The ESP features given at enqueue (`espOptions`), or null. */
+  espOptions: OutboxEspOptions | null;
   created: Date;
   lastUpdated: Date;
 }
@@ -59,6 +62,7 @@ export function toOutboxEmail(row: EmailRow): OutboxEmail {
     language: row.language,
     renderOnDelivery: Boolean(row.render_on_delivery),
     messageId: row.message_id,
+    espOptions: decodeEspOptions(row.esp_options ?? null),
     created: new Date(Number(row.created)),
     lastUpdated: new Date(Number(row.last_updated)),
   };

@@ -7,6 +7,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { AnymailError } from '@anymail/core';
 import { normalizeAttachments, storeAttachments, type NormalizedAttachment, type OutboxAttachments } from './outbox-attachments.js';
 import type { OutboxDialect } from './outbox-database.js';
+import { encodeEspOptions, espOptionsProblem, type OutboxEspOptions } from './outbox-esp-options.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
 import { PRIORITY, type OutboxDatabase, type OutboxEmailTable, type PriorityName } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
@@ -38,6 +39,12 @@ export interface OutboxSendInput {
   backend?: string;
   /** Keep the template and context, and render when the email is delivered. */
   renderOnDelivery?: boolean;
+  /**
+   * Anymail's ESP features (metadata, tags, tracking, the ESP's own templateId, merge data,
+   * espExtra, extra alternatives such as AMP), set on the message the delivery backend gets.
+   * Stored as JSON: values JSON cannot give back unchanged are refused.
+   */
+  espOptions?: OutboxEspOptions;
 }
 
 export class OutboxInvalidEmail extends AnymailError {
@@ -119,6 +126,13 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
     throw new OutboxInvalidEmail('renderOnDelivery needs a template.');
   }
 
+  let espOptions: string | null = null;
+  if (input.espOptions !== undefined) {
+    const problem = espOptionsProblem(input.espOptions);
+    if (problem) throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${problem}`);
+    espOptions = encodeEspOptions(input.espOptions);
+  }
+
   const headers = { ...input.headers };
   let messageId: string | null = null;
   const existingId = Object.keys(headers).find((name) => name.toLowerCase() === 'message-id');
@@ -151,6 +165,8 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       locked_until: null,
       created: now,
       last_updated: now,
+      // Left out when unset, so plain mail can still be queued while a deploy waits for its migration.
+      ...(espOptions === null ? {} : { esp_options: espOptions }),
     },
     attachments: [...normalizeAttachments(input.attachments), ...inlineImages],
   };

@@ -111,13 +111,23 @@ function initial(dialect: OutboxDialect): Migration {
   };
 }
 
+/** Anymail's ESP features (metadata, tags, merge data, espExtra, …) as JSON text; null on older rows. */
+const espOptions: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('outbox_email').addColumn('esp_options', 'text').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. */
 export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect) };
+  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions };
 }
 
-/** Run every pending migration. Resolves to the names that ran. */
-export async function migrateOutbox(db: AnyDb, dialect: OutboxDialect, schema: string | undefined): Promise<string[]> {
+/**
+ * Run every pending migration, or (`target`, for upgrade tests) only those up to and
+ * including the named one. Resolves to the names that ran.
+ */
+export async function migrateOutbox(db: AnyDb, dialect: OutboxDialect, schema: string | undefined, target?: string): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => outboxMigrations(dialect) };
   const migrator = new Migrator({
     db: schema === undefined ? db : db.withSchema(schema),
@@ -127,7 +137,7 @@ export async function migrateOutbox(db: AnyDb, dialect: OutboxDialect, schema: s
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   if (schema !== undefined) await db.schema.createSchema(schema).ifNotExists().execute();
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
   if (error) {
     throw new AnymailConfigurationError(`Outbox migration failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,

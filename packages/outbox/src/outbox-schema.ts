@@ -41,6 +41,8 @@ export interface OutboxEmailTable {
   locked_until: NullableBigIntColumn;
   created: BigIntColumn;
   last_updated: BigIntColumn;
+  /** JSON object of Anymail ESP features (`OutboxEspOptions`), or null (always null on rows from before 0002). */
+  esp_options: string | null;
 }
 
 export interface OutboxLogTable {

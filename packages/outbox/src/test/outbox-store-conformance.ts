@@ -8,6 +8,7 @@ import type { OutboxSettings } from '../outbox-settings.js';
 import { ScriptedBackend } from './scripted-backend.js';
 import { deliveryCases } from './conformance-delivery.js';
 import { enqueueCases } from './conformance-enqueue.js';
+import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
 
 export interface OutboxStoreFixture {
@@ -59,5 +60,6 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     enqueueCases(context);
     deliveryCases(context);
     featureCases(context);
+    espOptionsCases(context);
   });
 }
