@@ -8,7 +8,7 @@ import { loadAttachments } from './outbox-attachments.js';
 import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
-import { applyEspOptions, decodeEspOptions } from './outbox-esp-options.js';
+import { decodeEspOptions } from './outbox-esp-options.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplates } from './outbox-templates.js';
@@ -49,7 +49,10 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<Em
   if (row.message_id !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'message-id')) {
     headers['Message-ID'] = row.message_id;
   }
+  // ESP features (metadata, tags, merge data…) go in as the message's own fields.
+  const { alternatives = [], ...espFeatures } = decodeEspOptions(row.esp_options ?? null) ?? {};
   const message = new EmailMessage({
+    ...espFeatures,
     subject,
     body,
     from: row.from_email === '' ? undefined : row.from_email,
@@ -58,10 +61,8 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<Em
     bcc: JSON.parse(row.bcc) as string[],
     headers,
   });
-  const espOptions = decodeEspOptions(row.esp_options ?? null);
-  if (espOptions !== null) applyEspOptions(message, espOptions);
   // Extra alternatives (AMP, say) come before the HTML part, which stays last.
-  for (const alternative of espOptions?.alternatives ?? []) message.attachAlternative(alternative.content, alternative.mimetype);
+  for (const alternative of alternatives) message.attachAlternative(alternative.content, alternative.mimetype);
   if (html !== '') {
     if (body === '') {
       message.body = html;

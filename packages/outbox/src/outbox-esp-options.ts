@@ -4,7 +4,7 @@
  * a value is accepted only if JSON gives it back unchanged: the ESP backend that delivers
  * the email must see exactly what the caller set.
  */
-import type { Alternative, EmailMessage, EmailMessageInit } from '@anymail/core';
+import type { Alternative, EmailMessageInit } from '@anymail/core';
 
 /** The EmailMessage fields kept in espOptions, copied as they are. */
 export const MESSAGE_ESP_FIELDS = [
@@ -161,19 +161,4 @@ export function encodeEspOptions(options: OutboxEspOptions | undefined): string 
 /** The stored options; null for rows without any (including rows queued before the column existed). */
 export function decodeEspOptions(text: string | null): OutboxEspOptions | null {
   return text === null ? null : (JSON.parse(text) as OutboxEspOptions);
-}
-
-/** Set the stored features on the message being delivered (alternatives are placed by the caller). */
-export function applyEspOptions(message: EmailMessage, options: OutboxEspOptions): void {
-  message.envelopeSender = options.envelopeSender;
-  message.metadata = options.metadata;
-  message.tags = options.tags && [...options.tags];
-  message.trackClicks = options.trackClicks;
-  message.trackOpens = options.trackOpens;
-  message.templateId = options.templateId;
-  message.mergeData = options.mergeData;
-  message.mergeGlobalData = options.mergeGlobalData;
-  message.mergeMetadata = options.mergeMetadata;
-  message.mergeHeaders = options.mergeHeaders;
-  message.espExtra = options.espExtra;
 }
