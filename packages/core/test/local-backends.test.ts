@@ -7,7 +7,7 @@ import { ConsoleBackend } from '../src/backends/console-backend.js';
 import { DummyBackend } from '../src/backends/dummy-backend.js';
 import { FileBackend } from '../src/backends/file-backend.js';
 import { MemoryBackend } from '../src/backends/memory-backend.js';
-import { AnymailCancelSend, AnymailConfigurationError, BadHeaderError } from '../src/errors.js';
+import { AnymailAPIError, AnymailCancelSend, AnymailConfigurationError, BadHeaderError } from '../src/errors.js';
 import { EmailMessage } from '../src/message.js';
 import { configure } from '../src/settings.js';
 import { postSend, preSend, type PostSendArgs, type PreSendArgs } from '../src/signals.js';
@@ -79,7 +79,11 @@ describe('ConsoleBackend', () => {
         },
       }).on('error', () => {});
     const email = message();
-    await expect(new ConsoleBackend({ stream: broken() }).sendMessages([email])).rejects.toThrow('disk full');
+    const error = await new ConsoleBackend({ stream: broken() }).sendMessages([email]).catch((e: unknown) => e);
+    // A failed write is a failed send: an AnymailAPIError (so failSilently and failover see it), the stream's error as cause.
+    expect(error).toBeInstanceOf(AnymailAPIError);
+    expect(error).toMatchObject({ category: 'server', espName: 'Console', message: 'Console could not deliver the message: disk full' });
+    expect(((error as Error).cause as Error).message).toBe('disk full');
     expect([...email.anymailStatus!.status]).toEqual(['failed']);
     expect(email.anymailStatus!.espName).toBe('Console');
     expect(await new ConsoleBackend({ stream: broken(), failSilently: true }).sendMessages([message()])).toBe(0);
@@ -239,11 +243,19 @@ describe('signals on local backends', () => {
 describe('failSilently', () => {
   it('swallows send errors and counts only the messages sent', async () => {
     onPreSend(({ message: m }) => {
-      if (m.subject === 'fail') throw new Error('transient');
+      if (m.subject === 'fail') throw new AnymailAPIError('transient');
     });
     const backend = new MemoryBackend({ failSilently: true });
     expect(await backend.sendMessages([message('ok'), message('fail'), message('ok too')])).toBe(2);
     expect(MemoryBackend.outbox.map((m) => m.subject)).toEqual(['ok', 'ok too']);
+  });
+
+  it('never swallows an error that is not a failed send (a bug in a receiver), like the ESP backends', async () => {
+    onPreSend(() => {
+      throw new TypeError('receiver bug');
+    });
+    await expect(new MemoryBackend({ failSilently: true }).sendMessages([message()])).rejects.toThrow(TypeError);
+    expect(MemoryBackend.outbox).toHaveLength(0);
   });
 
   it('swallows a bad header with failSilently', async () => {
@@ -257,7 +269,10 @@ describe('failSilently', () => {
       }
     }
     expect(await new UnreachableBackend({ failSilently: true }).sendMessages([message()])).toBe(0);
-    await expect(new UnreachableBackend().sendMessages([message()])).rejects.toThrow('connection refused');
+    const error = await new UnreachableBackend().sendMessages([message()]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AnymailAPIError);
+    expect(error).toMatchObject({ category: 'network', code: 'ANYMAIL_DELIVERY_FAILED', deliveryUnknown: false });
+    expect((error as Error).message).toBe('Memory could not open its connection: connection refused');
   });
 
   it('never swallows a configuration error', async () => {

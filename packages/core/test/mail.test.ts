@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AnymailAPIError } from '../src/errors.js';
 import { MemoryBackend } from '../src/backends/memory-backend.js';
 import { DEFAULT_SUBJECT_PREFIX, mailAdmins, mailManagers, sendMail, sendMassMail } from '../src/mail.js';
 import type { EmailMessage } from '../src/message.js';
@@ -74,7 +75,7 @@ describe('sendMail', () => {
 
   it('resolves to 0 with failSilently when the send fails', async () => {
     const receiver = () => {
-      throw new Error('down');
+      throw new AnymailAPIError('down');
     };
     preSend.connect(receiver);
     try {

@@ -1,9 +1,9 @@
-import { AnymailError } from '../errors.js';
+import { AnymailAPIError, AnymailError } from '../errors.js';
 import type { EmailMessage } from '../message.js';
 import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
 import { BaseEmailBackend } from './base-email-backend.js';
-import { checkMessage, runPreSend } from './send-steps.js';
+import { checkMessage, failSilentlyHides, runPreSend } from './send-steps.js';
 
 /** What delivering one message found out: the message id, and recipients the server refused. */
 export interface DeliveryResult {
@@ -31,7 +31,8 @@ export abstract class LocalBackend extends BaseEmailBackend {
     try {
       opened = await this.open();
     } catch (error) {
-      if (this.#raises(error)) throw error;
+      const failure = this.#asSendFailure(error, 'could not open its connection', 'network');
+      if (this.#raises(failure)) throw failure;
       return 0;
     }
     let sent = 0;
@@ -49,9 +50,23 @@ export abstract class LocalBackend extends BaseEmailBackend {
     return sent;
   }
 
-  /** failSilently hides send errors, never configuration errors. */
+  /**
+   * A stream, file or socket error from open() or deliver() as an AnymailAPIError: a failed send
+   * like any other, so failSilently and FailoverBackend treat it as one. Anymail's errors pass as they are.
+   */
+  #asSendFailure(error: unknown, what: string, category: 'network' | 'server'): unknown {
+    if (AnymailError.isInstance(error)) return error;
+    return new AnymailAPIError(`${this.espName} ${what}: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'ANYMAIL_DELIVERY_FAILED',
+      category,
+      espName: this.espName,
+      deliveryUnknown: false,
+      cause: error,
+    });
+  }
+
   #raises(error: unknown): boolean {
-    return !this.failSilently || (AnymailError.isInstance(error) && error.category === 'configuration');
+    return !this.failSilently || !failSilentlyHides(error);
   }
 
   private async sendOne(message: EmailMessage): Promise<boolean> {
@@ -69,7 +84,7 @@ export abstract class LocalBackend extends BaseEmailBackend {
       const refused = AnymailError.isInstance(error) && error.category === 'recipients-refused';
       message.anymailStatus = AnymailStatus.forAll(emails, refused ? 'rejected' : 'failed', null);
       message.anymailStatus.espName = this.espName;
-      throw error;
+      throw this.#asSendFailure(error, 'could not deliver the message', 'server');
     }
     const status = AnymailStatus.forAll(emails, 'sent', result.messageId, result.espResponse);
     const rejected = new Set((result.rejected ?? []).map((email) => email.toLowerCase()));

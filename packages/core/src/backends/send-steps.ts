@@ -1,4 +1,4 @@
-import { AnymailCancelSend } from '../errors.js';
+import { AnymailCancelSend, AnymailError } from '../errors.js';
 import { assertNoHeaderInjection } from '../header-safety.js';
 import type { EmailMessage } from '../message.js';
 import { applyDefaultFrom } from '../message-defaults.js';
@@ -24,4 +24,12 @@ export function runPreSend(sender: unknown, message: EmailMessage, espName: stri
 export function checkMessage(message: EmailMessage): void {
   applyDefaultFrom(message);
   assertNoHeaderInjection(message);
+}
+
+/**
+ * What `failSilently` hides: a failed send (any AnymailError), never a configuration error and
+ * never an error that isn't Anymail's (a bug, e.g. in a preSend receiver), as Django's backends do.
+ */
+export function failSilentlyHides(error: unknown): boolean {
+  return AnymailError.isInstance(error) && error.category !== 'configuration';
 }

@@ -8,7 +8,7 @@ import {
   type FailureCategory,
 } from '../errors.js';
 import type { EmailMessage } from '../message.js';
-import { checkMessage, runPreSend } from '../backends/send-steps.js';
+import { checkMessage, failSilentlyHides, runPreSend } from '../backends/send-steps.js';
 import { getSettings } from '../settings.js';
 import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
@@ -288,9 +288,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   }
 
   #handleError(error: unknown): void {
-    if (!this.failSilently) throw error;
-    if (AnymailError.isInstance(error) && error.category === 'configuration') throw error;
-    if (!AnymailError.isInstance(error)) throw error;
+    if (!this.failSilently || !failSilentlyHides(error)) throw error;
   }
 
   async #post(draft: EspRequest): Promise<EspResponse> {
