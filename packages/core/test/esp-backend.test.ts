@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -112,6 +114,44 @@ describe('BaseEspBackend over a loopback server', () => {
     await backend.close();
     expect(error.code).toBe('ANYMAIL_RESPONSE_TOO_LARGE');
     expect(error.deliveryUnknown).toBe(true);
+  });
+
+  it('assembles a body streamed in many chunks, and stops reading one without a length past the cap', async () => {
+    // A chunked answer (no content-length): 40 writes of 5 000 bytes, JSON in the end.
+    const streaming = createServer((request, response) => {
+      request.resume();
+      request.on('end', async () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"id":"streamed","padding":"');
+        for (let i = 0; i < 40; i++) {
+          response.write(String(i % 10).repeat(5000));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        response.end('"}');
+      });
+    });
+    await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/`;
+    try {
+      const roomy = new JsonEspBackend({ apiUrl: url });
+      const sent = message(roomy);
+      await sent.send();
+      expect(sent.anymailStatus!.messageId).toBe('streamed');
+      const padding = (sent.anymailStatus!.espResponse as { padding: string }).padding;
+      expect(padding).toHaveLength(200_000);
+      expect(padding.slice(4995, 5005)).toBe('0000011111');
+      await roomy.close();
+
+      const tight = new JsonEspBackend({ apiUrl: url, maxResponseBytes: 50_000 });
+      const error = (await message(tight).send().catch((e: unknown) => e)) as AnymailAPIError;
+      expect(error.code).toBe('ANYMAIL_RESPONSE_TOO_LARGE');
+      expect(error.statusCode).toBe(200);
+      expect(error.deliveryUnknown).toBe(true);
+      await tight.close();
+    } finally {
+      streaming.closeAllConnections();
+      await new Promise<void>((resolve) => streaming.close(() => resolve()));
+    }
   });
 
   it('logs requests with the secrets redacted', async () => {

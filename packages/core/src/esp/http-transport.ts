@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { AnymailAPIError, type FailureCategory } from '../errors.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
 
@@ -98,6 +98,15 @@ class ReadResponse implements EspResponse {
   }
 }
 
+/** A failure while sending or reading: Anymail's own errors as they are, others mapped; after the headers, delivery is unknown. */
+function transportError(error: unknown, espName: string, url: string, statusCode: number): AnymailAPIError {
+  if (AnymailAPIError.isInstance(error)) return error;
+  const mapped = networkError(error, espName, url);
+  // Headers arrived but the body broke off: the ESP certainly has the request.
+  if (statusCode !== 0) return new AnymailAPIError(mapped.message, { ...mapped, statusCode, deliveryUnknown: true, cause: error });
+  return mapped;
+}
+
 function tooLarge(espName: string, statusCode: number, max: number): AnymailAPIError {
   return new AnymailAPIError(`${espName} response body is larger than ${max} bytes (maxResponseBytes)`, {
     code: 'ANYMAIL_RESPONSE_TOO_LARGE',
@@ -105,25 +114,6 @@ function tooLarge(espName: string, statusCode: number, max: number): AnymailAPIE
     statusCode,
     espName,
     deliveryUnknown: true,
-  });
-}
-
-/** Read a whole body, failing (and dropping the connection) past `max` bytes. */
-function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }, max: number, tooBig: () => Error): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        stream.destroy();
-        reject(tooBig());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    stream.on('error', reject);
   });
 }
 
@@ -180,39 +170,65 @@ export class HttpTransport {
     return pool;
   }
 
-  async #viaPool(target: Target, request: EspRequest): Promise<EspResponse> {
+  /**
+   * One request through the pool, read with a dispatch handler: the body's chunks are collected
+   * as they arrive, without a Readable stream per response (a large part of the CPU per send).
+   */
+  #viaPool(target: Target, request: EspRequest): Promise<EspResponse> {
     const { espName, maxResponseBytes } = this.options;
-    const url = target;
-    let statusCode = 0;
-    try {
-      const response = await this.#pool(target.origin).request({
-        path: target.pathAndQuery,
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-      });
-      statusCode = response.statusCode;
-      const declared = Number(response.headers['content-length']);
-      if (declared > maxResponseBytes) {
-        response.body.destroy();
-        throw tooLarge(espName, statusCode, maxResponseBytes);
+    return new Promise<EspResponse>((resolve, reject) => {
+      let statusCode = 0;
+      let headers: Record<string, string> = {};
+      let chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      const handler: Dispatcher.DispatchHandler = {
+        // Its presence tells undici this handler uses the controller API (not the deprecated callbacks).
+        onRequestStart() {},
+        onResponseStart(controller, code, responseHeaders) {
+          statusCode = code;
+          chunks = [];
+          size = 0;
+          if (Number(responseHeaders['content-length']) > maxResponseBytes) {
+            controller.abort(tooLarge(espName, code, maxResponseBytes));
+            return;
+          }
+          headers = {};
+          for (const name in responseHeaders) {
+            const value = responseHeaders[name];
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+        },
+        onResponseData(controller, chunk) {
+          size += chunk.length;
+          if (size > maxResponseBytes) {
+            controller.abort(tooLarge(espName, statusCode, maxResponseBytes));
+            return;
+          }
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          if (settled) return;
+          settled = true;
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          resolve(new ReadResponse(statusCode, headers, body, target.href, espName));
+        },
+        onResponseError(_controller, error) {
+          if (settled) return;
+          settled = true;
+          reject(transportError(error, espName, target.href, statusCode));
+        },
+      };
+      try {
+        this.#pool(target.origin).dispatch(
+          { origin: target.origin, path: target.pathAndQuery, method: request.method, headers: request.headers, body: request.body },
+          handler,
+        );
+      } catch (error) {
+        settled = true;
+        reject(transportError(error, espName, target.href, 0));
       }
-      const body = await readCapped(response.body, maxResponseBytes, () => tooLarge(espName, statusCode, maxResponseBytes));
-      const headers = response.headers as Record<string, string>;
-      for (const name in headers) {
-        const value = headers[name] as unknown;
-        if (Array.isArray(value)) headers[name] = value.join(', ');
-      }
-      return new ReadResponse(statusCode, headers, body, url.href, espName);
-    } catch (error) {
-      if (AnymailAPIError.isInstance(error)) throw error;
-      const mapped = networkError(error, espName, url.href);
-      // Headers arrived but the body broke off: the ESP certainly has the request.
-      if (statusCode !== 0) {
-        throw new AnymailAPIError(mapped.message, { ...mapped, statusCode, deliveryUnknown: true, cause: error });
-      }
-      throw mapped;
-    }
+    });
   }
 
   async #viaFetch(url: URL, request: EspRequest): Promise<EspResponse> {
