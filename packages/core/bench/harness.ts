@@ -60,6 +60,11 @@ export async function timed(name: string, total: number, inFlight: number, task:
   };
 }
 
+/** The run with the most messages per second (benches keep the best of several rounds). */
+export function best(rows: readonly RunResult[]): RunResult {
+  return rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
+}
+
 export function report(baseline: RunResult, rows: RunResult[], targets: { minSpeed: number; maxCpu: number }): boolean {
   const line = (r: RunResult) =>
     `${r.name.padEnd(34)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s  ${r.cpuMsPerMsg.toFixed(3).padStart(7)} CPU ms/msg  ` +

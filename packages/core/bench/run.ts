@@ -2,7 +2,7 @@
 import { Pool } from 'undici';
 import { EmailMessage } from '@anymail/core';
 import { JsonEspBackend } from '../test/support/json-esp-backend.js';
-import { report, startBenchServer, timed } from './harness.js';
+import { best, report, startBenchServer, timed } from './harness.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
 const IN_FLIGHT = 16;
@@ -44,7 +44,6 @@ for (let round = 0; round < 3; round++) {
   raws.push(await rawRun());
   ours.push(await anymailRun());
 }
-const best = (rows: Awaited<ReturnType<typeof rawRun>>[]) => rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
 console.log(`\n${TOTAL} messages, ${IN_FLIGHT} in flight, best of 3 rounds (server in a child process; CPU is this process's)`);
 const ok = report(best(raws), [best(ours)], { minSpeed: 0.8, maxCpu: 1.4 });
 await backend.close();

@@ -3,7 +3,7 @@
 //   npx tsx packages/mailgun/bench/mailgun.bench.ts
 import { Pool } from 'undici';
 import { EmailMessage } from '@anymail/core';
-import { report, startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
+import { best, report, startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
 import { MailgunBackend } from '../src/index.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -47,7 +47,6 @@ for (let round = 0; round < ROUNDS; round++) {
   raws.push(await rawRun());
   ours.push(await backendRun());
 }
-const best = (rows: RunResult[]) => rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
 console.log(`\n${TOTAL} messages, ${IN_FLIGHT} in flight, best of ${ROUNDS} rounds (fake Mailgun in a child process; CPU is this process's)`);
 const ok = report(best(raws), [best(ours)], { minSpeed: 0.6, maxCpu: 2 });
 await backend.close();

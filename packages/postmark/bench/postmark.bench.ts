@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { EmailMessage } from '@anymail/core';
-import { timed, type RunResult } from '../../core/bench/harness.js';
+import { best, timed, type RunResult } from '../../core/bench/harness.js';
 import { PostmarkBackend } from '../src/index.js';
 
 const SINGLE_TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -62,7 +62,6 @@ for (let round = 0; round < ROUNDS; round++) {
   const [r, s1, b] = [raws.at(-1)!, singles.at(-1)!, bulks.at(-1)!];
   console.log(`round ${round + 1}: raw ${r.msgsPerSec.toFixed(0)}/s, send() ${(s1.msgsPerSec / r.msgsPerSec).toFixed(2)}× speed ${(s1.cpuMsPerMsg / r.cpuMsPerMsg).toFixed(2)}× CPU, sendMessages ${(b.msgsPerSec / r.msgsPerSec).toFixed(2)}× speed`);
 }
-const best = (rows: RunResult[]) => rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
 const raw = best(raws);
 const single = best(singles);
 const bulk = best(bulks);

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { EmailMessage } from '@anymail/core';
 import { Pool } from 'undici';
-import { report, startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
+import { best, report, startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
 import { SendGridBackend } from '../src/index.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -45,7 +45,6 @@ for (let round = 0; round < 3; round++) {
   raws.push(await timed('raw undici Pool.request', TOTAL, IN_FLIGHT, rawSend));
   ours.push(await timed('SendGridBackend (EmailMessage.send)', TOTAL, IN_FLIGHT, anymailSend));
 }
-const best = (rows: RunResult[]) => rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
 console.log(`\n${TOTAL} messages, ${IN_FLIGHT} in flight, best of 3 rounds (server in a child process; CPU is this process's)`);
 const ok = report(best(raws), [best(ours)], { minSpeed: 0.75, maxCpu: 1.5 });
 await backend.close();

@@ -3,7 +3,7 @@
 // Run: pnpm --filter @anymail/core build && node --import tsx packages/ses/bench/ses.bench.ts
 import { Pool } from 'undici';
 import { EmailMessage } from '@anymail/core';
-import { startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
+import { best, startBenchServer, timed, type RunResult } from '../../core/bench/harness.js';
 import { SesBackend, signRequest } from '../src/index.js';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 4000);
@@ -66,7 +66,6 @@ for (let round = 0; round < ROUNDS; round++) {
   signeds.push(await signedRun());
   backends.push(await backendRun());
 }
-const best = (rows: RunResult[]) => rows.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
 const raw = best(raws);
 const ses = best(backends);
 const row = (r: RunResult) =>
