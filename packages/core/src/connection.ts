@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BaseEmailBackend } from './backends/base-email-backend.js';
+import { suggestBackend } from './backend-suggestion.js';
 import { AnymailConfigurationError, AnymailError } from './errors.js';
 import type { EmailMessage } from './message.js';
 import { getSettings, type AliasSpec, type BackendSpec } from './settings.js';
@@ -68,7 +69,7 @@ async function importBackendClass(specifier: string): Promise<AnyBackendClass> {
     throw new AnymailConfigurationError(
       notFound
         ? `Unknown email backend ${JSON.stringify(specifier)}: it is not an alias in configure({ backends }), not a built-in ` +
-            `(${Object.keys(builtIns).join(', ')}), and no module of that name could be loaded. Install it (e.g. pnpm add ${moduleName}) or fix the name.`
+            `(${Object.keys(builtIns).join(', ')}), and no module of that name could be loaded.${suggestBackend(specifier, Object.keys(builtIns))}`
         : `Loading the email backend module ${JSON.stringify(moduleName)} failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );

@@ -27,6 +27,7 @@ export * from './esp/esp-features.js';
 export * from './esp/http-transport.js';
 export * from './esp/resolve-features.js';
 export * from './esp/base-esp-backend.js';
+export { enableTestNetworkGuard, disableTestNetworkGuard, testNetworkGuardState } from './esp/test-network-guard.js';
 export * from './failover/failure-policy.js';
 export * from './failover/select-strategy.js';
 export * from './failover/priority-strategy.js';

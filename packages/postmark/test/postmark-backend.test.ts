@@ -205,9 +205,20 @@ describe('PostmarkBackend sendMessages: email/batch', () => {
 });
 
 describe('PostmarkBackend through fetch with the msw handlers', () => {
-  const server = setupServer(...postmarkMswHandlers({ apiUrl: 'https://postmark.test/', inactive: ['gone@example.com'] }));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  let server: ReturnType<typeof setupServer>;
+  beforeAll(async () => {
+    server = setupServer(...(await postmarkMswHandlers({ apiUrl: 'https://postmark.test/', inactive: ['gone@example.com'] })));
+    server.listen({ onUnhandledRequest: 'error' });
+  });
   afterAll(() => server.close());
+
+  it('refuses, in test mode, a backend that would reach the real api.postmarkapp.com (no fetch, so msw cannot see it)', async () => {
+    const withoutFetch = backend({ apiUrl: undefined, serverToken: 'a-real-looking-token' });
+    const error = await message(['x@example.com'], withoutFetch).send().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AnymailConfigurationError);
+    expect((error as Error).message).toMatch(/Test mode: Postmark refused to send to https:\/\/api\.postmarkapp\.com/);
+    expect((error as Error).message).toMatch(/fetch: \(\.\.\.args\) => fetch\(\.\.\.args\)/);
+  });
 
   it('sends and reads statuses through the msw Postmark', async () => {
     const viaFetch = backend({ apiUrl: 'https://postmark.test/', fetch: (input, init) => fetch(input, init) });

@@ -6,7 +6,7 @@ import { expectValidMailSend } from './support/sendgrid-schema.js';
 import { fakeSendGridMessageId, sendGridAccepted, sendGridError, sendGridMswHandlers } from '../src/test/index.js';
 
 // `@anymail/sendgrid/test`: the msw handlers, used as a user would (backend given `fetch`).
-const server = setupServer(...sendGridMswHandlers({ messageId: 'MSW-MESSAGE-ID' }));
+const server = setupServer(...(await sendGridMswHandlers({ messageId: 'MSW-MESSAGE-ID' })));
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 

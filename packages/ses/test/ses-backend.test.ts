@@ -220,7 +220,7 @@ describe('sesMswHandlers', () => {
   it('answers SendEmail through fetch (msw) and checks the signing key id', async () => {
     const { setupServer } = await import('msw/node');
     const { sesMswHandlers } = await import('../src/test/index.js');
-    const server = setupServer(...sesMswHandlers({ endpoint: 'https://email.eu-west-1.amazonaws.com', accessKeyId: KEY.accessKeyId }));
+    const server = setupServer(...(await sesMswHandlers({ endpoint: 'https://email.eu-west-1.amazonaws.com', accessKeyId: KEY.accessKeyId })));
     server.listen({ onUnhandledRequest: 'error' });
     try {
       const ok = new SesBackend({ region: 'eu-west-1', ...KEY, ...NO_CHAIN, fetch: globalThis.fetch });

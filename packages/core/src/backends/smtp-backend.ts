@@ -76,6 +76,8 @@ export class SmtpBackend extends LocalBackend {
   readonly host: string;
   readonly port: number;
   readonly #options: SmtpBackendOptions;
+  /** Set when nothing chose this backend or its host: the app likely never called configure(). */
+  readonly #unconfiguredHint: string | undefined;
   #transporter: Transporter | undefined;
 
   constructor(options: SmtpBackendOptions = {}) {
@@ -89,6 +91,13 @@ export class SmtpBackend extends LocalBackend {
     }
     this.host = this.#options.host ?? 'localhost';
     this.port = this.#options.port ?? (this.#options.useSsl ? 465 : 25);
+    const { emailBackend, backends } = getSettings();
+    this.#unconfiguredHint =
+      this.#options.host === undefined && emailBackend === undefined && backends?.default === undefined
+        ? ` No email backend is configured, so Anymail used its default: SMTP on ${this.host}:${this.port} (as Django does). ` +
+          "Call configure({ emailBackend: 'console' }) to print mail while developing, configure an ESP " +
+          "(e.g. configure({ emailBackend: '@anymail/postmark' }) with POSTMARK_SERVER_TOKEN set), or set smtp.host."
+        : undefined;
   }
 
   override async open(): Promise<boolean> {
@@ -147,8 +156,9 @@ export class SmtpBackend extends LocalBackend {
         );
       }
       const { category, deliveryUnknown } = categorize(smtpError);
+      const hint = this.#unconfiguredHint && (category === 'network' || category === 'timeout') ? `.${this.#unconfiguredHint}` : '';
       throw new AnymailAPIError(
-        `SMTP send to ${this.host}:${this.port} failed: ${smtpError.response ?? smtpError.message ?? String(error)}`,
+        `SMTP send to ${this.host}:${this.port} failed: ${smtpError.response ?? smtpError.message ?? String(error)}${hint}`,
         { espName: this.espName, category, deliveryUnknown, statusCode: smtpError.responseCode, cause: error },
       );
     }

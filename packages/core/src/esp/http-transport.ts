@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { AnymailAPIError, type FailureCategory } from '../errors.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
+import { assertTestNetworkAllows } from './test-network-guard.js';
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -144,7 +145,10 @@ export class HttpTransport {
       target = { url, href: url.href, origin: url.origin, pathAndQuery: url.pathname + url.search };
       if (byPath.size < 256) byPath.set(request.path, target);
     }
-    return this.options.fetch ? this.#viaFetch(target.url, request) : this.#viaPool(target, request);
+    if (this.options.fetch) return this.#viaFetch(target.url, request);
+    // Once per origin: in test mode, never open a pool to a public host (msw cannot see it).
+    if (!this.#pools.has(target.origin)) assertTestNetworkAllows(target.url, this.options.espName);
+    return this.#viaPool(target, request);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { enableTestNetworkGuard } from '../esp/test-network-guard.js';
 
 /** One request the fake ESP received. */
 export interface FakeEspCall {
@@ -70,6 +71,7 @@ function findRoute(routes: FakeEspRoutes, call: FakeEspCall): FakeEspRoute | und
  * every call: the fake ESP for backend tests.
  */
 export async function startFakeEsp(initialRoutes: FakeEspRoutes = {}): Promise<FakeEsp> {
+  enableTestNetworkGuard('startFakeEsp() from @anymail/core/test');
   const routes: FakeEspRoutes = { ...initialRoutes };
   const calls: FakeEspCall[] = [];
   const sockets = new Set<Socket>();

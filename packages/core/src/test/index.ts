@@ -1,2 +1,3 @@
 export * from './fake-esp.js';
+export { enableTestNetworkGuard, disableTestNetworkGuard, testNetworkGuardState, isNonPublicHost } from '../esp/test-network-guard.js';
 export * from './esp-conformance.js';

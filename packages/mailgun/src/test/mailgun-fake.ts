@@ -1,3 +1,4 @@
+import { enableTestNetworkGuard } from '@anymail/core';
 import type { FakeEspCall, FakeEspReply, FakeEspRoutes } from '@anymail/core/test';
 import type { HttpHandler } from 'msw';
 
@@ -52,6 +53,7 @@ function badRequest(message: string): FakeMailgunReply {
 
 /** A fake Mailgun send API that validates like Mailgun and records what it accepts. */
 export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun {
+  enableTestNetworkGuard('createFakeMailgun() from @anymail/mailgun/test');
   const sends: FakeMailgunSend[] = [];
   let counter = 0;
   const expectedAuth = options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`api:${options.apiKey}`).toString('base64')}`;

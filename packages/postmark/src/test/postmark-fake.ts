@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { enableTestNetworkGuard } from '@anymail/core';
 import type { FakeEspCall, FakeEspReply, FakeEspRoutes } from '@anymail/core/test';
 
 /** How the fake Postmark answers. */
@@ -72,6 +73,7 @@ export function answerPostmark(path: string, headers: Record<string, string | un
 
 /** Routes for `startFakeEsp` (from `@anymail/core/test`) that act as Postmark's email API. */
 export function postmarkFakeRoutes(options: PostmarkFakeOptions = {}): FakeEspRoutes {
+  enableTestNetworkGuard('postmarkFakeRoutes() from @anymail/postmark/test');
   const route = (call: FakeEspCall): FakeEspReply => {
     let body: unknown;
     try {

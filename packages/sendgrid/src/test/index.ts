@@ -3,7 +3,8 @@
 // empty body and an X-Message-Id header, or `{"errors":[{"message","field"}]}`.
 import { randomBytes } from 'node:crypto';
 import type { FakeEspCall, FakeEspReply, FakeEspRoutes } from '@anymail/core/test';
-import { http, HttpResponse, type HttpHandler } from 'msw';
+import { enableTestNetworkGuard } from '@anymail/core';
+import type { HttpHandler } from 'msw';
 import { SENDGRID_API_URL } from '../sendgrid-options.js';
 
 /** An id shaped like SendGrid's X-Message-Id (22 URL-safe characters). */
@@ -30,6 +31,7 @@ export interface SendGridFakeOptions {
 
 /** Routes for `startFakeEsp`: `POST <basePath>mail/send` answers 202 (or 400/401 for bad requests). */
 export function sendGridFakeRoutes(options: SendGridFakeOptions = {}): FakeEspRoutes {
+  enableTestNetworkGuard('sendGridFakeRoutes() from @anymail/sendgrid/test');
   const basePath = options.basePath ?? '/v3/';
   return {
     [`POST ${basePath}mail/send`]: (call) => {
@@ -49,8 +51,14 @@ export function sendGridFakeRoutes(options: SendGridFakeOptions = {}): FakeEspRo
   };
 }
 
-/** msw handlers answering SendGrid's Mail Send with 202 (use with the backend's `fetch` option). */
-export function sendGridMswHandlers(options: { apiUrl?: string; messageId?: string } = {}): HttpHandler[] {
+/**
+ * msw handlers answering SendGrid's Mail Send with 202 (use with the backend's `fetch` option).
+ * msw is loaded here, on first use, so the rest of `@anymail/sendgrid/test` works without it.
+ * Turns on the test-mode network guard (see `enableTestNetworkGuard` in `@anymail/core`).
+ */
+export async function sendGridMswHandlers(options: { apiUrl?: string; messageId?: string } = {}): Promise<HttpHandler[]> {
+  enableTestNetworkGuard('sendGridMswHandlers() from @anymail/sendgrid/test');
+  const { http, HttpResponse } = await import('msw');
   const apiUrl = options.apiUrl ?? SENDGRID_API_URL;
   return [
     http.post(new URL('mail/send', apiUrl).href, ({ request }) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { enableTestNetworkGuard } from '@anymail/core';
 import type { FakeEspCall, FakeEspReply, FakeEspRoutes } from '@anymail/core/test';
 
 /** How the fake SES answers. */
@@ -67,6 +68,7 @@ export function answerSes(path: string, headers: Record<string, string | undefin
 
 /** Routes for `startFakeEsp` that act as the SES v2 send API (point `endpoint` at the fake's url). */
 export function sesFakeRoutes(options: SesFakeOptions = {}): FakeEspRoutes {
+  enableTestNetworkGuard('sesFakeRoutes() from @anymail/ses/test');
   const route = (call: FakeEspCall): FakeEspReply => {
     let body: unknown;
     try {
