@@ -123,5 +123,5 @@ describe('a consumer app built from the tarballs', () => {
     writeFileSync(join(out, 'package.json'), JSON.stringify({ type }));
     const output = run(process.execPath, [join(out, 'app.js')], app);
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual(expected);
-  });
+  }, 180_000);
 });
