@@ -55,6 +55,17 @@ export interface EspConformanceOptions {
   prepareFeature?: Partial<Record<FeatureName, (message: EmailMessage) => void>>;
 }
 
+/** The promise's value or rejection; 'still pending' when it has not settled within `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve('still pending'), ms)));
+  try {
+    return await Promise.race([promise.catch((error: unknown) => error), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function baseMessage(backend: BaseEspBackend): EmailMessage {
   return new EmailMessage({
     from: 'from@example.com',
@@ -160,6 +171,23 @@ export function describeEspConformance(options: EspConformanceOptions): void {
           if (name === 'HTTP 429') expect(anymailError.retryAfterMs).toBe(7000);
         });
       }
+      it('ends a response trickled forever at deadlineMs (timeout, deliveryUnknown), and close() does not hang', async () => {
+        reset();
+        esp.setRoute(routeKey, { trickleMs: 50 });
+        const quick = options.createBackend(esp.url, { timeoutMs: 300, deadlineMs: 700 });
+        const started = performance.now();
+        const error = await settledWithin(baseMessage(quick).send(), 5000);
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect(AnymailError.isInstance(error)).toBe(true);
+        expect((error as AnymailError).category).toBe('timeout');
+        expect((error as AnymailError).deliveryUnknown).toBe(true);
+        expect((error as AnymailError).espName).toBe(options.espName);
+        // A second request still trickling when close() is called: close() waits at most deadlineMs.
+        const pending = baseMessage(quick).send().catch((e: unknown) => e);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await expect(settledWithin(quick.close().then(() => 'closed'), 3000)).resolves.toBe('closed');
+        expect(((await settledWithin(pending, 2000)) as AnymailError).category).toBe('timeout');
+      });
       it('maps a refused port to network without deliveryUnknown', async () => {
         const port = await getClosedPort();
         const dead = options.createBackend(`http://127.0.0.1:${port}/`, { timeoutMs: 500 });
