@@ -1,0 +1,106 @@
+import { AnymailConfigurationError } from '../errors.js';
+import type { Admission, CircuitBreaker } from './circuit-breaker.js';
+
+/** How an attempt ended, for the backend's health: it sent, it failed over, or neither (e.g. a 400). */
+export type Verdict = 'success' | 'failure' | 'none';
+
+/** An admitted attempt; call `release` exactly once when it ends. */
+export interface Slot {
+  release(verdict: Verdict): void;
+}
+
+/** Not admitted: skip the backend, or (`wait`) wait for its first attempt's verdict and ask again. */
+export interface Refusal {
+  wait?: Promise<Verdict>;
+}
+
+interface Flight {
+  inFlight: number;
+  /** A send through this backend succeeded in this process. */
+  proven: boolean;
+  /** Verdict of the first attempt of a backend not yet proven, while it is out. */
+  trial: Promise<Verdict> | undefined;
+}
+
+/**
+ * In-flight bounds per backend, in this process, on top of the breaker:
+ * - a healthy backend that has answered before: no bound;
+ * - a backend not proven yet (nothing sent through it since start): one attempt first, and the
+ *   concurrent callers wait for its verdict, so a never-answering ESP costs one unknown outcome,
+ *   not one per caller, and a healthy one keeps its whole burst;
+ * - a failing backend (failures, breaker still closed): at most `maxWhileFailing` attempts at
+ *   once; the others are refused (FailoverBackend moves on to the next backend);
+ * - a probe: the breaker already admits only one.
+ */
+export class InFlightLimiter {
+  readonly #flights = new Map<string, Flight>();
+  constructor(readonly maxWhileFailing: number) {
+    if (!Number.isInteger(maxWhileFailing) || maxWhileFailing < 1) {
+      throw new AnymailConfigurationError(
+        `FailoverBackend: maxInFlightWhileFailing must be a positive integer (got ${String(maxWhileFailing)}).`,
+      );
+    }
+  }
+
+  enter(key: string, admission: Exclude<Admission, 'open'>): Slot | Refusal {
+    let flight = this.#flights.get(key);
+    if (!flight) {
+      flight = { inFlight: 0, proven: false, trial: undefined };
+      this.#flights.set(key, flight);
+    }
+    if (admission === 'failing' && flight.inFlight >= this.maxWhileFailing) return {};
+    if (admission === 'closed' && !flight.proven) {
+      if (flight.trial) return { wait: flight.trial };
+      let settle!: (verdict: Verdict) => void;
+      flight.trial = new Promise<Verdict>((resolve) => (settle = resolve));
+      return this.#slot(flight, (verdict) => {
+        flight.trial = undefined;
+        settle(verdict);
+      });
+    }
+    return this.#slot(flight);
+  }
+
+  #slot(flight: Flight, onEnd?: (verdict: Verdict) => void): Slot {
+    flight.inFlight++;
+    let released = false;
+    return {
+      release(verdict) {
+        if (released) return;
+        released = true;
+        flight.inFlight--;
+        if (verdict === 'success') flight.proven = true;
+        onEnd?.(verdict);
+      },
+    };
+  }
+}
+
+/**
+ * Admission of one backend for one attempt: the breaker's state, then the in-flight bounds.
+ * 'open': cooling down, or its one probe is out; 'busy': failing with attempts in flight, or its
+ * first attempt failed while this caller waited. A backend whose first attempt is still out is
+ * waited for, then asked again.
+ */
+export async function enterBackend(
+  breaker: CircuitBreaker,
+  limiter: InFlightLimiter,
+  key: string,
+): Promise<(Slot & { probe: boolean }) | 'open' | 'busy'> {
+  for (;;) {
+    const admission = await breaker.admit(key);
+    if (admission === 'open') return 'open';
+    const entry = limiter.enter(key, admission);
+    if ('release' in entry) {
+      const probe = admission === 'probe';
+      return {
+        probe,
+        release: (verdict) => {
+          entry.release(verdict);
+          if (probe) breaker.endProbe(key);
+        },
+      };
+    }
+    if (!entry.wait || (await entry.wait) === 'failure') return 'busy';
+  }
+}
