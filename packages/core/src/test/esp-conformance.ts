@@ -51,6 +51,11 @@ export interface EspConformanceOptions {
   espExtraSample?: Record<string, unknown>;
   /** Status every recipient gets from `successRoute`. @default 'queued' */
   successStatus?: string;
+  /**
+   * The credential values `createBackend` configures (API key, token, secret): none may appear
+   * in an error's message, responseBody, String() or JSON, even when the ESP echoes the request.
+   */
+  secrets?: readonly string[];
   /** Extra setup of the base message (e.g. a templateId an ESP requires for merge data). */
   prepareFeature?: Partial<Record<FeatureName, (message: EmailMessage) => void>>;
 }
@@ -195,6 +200,52 @@ export function describeEspConformance(options: EspConformanceOptions): void {
         await dead.close();
         expect((error as AnymailError).category).toBe('network');
         expect((error as AnymailError).deliveryUnknown).toBe(false);
+      });
+    });
+
+    describe('secrets in errors', () => {
+      const secrets = [...(options.secrets ?? []), 'conformance-url-password'];
+      /** An ESP that echoes everything it was sent: headers, URL and body. */
+      const echo =
+        (status: number, contentType = 'application/json'): FakeEspRoute =>
+        (call) => ({
+          status,
+          headers: { 'content-type': contentType },
+          body: JSON.stringify({
+            // Credential headers first, so the echo holds them even after truncation.
+            message: `rejected ${call.method} ${call.url} with ${Object.entries(call.headers)
+              .sort(([a], [b]) => Number(/auth|token|key|secret/i.test(b)) - Number(/auth|token|key|secret/i.test(a)))
+              .map(([name, value]) => `${name}: ${value}`)
+              .join(', ')}`,
+            errors: [{ message: `headers were ${JSON.stringify(call.headers)}` }],
+            echo: call.headers,
+          }).slice(0, status === 200 ? -1 : undefined), // a 200 with a body that is not JSON
+        });
+      const expectNoSecret = (error: unknown) => {
+        expect(AnymailError.isInstance(error)).toBe(true);
+        const anymailError = error as AnymailError;
+        const texts = [anymailError.message, anymailError.responseBody ?? '', String(error), JSON.stringify(error), anymailError.stack ?? ''];
+        for (const secret of secrets) {
+          for (const text of texts) expect(text).not.toContain(secret);
+        }
+      };
+      for (const [name, status] of [['HTTP 401', 401], ['HTTP 400', 400], ['HTTP 500', 500], ['an unreadable 200', 200]] as const) {
+        it(`keeps the configured credentials out of the error when the ESP echoes the request (${name})`, async () => {
+          reset();
+          esp.setRoute(routeKey, echo(status));
+          const error = await baseMessage(backend).send().catch((e: unknown) => e);
+          expect(esp.calls).toHaveLength(1);
+          expectNoSecret(error);
+          expect((error as AnymailError).statusCode).toBe(status);
+        });
+      }
+      it('keeps the apiUrl userinfo out of a network error', async () => {
+        const port = await getClosedPort();
+        const dead = options.createBackend(`http://user:conformance-url-password@127.0.0.1:${port}/`, { timeoutMs: 500 });
+        const error = await baseMessage(dead).send().catch((e: unknown) => e);
+        await dead.close();
+        expect((error as AnymailError).category).toBe('network');
+        expectNoSecret(error);
       });
     });
 
