@@ -68,6 +68,19 @@ describe('whole-request deadline (deadlineMs)', () => {
     await backend.close();
   });
 
+  it('ends at deadlineMs even through a fetch that ignores the AbortSignal', async () => {
+    const deaf = (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, { ...init, signal: null });
+    for (const route of [{ trickleMs: 50 }, { hang: true }]) {
+      esp.setRoute('POST /send', route);
+      const backend = new JsonEspBackend({ apiUrl: esp.url, timeoutMs: 300, deadlineMs: 800, fetch: deaf });
+      const error = await within(message(backend).send().catch((e: unknown) => e), 4000);
+      expect(error).not.toBe(PENDING);
+      expect((error as AnymailAPIError).category).toBe('timeout');
+      expect((error as AnymailAPIError).deliveryUnknown).toBe(true);
+      await backend.close();
+    }
+  });
+
   it('close() gives up on a request in flight once its deadline passes', async () => {
     const backend = new JsonEspBackend({ apiUrl: esp.url, timeoutMs: 300, deadlineMs: 1000 });
     const sending = message(backend).send().catch((e: unknown) => e);

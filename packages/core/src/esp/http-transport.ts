@@ -64,6 +64,25 @@ interface Target {
   pathAndQuery: string;
 }
 
+/** The promise, or a rejection with the signal's reason once it aborts: a fetch may ignore its signal. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
 export class HttpTransport {
   readonly #pools = new Map<string, Pool>();
@@ -222,12 +241,15 @@ export class HttpTransport {
     try {
       let response: Response;
       try {
-        response = await this.options.fetch!(target.url.href, {
-          method: request.method,
-          headers: request.headers,
-          body: request.body as RequestInit['body'],
-          signal: abort.signal,
-        });
+        response = await untilAborted(
+          this.options.fetch!(target.url.href, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body as RequestInit['body'],
+            signal: abort.signal,
+          }),
+          abort.signal,
+        );
       } catch (error) {
         throw reason ?? networkError(error, espName, target.display);
       } finally {
@@ -236,7 +258,7 @@ export class HttpTransport {
       statusCode = response.status;
       let body: Uint8Array;
       try {
-        body = new Uint8Array(await response.arrayBuffer());
+        body = new Uint8Array(await untilAborted(response.arrayBuffer(), abort.signal));
       } catch (error) {
         if (reason) throw reason;
         const mapped = networkError(error, espName, target.display);

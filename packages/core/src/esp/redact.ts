@@ -7,7 +7,7 @@ const alwaysSecret = /(authorization|token|secret|api-?key|password|signature)/i
 const secretParam = /(key|token|secret|password|passwd|signature|sig|auth|credential)/i;
 const REDACTED = '[redacted]';
 /** Shorter values are not treated as secrets: replacing them would garble ordinary text. */
-const MIN_SECRET_LENGTH = 4;
+const MIN_SECRET_LENGTH = 6;
 
 function isSecretHeader(name: string, secretHeaders: readonly string[]): boolean {
   return secretHeaders.includes(name.toLowerCase()) || alwaysSecret.test(name);
