@@ -89,6 +89,24 @@ describe('secrets in ESP errors (real loopback servers)', () => {
     expect(error.message).toContain(`127.0.0.1:${port}`);
   });
 
+  it('hides what a backend adds through credentialValues() (a secret it sends outside the headers)', async () => {
+    class BodySecretBackend extends JsonEspBackend {
+      protected override credentialValues(): readonly string[] {
+        return ['in-body-secret-42'];
+      }
+    }
+    const echoBody = await startFakeEsp({ '*': (call) => ({ status: 400, body: { message: `bad request: ${call.text()}` } }) });
+    const backend = new BodySecretBackend({ apiUrl: echoBody.url });
+    const sent = message(backend);
+    sent.subject = 'in-body-secret-42';
+    const error = (await sent.send().catch((e: unknown) => e)) as AnymailAPIError;
+    await backend.close();
+    await echoBody.close();
+    expect(error.statusCode).toBe(400);
+    expect(`${error.message} ${error.responseBody} ${JSON.stringify(error)}`).not.toContain('in-body-secret-42');
+    expect(error.responseBody).toContain('[redacted]');
+  });
+
   it('keeps an echoed credential out of FailoverBackend errors and attempts', async () => {
     const failover = new FailoverBackend({
       backends: [new JsonEspBackend({ apiUrl: esp.url, espName: 'A' }), new JsonEspBackend({ apiUrl: esp.url, espName: 'B' })],

@@ -208,7 +208,13 @@ export class FailoverBackend extends BaseEmailBackend {
       if (previous && lastError && AnymailError.isInstance(lastError)) {
         await failoverSignal.sendRobust(this.constructor, { message, from: previous.name, to: member.name, category: lastError.category });
       }
-      const copy = message.clone();
+      let copy: EmailMessage;
+      try {
+        copy = message.clone();
+      } catch (error) {
+        slot.release('none'); // never keep a probe or trial slot that no attempt will release
+        throw error;
+      }
       const started = performance.now();
       let verdict: Verdict = 'none';
       try {
