@@ -121,6 +121,37 @@ describe('FailoverBackend under concurrent sends', () => {
     expect(secondary.calls).toHaveLength(0);
   });
 
+  it('with no other backend left, callers wait for the failing backend\'s trial instead of failing at once', async () => {
+    const only = new FailoverBackend({ backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', timeoutMs: 300 })] });
+    opened.push(only);
+    await message(only).send();
+    primary.setRoute('*', { status: 503, body: 'blip' });
+    await message(only).send().catch(() => undefined); // one failure: failing
+    primary.setRoute('*', async () => {
+      await sleep(100);
+      return OK;
+    });
+    const { sent } = await burst(only);
+    expect(sent).toBe(20);
+    expect(primary.calls).toHaveLength(22);
+  });
+
+  it('with no other backend left and the trial hanging, the waiting callers fail as not sent, not unknown', async () => {
+    const only = new FailoverBackend({
+      backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', timeoutMs: 300, deadlineMs: 600 })],
+    });
+    opened.push(only);
+    await message(only).send();
+    primary.setRoute('*', { status: 503, body: 'blip' });
+    await message(only).send().catch(() => undefined);
+    primary.setRoute('*', { hang: true });
+    const { sent, errors } = await burst(only);
+    expect(sent).toBe(0);
+    expect(primary.calls).toHaveLength(3); // one trial
+    expect(errors.filter((e) => e.deliveryUnknown)).toHaveLength(1);
+    expect(errors.filter((e) => e.code === 'ANYMAIL_ALL_BACKENDS_DOWN' && !e.deliveryUnknown)).toHaveLength(19);
+  });
+
   it('refuses a maxInFlightWhileFailing that is not a positive integer', () => {
     for (const maxInFlightWhileFailing of [0, 1.5, -1, Number.NaN]) {
       expect(() => makeFailover({ maxInFlightWhileFailing })).toThrow(/maxInFlightWhileFailing/);

@@ -187,7 +187,21 @@ export class FailoverBackend extends BaseEmailBackend {
     let lastError: unknown;
     let previous: Member | undefined;
     let skippedOpen = 0;
-    for (const index of order) {
+    // The strategy's order first; then each backend skipped as busy (failing, its trial out), once,
+    // after its trial's verdict: waiting beats failing at once when no other backend sent.
+    const pending = [...order];
+    const busy: Array<{ index: number; verdict: Promise<Verdict> }> = [];
+    const next = async (): Promise<number | undefined> => {
+      for (;;) {
+        const index = pending.shift();
+        if (index !== undefined) return index;
+        const waiting = busy.shift();
+        if (!waiting) return undefined;
+        if ((await waiting.verdict) !== 'failure') return waiting.index;
+      }
+    };
+    const deferred = new Set<number>();
+    for (let index = await next(); index !== undefined; index = await next()) {
       const member = this.members[index]!;
       const missing = usedFeatures(member.backend, member.unsupported, message);
       if (missing.length > 0) {
@@ -196,12 +210,16 @@ export class FailoverBackend extends BaseEmailBackend {
         continue;
       }
       const slot = await enterBackend(this.#breaker, this.#inFlight, member.key);
-      if (typeof slot === 'string') {
+      if ('skip' in slot) {
         skippedOpen++;
+        if (slot.skip === 'busy' && slot.verdict && !deferred.has(index)) {
+          deferred.add(index);
+          busy.push({ index, verdict: slot.verdict });
+        }
         this.#log(
-          slot === 'open'
+          slot.skip === 'open'
             ? `skipping ${member.name}: cooling down after repeated failures`
-            : `skipping ${member.name}: failing, and already trying it (maxInFlightWhileFailing)`,
+            : `skipping ${member.name} for now: failing, and already trying it (maxInFlightWhileFailing)`,
         );
         continue;
       }

@@ -9,9 +9,14 @@ export interface Slot {
   release(verdict: Verdict): void;
 }
 
-/** Not admitted: skip the backend, or (`wait`) wait for its first attempt's verdict and ask again. */
+/**
+ * Not admitted. 'wait': the backend's first attempt is out; wait for its verdict, then ask again.
+ * 'busy': failing with its trials out; try other backends first, and if none sends, wait for the
+ * verdict of its next attempt to end (`verdict`).
+ */
 export interface Refusal {
-  wait?: Promise<Verdict>;
+  kind: 'wait' | 'busy';
+  verdict: Promise<Verdict>;
 }
 
 interface Flight {
@@ -20,6 +25,8 @@ interface Flight {
   proven: boolean;
   /** Verdict of the first attempt of a backend not yet proven, while it is out. */
   trial: Promise<Verdict> | undefined;
+  /** Callers waiting for the next attempt to end, while some wait. */
+  next: { promise: Promise<Verdict>; resolve: (verdict: Verdict) => void } | undefined;
 }
 
 /**
@@ -29,7 +36,8 @@ interface Flight {
  *   concurrent callers wait for its verdict, so a never-answering ESP costs one unknown outcome,
  *   not one per caller, and a healthy one keeps its whole burst;
  * - a failing backend (failures, breaker still closed): at most `maxWhileFailing` attempts at
- *   once; the others are refused (FailoverBackend moves on to the next backend);
+ *   once; the others are refused as 'busy' (FailoverBackend moves on to the next backend, and
+ *   comes back to wait for the trial's verdict only when no other backend sent);
  * - a probe: the breaker already admits only one.
  */
 export class InFlightLimiter {
@@ -45,12 +53,19 @@ export class InFlightLimiter {
   enter(key: string, admission: Exclude<Admission, 'open'>): Slot | Refusal {
     let flight = this.#flights.get(key);
     if (!flight) {
-      flight = { inFlight: 0, proven: false, trial: undefined };
+      flight = { inFlight: 0, proven: false, trial: undefined, next: undefined };
       this.#flights.set(key, flight);
     }
-    if (admission === 'failing' && flight.inFlight >= this.maxWhileFailing) return {};
+    if (admission === 'failing' && flight.inFlight >= this.maxWhileFailing) {
+      if (!flight.next) {
+        let resolve!: (verdict: Verdict) => void;
+        const promise = new Promise<Verdict>((settle) => (resolve = settle));
+        flight.next = { promise, resolve };
+      }
+      return { kind: 'busy', verdict: flight.next.promise };
+    }
     if (admission === 'closed' && !flight.proven) {
-      if (flight.trial) return { wait: flight.trial };
+      if (flight.trial) return { kind: 'wait', verdict: flight.trial };
       let settle!: (verdict: Verdict) => void;
       flight.trial = new Promise<Verdict>((resolve) => (settle = resolve));
       return this.#slot(flight, (verdict) => {
@@ -71,25 +86,27 @@ export class InFlightLimiter {
         flight.inFlight--;
         if (verdict === 'success') flight.proven = true;
         onEnd?.(verdict);
+        const next = flight.next;
+        flight.next = undefined;
+        next?.resolve(verdict);
       },
     };
   }
 }
 
+/** Why a backend was skipped; for 'busy', the verdict of its next attempt to end. */
+export type Skip = { skip: 'open' } | { skip: 'busy'; verdict: Promise<Verdict> | undefined };
+
 /**
  * Admission of one backend for one attempt: the breaker's state, then the in-flight bounds.
- * 'open': cooling down, or its one probe is out; 'busy': failing with attempts in flight, or its
+ * 'open': cooling down, or its one probe is out. 'busy': failing with its trials out, or its
  * first attempt failed while this caller waited. A backend whose first attempt is still out is
  * waited for, then asked again.
  */
-export async function enterBackend(
-  breaker: CircuitBreaker,
-  limiter: InFlightLimiter,
-  key: string,
-): Promise<(Slot & { probe: boolean }) | 'open' | 'busy'> {
+export async function enterBackend(breaker: CircuitBreaker, limiter: InFlightLimiter, key: string): Promise<(Slot & { probe: boolean }) | Skip> {
   for (;;) {
     const admission = await breaker.admit(key);
-    if (admission === 'open') return 'open';
+    if (admission === 'open') return { skip: 'open' };
     const entry = limiter.enter(key, admission);
     if ('release' in entry) {
       const probe = admission === 'probe';
@@ -101,6 +118,7 @@ export async function enterBackend(
         },
       };
     }
-    if (!entry.wait || (await entry.wait) === 'failure') return 'busy';
+    if (entry.kind === 'busy') return { skip: 'busy', verdict: entry.verdict };
+    if ((await entry.verdict) === 'failure') return { skip: 'busy', verdict: undefined };
   }
 }
