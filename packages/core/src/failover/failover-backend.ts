@@ -9,7 +9,7 @@ import type { SendAttempt } from '../status.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { failurePolicy, type FailureAction } from './failure-policy.js';
 import { MemoryHealthStore, type HealthStore } from './health-store.js';
-import { InFlightLimiter, enterBackend, type Verdict } from './in-flight.js';
+import { AttemptQueue, InFlightLimiter, enterBackend, type Verdict } from './in-flight.js';
 import { PriorityStrategy } from './priority-strategy.js';
 import { RoundRobinStrategy } from './round-robin-strategy.js';
 import type { SelectStrategy } from './select-strategy.js';
@@ -187,21 +187,8 @@ export class FailoverBackend extends BaseEmailBackend {
     let lastError: unknown;
     let previous: Member | undefined;
     let skippedOpen = 0;
-    // The strategy's order first; then each backend skipped as busy (failing, its trial out), once,
-    // after its trial's verdict: waiting beats failing at once when no other backend sent.
-    const pending = [...order];
-    const busy: Array<{ index: number; verdict: Promise<Verdict> }> = [];
-    const next = async (): Promise<number | undefined> => {
-      for (;;) {
-        const index = pending.shift();
-        if (index !== undefined) return index;
-        const waiting = busy.shift();
-        if (!waiting) return undefined;
-        if ((await waiting.verdict) !== 'failure') return waiting.index;
-      }
-    };
-    const deferred = new Set<number>();
-    for (let index = await next(); index !== undefined; index = await next()) {
+    const queue = new AttemptQueue(order);
+    for (let index = await queue.next(); index !== undefined; index = await queue.next()) {
       const member = this.members[index]!;
       const missing = usedFeatures(member.backend, member.unsupported, message);
       if (missing.length > 0) {
@@ -212,10 +199,7 @@ export class FailoverBackend extends BaseEmailBackend {
       const slot = await enterBackend(this.#breaker, this.#inFlight, member.key);
       if ('skip' in slot) {
         skippedOpen++;
-        if (slot.skip === 'busy' && slot.verdict && !deferred.has(index)) {
-          deferred.add(index);
-          busy.push({ index, verdict: slot.verdict });
-        }
+        if (slot.skip === 'busy' && slot.verdict) queue.deferUntil(index, slot.verdict);
         this.#log(
           slot.skip === 'open'
             ? `skipping ${member.name}: cooling down after repeated failures`
@@ -289,7 +273,7 @@ export class FailoverBackend extends BaseEmailBackend {
     throw this.#withAttempts(
       new AnymailAPIError(
         skippedOpen > 0
-          ? `Every backend is cooling down after repeated failures, or failing with an attempt already in flight (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
+          ? `Every backend is cooling down after repeated failures, or failing and its trial failed too (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
           : `No backend can send this message (${attempts.map((a) => `${a.espName}: ${a.error}`).join('; ')}).`,
         { code: skippedOpen > 0 ? 'ANYMAIL_ALL_BACKENDS_DOWN' : 'ANYMAIL_UNSUPPORTED_FEATURE', category: skippedOpen > 0 ? 'network' : 'unsupported-feature' },
       ),

@@ -122,3 +122,34 @@ export async function enterBackend(breaker: CircuitBreaker, limiter: InFlightLim
     if ((await entry.verdict) === 'failure') return { skip: 'busy', verdict: undefined };
   }
 }
+
+/**
+ * The backends to try for one message: the strategy's order first; then each backend skipped as
+ * busy (failing, its trial out), once, after its trial's verdict, unless that verdict is a
+ * failure. Waiting beats failing at once when no other backend sent.
+ */
+export class AttemptQueue {
+  readonly #pending: number[];
+  readonly #busy: Array<{ index: number; verdict: Promise<Verdict> }> = [];
+  readonly #deferred = new Set<number>();
+  constructor(order: readonly number[]) {
+    this.#pending = [...order];
+  }
+
+  /** Come back to this backend after `verdict`, if nothing else sends first (once per backend). */
+  deferUntil(index: number, verdict: Promise<Verdict>): void {
+    if (this.#deferred.has(index)) return;
+    this.#deferred.add(index);
+    this.#busy.push({ index, verdict });
+  }
+
+  async next(): Promise<number | undefined> {
+    for (;;) {
+      const index = this.#pending.shift();
+      if (index !== undefined) return index;
+      const waiting = this.#busy.shift();
+      if (!waiting) return undefined;
+      if ((await waiting.verdict) !== 'failure') return waiting.index;
+    }
+  }
+}
