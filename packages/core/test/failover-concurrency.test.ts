@@ -31,11 +31,15 @@ describe('FailoverBackend under concurrent sends', () => {
     primary.setRoute('*', OK);
   });
 
-  function makeFailover(options: Partial<FailoverBackendOptions> = {}, primaryUrl = primary.url): FailoverBackend {
+  // Generous timeouts (a loaded CI machine must not turn a slow answer into a failure), short
+  // ones only where a test waits for a hang to end.
+  const RELAXED = { timeoutMs: 3000, deadlineMs: 5000 };
+  const SHORT = { timeoutMs: 300, deadlineMs: 600 };
+  function makeFailover(options: Partial<FailoverBackendOptions> = {}, primaryUrl = primary.url, timeouts = RELAXED): FailoverBackend {
     const backend = new FailoverBackend({
       backends: [
-        new JsonEspBackend({ apiUrl: primaryUrl, espName: 'Primary', timeoutMs: 300, deadlineMs: 600 }),
-        new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary', timeoutMs: 300, deadlineMs: 600 }),
+        new JsonEspBackend({ apiUrl: primaryUrl, espName: 'Primary', ...timeouts }),
+        new JsonEspBackend({ apiUrl: secondary.url, espName: 'Secondary', ...RELAXED }),
       ],
       ...options,
     });
@@ -58,10 +62,12 @@ describe('FailoverBackend under concurrent sends', () => {
 
   it('half-open admits exactly one probe; the other concurrent sends go to the next backend', async () => {
     primary.setRoute('*', slowDown);
-    const backend = makeFailover({ failureThreshold: 1, coolDownMs: 200 });
+    // A long cool-down: after the probe fails, the breaker stays open until the burst is over
+    // (a later, second probe would be legitimate).
+    const backend = makeFailover({ failureThreshold: 1, coolDownMs: 1000 });
     await message(backend).send();
     expect(primary.calls).toHaveLength(1);
-    await sleep(250);
+    await sleep(1050);
     const { sent } = await burst(backend);
     expect(sent).toBe(20);
     expect(primary.calls).toHaveLength(2); // the first failure, then one probe
@@ -96,7 +102,7 @@ describe('FailoverBackend under concurrent sends', () => {
 
   it('with a never-answering primary, 20 concurrent sends do not all end unknown: the secondary takes them', async () => {
     primary.setRoute('*', { hang: true });
-    const backend = makeFailover();
+    const backend = makeFailover({}, primary.url, SHORT);
     const { sent, errors } = await burst(backend);
     expect(primary.calls.length).toBeLessThanOrEqual(1);
     expect(errors.filter((e) => e.deliveryUnknown).length).toBeLessThanOrEqual(1);
@@ -122,7 +128,7 @@ describe('FailoverBackend under concurrent sends', () => {
   });
 
   it('with no other backend left, callers wait for the failing backend\'s trial instead of failing at once', async () => {
-    const only = new FailoverBackend({ backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', timeoutMs: 300 })] });
+    const only = new FailoverBackend({ backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', ...RELAXED })] });
     opened.push(only);
     await message(only).send();
     primary.setRoute('*', { status: 503, body: 'blip' });
@@ -138,7 +144,7 @@ describe('FailoverBackend under concurrent sends', () => {
 
   it('with no other backend left and the trial hanging, the waiting callers fail as not sent, not unknown', async () => {
     const only = new FailoverBackend({
-      backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', timeoutMs: 300, deadlineMs: 600 })],
+      backends: [new JsonEspBackend({ apiUrl: primary.url, espName: 'Primary', ...SHORT })],
     });
     opened.push(only);
     await message(only).send();

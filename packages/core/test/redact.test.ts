@@ -21,6 +21,10 @@ describe('redactText (the one rule for error text)', () => {
     expect(out).toBe('Authorization: Bearer [redacted]; Basic [redacted] ; see https://esp.test/v3/send?api_key=[redacted]&to=a');
   });
 
+  it('hides a SigV4 signature it was not told about', () => {
+    expect(redactText('Credential=AKID/x, Signature=0123456789abcdef0123456789abcdef', [])).toBe('Credential=AKID/x, Signature=[redacted]');
+  });
+
   it('leaves ordinary prose alone', () => {
     const prose = 'Basic information about the Bearer of this message; the token expired; key=value pairs';
     expect(redactText(prose, ['ab'])).toBe(prose);
@@ -105,6 +109,35 @@ describe('secrets in ESP errors (real loopback servers)', () => {
     expect(error.statusCode).toBe(400);
     expect(`${error.message} ${error.responseBody} ${JSON.stringify(error)}`).not.toContain('in-body-secret-42');
     expect(error.responseBody).toContain('[redacted]');
+  });
+
+  it('hides the credential of the request that failed, even while other requests carry other ones', async () => {
+    // Per-message credentials (like Postmark's espExtra serverToken): the failing request's own key
+    // must be hidden, not the key of whichever request went out last.
+    class PerMessageKeyBackend extends JsonEspBackend {
+      protected override buildRequest(message: EmailMessage, context: Parameters<JsonEspBackend['buildRequest']>[1]) {
+        const request = super.buildRequest(message, context);
+        return { ...request, headers: { ...request.headers, 'x-api-key': String(message.espExtra?.key) } };
+      }
+    }
+    const echoKey = await startFakeEsp({
+      '*': async (call) => {
+        if (call.headers['x-api-key'] !== 'slow-key-0001') return { body: { id: 'fast' } };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { status: 401, body: { message: `unknown key ${call.headers['x-api-key']}` } };
+      },
+    });
+    const backend = new PerMessageKeyBackend({ apiUrl: echoKey.url });
+    const slow = message(backend);
+    slow.espExtra = { key: 'slow-key-0001' };
+    const fast = message(backend);
+    fast.espExtra = { key: 'fast-key-0002' };
+    const [slowResult] = await Promise.all([slow.send().catch((e: unknown) => e), new Promise((r) => setTimeout(r, 20)).then(() => fast.send())]);
+    await backend.close();
+    await echoKey.close();
+    const error = slowResult as AnymailAPIError;
+    expect(error.statusCode).toBe(401);
+    expect(`${error.message} ${error.responseBody} ${JSON.stringify(error)}`).not.toContain('slow-key-0001');
   });
 
   it('keeps an echoed credential out of FailoverBackend errors and attempts', async () => {

@@ -308,14 +308,20 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return [];
   }
 
-  #handleError(error: unknown): void {
+  /** The error with the credentials of `headers`, the apiUrl and `credentialValues()` hidden. */
+  #redacted<E>(error: E, headers: Readonly<Record<string, string>>): E {
     let apiUrl: string | undefined;
     try {
       apiUrl = this.apiUrl;
     } catch {
       apiUrl = undefined;
     }
-    redactError(error, [...requestCredentials(this.#lastHeaders, this.secretHeaders, apiUrl), ...this.credentialValues()]);
+    return redactError(error, [...requestCredentials(headers, this.secretHeaders, apiUrl), ...this.credentialValues()]);
+  }
+
+  #handleError(error: unknown): void {
+    // Errors from #post were redacted with their own request's credentials; this catches the rest.
+    this.#redacted(error, this.#lastHeaders);
     if (!this.failSilently || !failSilentlyHides(error)) throw error;
   }
 
@@ -327,9 +333,14 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     const log = this.#options.debugLog ?? getSettings().debugLog;
     const started = log ? performance.now() : 0;
     if (log) log(describeRequest(this.espName, this.#baseUrl, request, this.secretHeaders));
-    const response = await this.transport.send(this.#baseUrl, request);
+    let response: EspResponse;
+    try {
+      response = await this.transport.send(this.#baseUrl, request);
+    } catch (error) {
+      throw this.#redacted(error, request.headers);
+    }
     if (log) log(`${this.espName} ← HTTP ${response.statusCode} (${response.body.byteLength} bytes, ${(performance.now() - started).toFixed(1)} ms)`);
-    if (!this.isSuccess(response)) throw this.#httpError(response, request);
+    if (!this.isSuccess(response)) throw this.#redacted(this.#httpError(response, request), request.headers);
     return response;
   }
 

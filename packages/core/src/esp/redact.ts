@@ -103,6 +103,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out
     // A credential-shaped token (8+ characters, with a digit or base64 punctuation) after the scheme.
     .replace(/\b(Basic|Bearer)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9+/=])[A-Za-z0-9._~+/=-]{8,}/g, `$1$2${REDACTED}`)
+    .replace(/\b(Signature=)[0-9a-fA-F]{16,}/g, `$1${REDACTED}`)
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, '$1')
     .replace(/([?&][\w.-]*(?:key|token|secret|password|passwd|signature|sig|credential)[\w.-]*=)(?!\[redacted\])[^&\s"'<>#]+/gi, `$1${REDACTED}`);
 }
