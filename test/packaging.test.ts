@@ -78,10 +78,13 @@ describe.each(packages)('the @anymail/%s tarball', (name) => {
     expect(missing).toEqual([]);
   });
 
-  it('links to absolute URLs in its README (relative links break on the npm page)', () => {
+  it('has a README fit for the npm page: absolute links, no repo-only commands', () => {
     const readme = readFileSync(join(unpacked.get(name)!, 'README.md'), 'utf8');
     const relative = [...readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((match) => match[1]!).filter((href) => !/^(https?:|mailto:)/.test(href));
     expect(relative).toEqual([]);
+    // Commands that only work in a clone of the repository mean nothing on the npm page.
+    const repoOnly = readme.split('\n').filter((line) => /pnpm (--filter|-F |bench|test|build|demo)|tsx packages\/|node [^`]*packages\//.test(line));
+    expect(repoOnly).toEqual([]);
   });
 });
 
