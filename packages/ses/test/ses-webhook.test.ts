@@ -116,22 +116,6 @@ describe('SNS signature verification', () => {
     expect((await post(hook, signSns(notification(record), keyPem, '2'))).status).toBe(200);
     expect(fetchedUrls.slice(before)).toEqual([CERT_URL]);
   });
-  it('refuses forged messages with 400 and fires nothing', async () => {
-    const fired: unknown[] = [];
-    const hook = webhook({ onEvent: (e) => fired.push(e) });
-    const good = signSns(notification(record), keyPem, '2');
-    const forgeries: Sns[] = [
-      { ...good, Message: good.Message!.replace('recipient@example.com', 'evil@example.com') },
-      { ...good, Subject: 'added after signing' },
-      { ...good, SignatureVersion: '1' },
-      { ...good, SignatureVersion: '3' },
-      { ...good, Signature: undefined },
-    ];
-    for (const forged of forgeries) expect((await post(hook, forged)).status).toBe(400);
-    const otherKey = makeTestCertificate().keyPem;
-    expect((await post(hook, signSns(notification(record), otherKey))).status).toBe(400);
-    expect(fired).toEqual([]);
-  });
   it('refuses a topic outside topicArns before fetching any certificate', async () => {
     const before = fetchedUrls.length;
     const res = await post(webhook(), signSns(notification(record, { TopicArn: 'arn:aws:sns:us-west-2:123456789012:Other' }), keyPem));
