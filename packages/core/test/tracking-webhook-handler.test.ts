@@ -8,6 +8,7 @@ import {
   createTrackingEvent,
   createTrackingWebhook,
   tracking,
+  WebhookRequest,
   type AnymailTrackingEvent,
   type TrackingWebhookConfig,
 } from '../src/index.js';
@@ -157,5 +158,44 @@ describe('createTrackingWebhook.node and parse', () => {
     expect(events.map((e) => e.eventId)).toEqual(['p']);
     await expect(hook.parse({ body: '["p"]', headers: new Headers() })).rejects.toBeInstanceOf(AnymailWebhookValidationFailure);
     expect(fired).toEqual([]);
+  });
+});
+
+describe('one parsed envelope', () => {
+  it('parses the body once: verify and parseEvents get the same envelope object', async () => {
+    let reads = 0;
+    const seen: unknown[] = [];
+    const hook = createTrackingWebhook<{ ids: string[] }>({
+      espName: 'Test',
+      esp: 'test',
+      env: {},
+      readEnvelope: (request) => {
+        reads++;
+        return { ids: request.json() as string[] };
+      },
+      verify: (envelope) => void seen.push(envelope),
+      parseEvents: (envelope) => (seen.push(envelope), envelope.ids.map(event)),
+    });
+    const res = await hook.fetch(new Request('http://h/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["a"]' }));
+    expect(res.status).toBe(200);
+    expect(reads).toBe(1);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+  });
+  it('WebhookRequest decodes and JSON-parses its body at most once', () => {
+    const request = new WebhookRequest({ body: new TextEncoder().encode('{"a":1}'), headers: {} });
+    expect(request.json()).toBe(request.json());
+    expect(request.text).toBe(request.text);
+  });
+  it('answers OPTIONS 204, a wrong content type 415, and a body over maxBodyBytes 413', async () => {
+    const hook = testWebhook({ maxBodyBytes: 8 });
+    const options = await hook.fetch(new Request('http://h/', { method: 'OPTIONS' }));
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST, HEAD, OPTIONS']);
+    const xml = await hook.fetch(new Request('http://h/', { method: 'POST', headers: { ...valid, 'content-type': 'text/xml' }, body: '[]' }));
+    expect(xml.status).toBe(415);
+    const big = await hook.fetch(new Request('http://h/', { method: 'POST', headers: valid, body: '["123456789"]' }));
+    expect([big.status, await big.text()]).toEqual([413, expect.stringMatching(/maxBodyBytes/)]);
+    await expect(hook.parse({ body: '["123456789"]', headers: valid })).rejects.toThrow(/maxBodyBytes/);
+    expect(() => testWebhook({ maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
   });
 });
