@@ -111,6 +111,12 @@ export interface SnsCertificateCacheOptions {
   missingTtlMs?: number;
   /** How long a timeout or network failure is remembered, so a burst costs one fetch. @default 30000 */
   unavailableTtlMs?: number;
+  /**
+   * Most fetches of URLs not in the cache per minute. Forgers can name any number of distinct
+   * certificate paths; past this budget such requests are answered 503 (SNS retries genuine ones).
+   * @default 20
+   */
+  maxFetchesPerMinute?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -132,6 +138,9 @@ export class SnsCertificateCache {
   readonly #missingTtlMs: number;
   readonly #unavailableTtlMs: number;
   readonly #now: () => number;
+  readonly #maxFetchesPerMinute: number;
+  /** Start times of the fetches of the last minute. */
+  #recentFetches: number[] = [];
 
   constructor(
     readonly fetcher: SnsCertificateFetcher = defaultSnsCertificateFetcher,
@@ -142,6 +151,7 @@ export class SnsCertificateCache {
     this.#missingTtlMs = options.missingTtlMs ?? 600_000;
     this.#unavailableTtlMs = options.unavailableTtlMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#maxFetchesPerMinute = options.maxFetchesPerMinute ?? 20;
   }
 
   /** The certificate at `url`; rejects with SnsCertificateError. */
@@ -149,6 +159,11 @@ export class SnsCertificateCache {
     const now = this.#now();
     const cached = this.#entries.get(url);
     if (cached && cached.expiresAt > now) return cached.certificate;
+    this.#recentFetches = this.#recentFetches.filter((at) => now - at < 60_000);
+    if (this.#recentFetches.length >= this.#maxFetchesPerMinute) {
+      return Promise.reject(new SnsCertificateError('unavailable', 'Too many SNS certificate fetches this minute (maxFetchesPerMinute)'));
+    }
+    this.#recentFetches.push(now);
     if (this.#entries.size >= this.#maxEntries) this.#evict(now);
     const entry: CacheEntry = { certificate: this.#load(url), expiresAt: Number.POSITIVE_INFINITY };
     entry.certificate.catch((error: unknown) => {

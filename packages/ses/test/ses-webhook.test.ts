@@ -168,6 +168,17 @@ describe('SNS signature verification', () => {
     }
     expect(fetchedUrls.slice(before)).toEqual([missing]);
   });
+  it('fetches at most maxFetchesPerMinute new certificate URLs a minute, answering 503 past that', async () => {
+    let calls = 0;
+    const hook = webhook({ certificateFetcher: () => (calls++, Promise.reject(Object.assign(new Error('404'), { statusCode: 404 }))) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const url = `https://sns.us-west-2.amazonaws.com/SimpleNotificationService-${i.toString(16).padStart(32, '0')}.pem`;
+      statuses.push((await post(hook, signSns(notification(record, { SigningCertURL: url }), keyPem))).status);
+    }
+    expect(calls).toBe(20);
+    expect(statuses).toEqual([...Array(20).fill(400), ...Array(5).fill(503)]);
+  });
   it('times a stalled certificate fetch out (503) instead of leaving the request pending', async () => {
     const hook = webhook({ certificateFetcher: () => new Promise<string>(() => undefined), certificateTimeoutMs: 50 });
     const started = Date.now();
