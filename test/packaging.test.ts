@@ -65,6 +65,14 @@ describe.each(packages)('the @anymail/%s tarball', (name) => {
     });
     expect((manifest.keywords as string[]).length).toBeGreaterThan(2);
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');
+    // Every entry point has both shapes; scripts/cjs-entries.mjs writes the CommonJS one at build.
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      if (subpath === './package.json') continue;
+      expect(target, `exports["${subpath}"]`).toMatchObject({
+        import: { types: expect.stringMatching(/\.d\.ts$/), default: expect.stringMatching(/\.js$/) },
+        require: { types: expect.stringMatching(/\.d\.cts$/), default: expect.stringMatching(/\.cjs$/) },
+      });
+    }
   });
 
   it('has source maps whose sources are in the tarball', () => {
