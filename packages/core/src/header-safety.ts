@@ -1,4 +1,5 @@
 import { parseAddressList } from './address.js';
+import { decodeRfc2047 } from './rfc2047.js';
 import { forbiddenCharacter } from './control-chars.js';
 import { AnymailInvalidAddress, BadHeaderError } from './errors.js';
 import type { EmailMessage } from './message.js';
@@ -14,7 +15,7 @@ function describe(value: unknown): string {
 /**
  * Throw BadHeaderError when a header-bound value is not a string (plain-JS callers pass numbers)
  * or holds a character that could end a header line: CR, LF, other C0/C1 controls, DEL,
- * U+2028/U+2029. Tabs and ordinary Unicode pass. The one rule for every header-bound value,
+ * U+2028/U+2029, also once RFC 2047-decoded. Tabs and ordinary Unicode pass. The one rule for every header-bound value,
  * including ESP-specific ones in `espExtra` (ESP packages call it).
  */
 export function assertHeaderValue(field: string, value: unknown): void {
@@ -22,7 +23,9 @@ export function assertHeaderValue(field: string, value: unknown): void {
   if (typeof value !== 'string') {
     throw new BadHeaderError(`${field} must be a string (got ${describe(value)}). Convert it with String() first.`);
   }
-  const bad = forbiddenCharacter(value);
+  // An RFC 2047 encoded-word can hide a line break from this check until something decodes it
+  // (an ESP that re-encodes a JSON field, a display name): check the decoded text too.
+  const bad = forbiddenCharacter(value) ?? (value.includes('=?') ? forbiddenCharacter(decodeRfc2047(value)) : undefined);
   if (bad !== undefined) {
     const fix = bad.startsWith('a newline') ? 'Remove the CR/LF characters.' : 'Remove it.';
     throw new BadHeaderError(
@@ -48,6 +51,14 @@ export function assertHeaders(headers: Record<string, unknown> | undefined, fiel
     assertHeaderName(name);
     assertHeaderValue(`${field}[${JSON.stringify(name)}]`, value);
   }
+}
+
+/** Check a `[{ Name, Value }]` header list (Postmark `Headers`, SES `Headers`) with the same rules. */
+export function assertHeaderList(field: string, headers: ReadonlyArray<{ Name: string; Value: string }> | undefined): void {
+  headers?.forEach((header, index) => {
+    assertHeaderName(header.Name);
+    assertHeaderValue(`${field}[${index}] (${JSON.stringify(header.Name)})`, header.Value);
+  });
 }
 
 /**
