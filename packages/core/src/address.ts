@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { FORBIDDEN_IN_HEADER } from './control-chars.js';
 import { AnymailInvalidAddress } from './errors.js';
-import { decodeRfc2047, encodeRfc2047 } from './rfc2047.js';
+import { decodeRfc2047, decodeRfc2047Fully, encodeRfc2047 } from './rfc2047.js';
 
 export { decodeRfc2047, encodeRfc2047 };
 
@@ -187,7 +187,9 @@ function make(displayName: string, spec: string, field: string, value: string): 
   const parts = splitAddrSpec(spec);
   if (typeof parts === 'string') throw invalid(field, value, parts);
   // Checked once decoded: an encoded-word (`=?utf-8?q?a=0D=0A?=`) can hide a line break.
-  if (FORBIDDEN_IN_HEADER.test(displayName)) throw invalid(field, value, 'the display name holds a control character or line break');
+  if (FORBIDDEN_IN_HEADER.test(displayName) || (displayName.includes('=?') && FORBIDDEN_IN_HEADER.test(decodeRfc2047Fully(displayName)))) {
+    throw invalid(field, value, 'the display name holds a control character or line break');
+  }
   const addrSpec = `${parts.username}@${parts.domain}`;
   const parsed = { displayName, addrSpec, username: parts.username, domain: parts.domain, address: addrSpec };
   if (displayName) parsed.address = `${quoteName(displayName)} <${addrSpec}>`;

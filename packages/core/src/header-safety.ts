@@ -1,5 +1,5 @@
 import { parseAddressList } from './address.js';
-import { decodeRfc2047 } from './rfc2047.js';
+import { decodeRfc2047Fully } from './rfc2047.js';
 import { forbiddenCharacter } from './control-chars.js';
 import { AnymailInvalidAddress, BadHeaderError } from './errors.js';
 import type { EmailMessage } from './message.js';
@@ -25,7 +25,7 @@ export function assertHeaderValue(field: string, value: unknown): void {
   }
   // An RFC 2047 encoded-word can hide a line break from this check until something decodes it
   // (an ESP that re-encodes a JSON field, a display name): check the decoded text too.
-  const bad = forbiddenCharacter(value) ?? (value.includes('=?') ? forbiddenCharacter(decodeRfc2047(value)) : undefined);
+  const bad = forbiddenCharacter(value) ?? (value.includes('=?') ? forbiddenCharacter(decodeRfc2047Fully(value)) : undefined);
   if (bad !== undefined) {
     const fix = bad.startsWith('a newline') ? 'Remove the CR/LF characters.' : 'Remove it.';
     throw new BadHeaderError(

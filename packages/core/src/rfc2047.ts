@@ -52,6 +52,22 @@ export function decodeRfc2047(text: string): string {
   return text.includes('=?') ? text.replace(ENCODED_WORD, decodeEncodedWord) : text;
 }
 
+/**
+ * The text as a consumer that decodes again and again would see it: an encoded-word can encode
+ * another one (`=?utf-8?b?PT91dGYtOD9iP1lRQmk/PQ==?=` decodes to `=?utf-8?b?YQBi?=`, which
+ * decodes to `a\0b`), so checks of decoded text run on this. Stops when nothing changes, or after
+ * a few rounds (each round shrinks the text; deeper nesting is never legitimate).
+ */
+export function decodeRfc2047Fully(text: string): string {
+  let current = text;
+  for (let round = 0; round < 4 && current.includes('=?'); round++) {
+    const next = decodeRfc2047(current);
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
 /** RFC 2047 B-encoded words of at most 45 UTF-8 bytes each (75 characters encoded), split between code points. */
 export function encodeRfc2047(text: string): string {
   const words: string[] = [];

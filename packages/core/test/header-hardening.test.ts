@@ -41,6 +41,8 @@ describe('item 1: encoded-word display names are checked once decoded', () => {
     ['encoded NUL', '=?utf-8?q?a=00b?= <a@example.com>'],
     ['encoded U+2028', `=?utf-8?b?${Buffer.from('a\u2028b').toString('base64')}?= <a@example.com>`],
     ['encoded U+0085', `=?utf-8?b?${Buffer.from('a\u0085b').toString('base64')}?= <a@example.com>`],
+    // Found by the fuzz suite: an encoded-word whose text is another encoded-word (of "a\0b").
+    ['a nested encoded NUL', `=?utf-8?b?${Buffer.from('=?utf-8?b?YQBi?="x').toString('base64')}?= <a@example.com>`],
   ])('the parser refuses a name with %s', (_label, value) => {
     expect(() => parseAddress(value, 'to')).toThrow(AnymailInvalidAddress);
     expect(() => parseAddressList([value], 'cc')).toThrow(/in cc:.*control character or line break/);
@@ -94,6 +96,12 @@ describe('item 3: control characters other than CR/LF', () => {
       expect(String(error)).toContain(field.replace(/\[.*$/, ''));
     });
   }
+
+  it('checks header values once fully RFC 2047-decoded, nested words included', () => {
+    expect(() => assertHeaderValue('subject', '=?utf-8?q?a=0D=0Ab?=')).toThrow(BadHeaderError);
+    expect(() => assertHeaderValue('subject', `=?utf-8?b?${Buffer.from('=?utf-8?q?a=0D=0Ab?=').toString('base64')}?=`)).toThrow(BadHeaderError);
+    expect(() => assertHeaderValue('subject', '=?utf-8?q?Gr=C3=BC=C3=9Fe?=')).not.toThrow();
+  });
 
   it('names the character and the field', () => {
     expect(() => assertHeaderValue('subject', 'a\u001bb')).toThrow(/subject.*U\+001B/);
