@@ -1,6 +1,6 @@
 import { parseAddressList } from './address.js';
 import { decodeRfc2047Fully } from './rfc2047.js';
-import { forbiddenCharacter } from './control-chars.js';
+import { FORBIDDEN_IN_HEADER, forbiddenCharacter } from './control-chars.js';
 import { AnymailInvalidAddress, BadHeaderError } from './errors.js';
 import type { EmailMessage } from './message.js';
 
@@ -12,6 +12,13 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
 }
 
+/** The fast test behind assertHeaderValue: a string with nothing a header line can't hold (decoded too). */
+function isCleanHeaderValue(value: unknown): boolean {
+  if (typeof value !== 'string') return value === undefined;
+  if (FORBIDDEN_IN_HEADER.test(value)) return false;
+  return !value.includes('=?') || !FORBIDDEN_IN_HEADER.test(decodeRfc2047Fully(value));
+}
+
 /**
  * Throw BadHeaderError when a header-bound value is not a string (plain-JS callers pass numbers)
  * or holds a character that could end a header line: CR, LF, other C0/C1 controls, DEL,
@@ -19,7 +26,7 @@ function describe(value: unknown): string {
  * including ESP-specific ones in `espExtra` (ESP packages call it).
  */
 export function assertHeaderValue(field: string, value: unknown): void {
-  if (value === undefined) return;
+  if (isCleanHeaderValue(value)) return;
   if (typeof value !== 'string') {
     throw new BadHeaderError(`${field} must be a string (got ${describe(value)}). Convert it with String() first.`);
   }
@@ -47,9 +54,11 @@ export function assertHeaders(headers: Record<string, unknown> | undefined, fiel
   if (typeof headers !== 'object' || headers === null) {
     throw new BadHeaderError(`${field} must be an object of header names to string values (got ${describe(headers)}).`);
   }
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
     assertHeaderName(name);
-    assertHeaderValue(`${field}[${JSON.stringify(name)}]`, value);
+    const value = headers[name];
+    // The field's name is only built for the error message.
+    if (!isCleanHeaderValue(value)) assertHeaderValue(`${field}[${JSON.stringify(name)}]`, value);
   }
 }
 
@@ -90,13 +99,14 @@ export function assertAddressList(field: string, values: unknown): void {
 }
 
 /** Metadata keys, and string values at any depth, become header text for some ESPs. */
-function assertMetadata(field: string, value: unknown, depth = 0): void {
-  if (typeof value === 'string') assertHeaderValue(field, value);
-  else if (Array.isArray(value)) value.forEach((item, index) => assertMetadata(`${field}[${index}]`, item, depth + 1));
+function assertMetadata(field: () => string, value: unknown, depth = 0): void {
+  if (typeof value === 'string') {
+    if (!isCleanHeaderValue(value)) assertHeaderValue(field(), value);
+  } else if (Array.isArray(value)) value.forEach((item, index) => assertMetadata(() => `${field()}[${index}]`, item, depth + 1));
   else if (typeof value === 'object' && value !== null && depth < 32) {
-    for (const [key, item] of Object.entries(value)) {
-      assertHeaderValue(`${field} key`, key);
-      assertMetadata(`${field}[${JSON.stringify(key)}]`, item, depth + 1);
+    for (const key in value) {
+      if (!isCleanHeaderValue(key)) assertHeaderValue(`${field()} key`, key);
+      assertMetadata(() => `${field()}[${JSON.stringify(key)}]`, (value as Record<string, unknown>)[key], depth + 1);
     }
   }
 }
@@ -117,6 +127,7 @@ export function assertNoHeaderInjection(message: EmailMessage): void {
   for (const field of ['to', 'cc', 'bcc', 'replyTo'] as const) assertAddressList(field, message[field]);
   assertHeaders(message.headers);
   message.attachments.forEach((attachment, index) => {
+    if (isCleanHeaderValue(attachment.filename) && isCleanHeaderValue(attachment.mimetype) && isCleanHeaderValue(attachment.contentId)) return;
     assertHeaderValue(`attachments[${index}].filename`, attachment.filename);
     assertHeaderValue(`attachments[${index}].mimetype`, attachment.mimetype);
     assertHeaderValue(`attachments[${index}].contentId`, attachment.contentId);
@@ -129,10 +140,8 @@ export function assertNoHeaderInjection(message: EmailMessage): void {
   }
   if (message.tags !== undefined) {
     if (!Array.isArray(message.tags)) throw new BadHeaderError(`tags must be a list of strings (got ${describe(message.tags)}).`);
-    message.tags.forEach((tag, index) => assertHeaderValue(`tags[${index}]`, tag));
+    message.tags.forEach((tag, index) => isCleanHeaderValue(tag) || assertHeaderValue(`tags[${index}]`, tag));
   }
-  if (message.metadata !== undefined) assertMetadata('metadata', message.metadata);
-  for (const [recipient, metadata] of Object.entries(message.mergeMetadata ?? {})) {
-    assertMetadata(`mergeMetadata[${JSON.stringify(recipient)}]`, metadata);
-  }
+  if (message.metadata !== undefined) assertMetadata(() => 'metadata', message.metadata);
+  if (message.mergeMetadata !== undefined) assertMetadata(() => 'mergeMetadata', message.mergeMetadata);
 }
