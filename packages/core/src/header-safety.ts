@@ -22,8 +22,8 @@ function isCleanHeaderValue(value: unknown): boolean {
 /**
  * Throw BadHeaderError when a header-bound value is not a string (plain-JS callers pass numbers)
  * or holds a character that could end a header line: CR, LF, other C0/C1 controls, DEL,
- * U+2028/U+2029, also once RFC 2047-decoded. Tabs and ordinary Unicode pass. The one rule for every header-bound value,
- * including ESP-specific ones in `espExtra` (ESP packages call it).
+ * U+2028/U+2029, also once RFC 2047-decoded. Tabs and ordinary Unicode pass. The one rule for
+ * every header-bound value, including ESP-specific ones in `espExtra` (ESP packages call it).
  */
 export function assertHeaderValue(field: string, value: unknown): void {
   if (isCleanHeaderValue(value)) return;
