@@ -89,9 +89,8 @@ function toList(value: string | readonly string[] | undefined, field: string): s
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value as readonly string[])];
-  throw new AnymailInvalidAddress(
-    `${field} must be an email address string or a list of them (got ${JSON.stringify(value) ?? typeof value}).`,
-  );
+  const got = Array.isArray(value) ? `a list holding ${typeof value.find((item) => typeof item !== 'string')}` : value === null ? 'null' : typeof value;
+  throw new AnymailInvalidAddress(`${field} must be an email address string or a list of them (got ${got}).`);
 }
 
 function isUtf8(bytes: Uint8Array): boolean {

@@ -166,6 +166,7 @@ describe('item 5: plain-JS values of the wrong type get Anymail errors, not cras
     ['cc', { cc: asAny([5]) }],
     ['bcc', { bcc: asAny({}) }],
     ['replyTo', { replyTo: asAny(null) }],
+    ['to', { to: asAny([10n]) }],
   ])('the constructor refuses a non-string %s', (field, init) => {
     let error: unknown;
     try {
