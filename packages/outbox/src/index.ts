@@ -17,3 +17,5 @@ export { emailQueued } from './outbox-signals.js';
 export type { EmailQueuedArgs } from './outbox-signals.js';
 export { PRIORITY } from './outbox-schema.js';
 export type { PriorityName, OutboxStatus, OutboxDatabase } from './outbox-schema.js';
+export { createOutboxAdmin } from './admin/index.js';
+export type { OutboxAdmin, OutboxAdminOptions, OutboxAdminAuth, AdminLogEntry } from './admin/index.js';

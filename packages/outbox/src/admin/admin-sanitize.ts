@@ -1,0 +1,60 @@
+/**
+ * Server-side cleaning of mail HTML for the preview. The preview is also served with a CSP
+ * that forbids script and every remote load, inside an iframe with `sandbox=""`: this is the
+ * first of three walls, not the only one. Kept: layout and text markup, inline styles without
+ * URLs, images from `data:` (inline `cid:` images are turned into data: URLs). Dropped:
+ * script, style sheets, forms, frames, objects, event handlers, any remote URL in src or CSS.
+ */
+import sanitizeHtml from 'sanitize-html';
+
+const TAGS = [
+  'a', 'abbr', 'address', 'b', 'big', 'blockquote', 'br', 'caption', 'center', 'cite', 'code', 'col', 'colgroup', 'dd',
+  'del', 'div', 'dl', 'dt', 'em', 'font', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'img', 'ins', 'kbd', 'li',
+  'mark', 'ol', 'p', 'pre', 'q', 's', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'table', 'tbody', 'td',
+  'tfoot', 'th', 'thead', 'tr', 'tt', 'u', 'ul',
+];
+const COMMON = ['style', 'align', 'valign', 'width', 'height', 'dir', 'lang', 'title', 'class', 'color', 'bgcolor', 'border'];
+
+/** CSS that could fetch something or run something. */
+const UNSAFE_CSS = /url\s*\(|image-set|@import|expression|behavior|binding|javascript:|\\|\/\*/i;
+
+/** Sanitize mail HTML; `inlineImages` maps a Content-ID to a data: URL. */
+export function sanitizeMailHtml(html: string, inlineImages: ReadonlyMap<string, string> = new Map()): string {
+  return sanitizeHtml(html, {
+    allowedTags: TAGS,
+    allowedAttributes: {
+      '*': COMMON,
+      a: [...COMMON, 'href', 'name'],
+      img: [...COMMON, 'src', 'alt'],
+      td: [...COMMON, 'colspan', 'rowspan'],
+      th: [...COMMON, 'colspan', 'rowspan'],
+      table: [...COMMON, 'cellpadding', 'cellspacing'],
+      font: [...COMMON, 'face', 'size'],
+    },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['data'] },
+    allowProtocolRelative: false,
+    // Drop the contents of these, not just the tags.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'iframe', 'object', 'xmp'],
+    transformTags: {
+      '*': (tagName, attribs) => {
+        if (attribs['style'] !== undefined && UNSAFE_CSS.test(attribs['style'])) delete attribs['style'];
+        return { tagName, attribs };
+      },
+      img: (tagName, attribs) => {
+        const src = attribs['src'] ?? '';
+        if (/^cid:/i.test(src)) {
+          const data = inlineImages.get(decodeURIComponent(src.slice(4)).replace(/^<|>$/g, ''));
+          if (data) attribs['src'] = data;
+          else delete attribs['src'];
+        } else if (!/^data:image\/(png|gif|jpeg|webp);base64,/i.test(src)) {
+          // Remote images stay unloaded; say so in the alt text.
+          delete attribs['src'];
+          if (src) attribs['alt'] = `${attribs['alt'] ?? ''} [remote image not loaded]`.trim();
+        }
+        if (attribs['style'] !== undefined && UNSAFE_CSS.test(attribs['style'])) delete attribs['style'];
+        return { tagName, attribs };
+      },
+    },
+  });
+}
