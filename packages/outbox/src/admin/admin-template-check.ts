@@ -7,6 +7,7 @@
 import { Liquid } from 'liquidjs';
 import { INLINE_IMAGE_GLOBAL, registerInlineImageTag, type InlineImageCollector } from '../outbox-inline-image.js';
 import { liquidOptions } from '../outbox-templates.js';
+import { jsonErrorOffset } from './admin-json-position.js';
 
 export type TemplateField = 'subject' | 'content' | 'html' | 'context';
 
@@ -64,13 +65,13 @@ function parseContext(source: string): { context: Record<string, unknown>; error
     }
     return { context: value as Record<string, unknown> };
   } catch (error) {
-    const message = (error as Error).message;
-    const offset = /position (\d+)/.exec(message)?.[1];
-    if (offset === undefined) return { context: {}, error: { field: 'context', message } };
-    const before = source.slice(0, Number(offset)).split('\n');
+    const offset = jsonErrorOffset(source);
+    const message = `Not valid JSON${offset >= source.length ? ': it ends too soon' : ''}.`;
+    if (offset < 0) return { context: {}, error: { field: 'context', message: (error as Error).message } };
+    const before = source.slice(0, offset).split('\n');
     const line = before.length;
     const col = before.at(-1)!.length + 1;
-    return { context: {}, error: { field: 'context', line, col, message: message.replace(/ in JSON at position \d+.*$/, ''), excerpt: excerpt(source, line, col) } };
+    return { context: {}, error: { field: 'context', line, col, message, excerpt: excerpt(source, line, col) } };
   }
 }
 
