@@ -85,7 +85,7 @@ describe('outbox admin over HTTP', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(pageResponse.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(pageResponse.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(pageResponse.headers.get('referrer-policy')).toBe('same-origin');
     expect(await pageResponse.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     const preview = await get(`/outbox/mail/${mail.id}/preview`, { authorization: basic });
     expect(preview.headers.get('content-security-policy')).toBe(
@@ -107,6 +107,7 @@ describe('outbox admin over HTTP', () => {
     // Basic credentials are sent by browsers on their own too: they need the token as well.
     expect((await post(`/outbox/mail/${failed.id}/requeue`, { csrf: 'forged' }, { authorization: basic })).status).toBe(403);
     expect((await post(`/outbox/mail/${failed.id}/requeue`, { csrf }, { authorization: basic, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post(`/outbox/mail/${failed.id}/requeue`, { csrf }, { authorization: basic, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await outbox.get(failed.id))!.status).toBe('failed');
     expect(entries.filter((e) => !e.ok && e.detail?.includes('CSRF')).length).toBeGreaterThanOrEqual(3);
     const ok = await post(`/outbox/mail/${failed.id}/requeue`, { csrf }, { authorization: basic });

@@ -99,11 +99,16 @@ async function readForm(request: Request): Promise<URLSearchParams | Response> {
   return new URLSearchParams(text);
 }
 
-/** Cross-site requests are refused before the CSRF token is even looked at. */
+/**
+ * Cross-site requests are refused before the CSRF token is even looked at. Browsers say where
+ * a request comes from in Sec-Fetch-Site (which pages cannot forge); older ones in Origin.
+ * Clients that send neither (curl, scripts) still need the CSRF token or a bearer token.
+ */
 function sameOrigin(request: Request, url: URL, allowed: readonly string[]): boolean {
-  if (request.headers.get('sec-fetch-site') === 'cross-site') return false;
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null) return site === 'same-origin';
   const origin = request.headers.get('origin');
-  if (origin === null || origin === 'null') return origin === null; // an opaque origin (sandboxed frame) never posts
+  if (origin === null) return true;
   return origin === url.origin || allowed.includes(origin);
 }
 

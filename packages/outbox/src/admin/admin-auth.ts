@@ -112,7 +112,9 @@ export class AdminAuth {
   /** Authenticate a request from its headers. */
   identify(headers: Headers, now = Date.now()): Principal | undefined {
     const authorization = headers.get('authorization') ?? '';
-    const [scheme, credentials = ''] = authorization.split(/\s+/, 2);
+    const match = /^(\S+)\s+(.*)$/s.exec(authorization.trim());
+    const scheme = match?.[1];
+    const credentials = match?.[2] ?? '';
     if (scheme?.toLowerCase() === 'bearer') {
       const who = this.checkToken(credentials);
       return who === undefined ? undefined : { who: `token:${who}`, via: 'bearer', binding: `bearer:${who}` };

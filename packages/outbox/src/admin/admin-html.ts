@@ -48,7 +48,8 @@ export function securityHeaders(csp: string, extra: Record<string, string> = {})
   const headers = new Headers({
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // same-origin, not no-referrer: with no-referrer, browsers post forms with `Origin: null`.
+    'referrer-policy': 'same-origin',
     'x-frame-options': csp.includes("frame-ancestors 'self'") ? 'SAMEORIGIN' : 'DENY',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',

@@ -24,7 +24,7 @@ export function sanitizeMailHtml(html: string, inlineImages: ReadonlyMap<string,
     allowedTags: TAGS,
     allowedAttributes: {
       '*': COMMON,
-      a: [...COMMON, 'href', 'name'],
+      a: [...COMMON, 'href', 'name', 'target', 'rel'],
       img: [...COMMON, 'src', 'alt'],
       td: [...COMMON, 'colspan', 'rowspan'],
       th: [...COMMON, 'colspan', 'rowspan'],
@@ -40,6 +40,11 @@ export function sanitizeMailHtml(html: string, inlineImages: ReadonlyMap<string,
       '*': (tagName, attribs) => {
         if (attribs['style'] !== undefined && UNSAFE_CSS.test(attribs['style'])) delete attribs['style'];
         return { tagName, attribs };
+      },
+      // A new window, which the sandbox (no allow-popups) refuses: a click loads nothing.
+      a: (tagName, attribs) => {
+        if (attribs['style'] !== undefined && UNSAFE_CSS.test(attribs['style'])) delete attribs['style'];
+        return { tagName, attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer' } };
       },
       img: (tagName, attribs) => {
         const src = attribs['src'] ?? '';
