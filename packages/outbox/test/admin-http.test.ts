@@ -121,6 +121,21 @@ describe('outbox admin over HTTP', () => {
     expect(entries.at(-1)).toMatchObject({ who: 'token:deploy', action: 'cancel', ok: true });
   });
 
+  it('a requeued mail is sent once more without being mistaken for a lease-expired resend', async () => {
+    backend.failFor('once@example.com', new TypeError('not today'), 1);
+    const mail = await outbox.send({ recipients: 'once@example.com', subject: 'once' });
+    await outbox.sendQueued();
+    expect((await outbox.get(mail.id))!.status).toBe('failed');
+    expect((await post(`/outbox/mail/${mail.id}/requeue`, {}, { authorization: bearer })).status).toBe(303);
+    await outbox.sendQueued();
+    const logs = await outbox.logs(mail.id);
+    expect(logs.map((l) => [l.status, l.exceptionType])).toEqual([
+      ['failed', 'TypeError'],
+      ['queued', 'AdminRequeue'],
+      ['sent', ''],
+    ]);
+  });
+
   it('resends a copy with a new Message-ID, and refuses a requeue of sent mail', async () => {
     const mail = await outbox.send({ recipients: 'copy@example.com', subject: 'copy me' });
     await outbox.sendQueued();

@@ -23,7 +23,9 @@ export async function requeueMail(db: Kysely<OutboxDatabase>, id: number, who: s
   const now = Date.now();
   const result = await db
     .updateTable('outbox_email')
-    .set({ status: 'queued', scheduled_time: null, number_of_retries: 0, locked_by: null, locked_until: null, last_updated: now })
+    // number_of_retries catches up with attempts: the claim then counts the requeue as a retry,
+    // not as a lease that expired under a dead worker (which would log a false LeaseExpired).
+    .set((eb) => ({ status: 'queued', scheduled_time: null, number_of_retries: eb.ref('attempts'), locked_by: null, locked_until: null, last_updated: now }))
     .where('id', '=', id)
     .where('status', 'in', ['failed', 'requeued'])
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
