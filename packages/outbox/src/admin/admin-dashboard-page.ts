@@ -1,6 +1,6 @@
 /** The dashboard: counts per status, sends per hour, failures by category, mail per ESP backend. */
 import { page, type AdminRequest } from './admin-app.js';
-import { barChart, columnChart, html, layout } from './admin-html.js';
+import { barChart, columnChart, html, layout, STATUS_COLORS } from './admin-html.js';
 import { STATUSES } from './admin-queries.js';
 import { dashboardStats } from './admin-stats.js';
 
@@ -18,7 +18,7 @@ export async function dashboardPage(ctx: AdminRequest): Promise<Response> {
 <div class="grid">
 <section><h2>Sent per hour (last 24 h, UTC)</h2>${columnChart(stats.sentPerHour, 'Mail sent per hour')}</section>
 <section><h2>Failures by category (last 7 days)</h2>${barChart(stats.failuresByCategory, 'Failures by category')}</section>
-<section><h2>Mail per status</h2>${barChart(STATUSES.map((s) => [s, stats.byStatus[s] ?? 0] as const), 'Mail per status')}</section>
+<section><h2>Mail per status</h2>${barChart(STATUSES.map((s) => [s, stats.byStatus[s] ?? 0] as const), 'Mail per status', STATUS_COLORS)}</section>
 <section><h2>Per ESP backend</h2><table><thead><tr><th>Backend</th>${STATUSES.map((s) => html`<th>${s}</th>`)}</tr></thead><tbody>${espRows}</tbody></table></section>
 </div>`;
   return page(200, layout({ base: ctx.base, title: 'Dashboard', who: ctx.principal.who, csrf: ctx.csrf, active: 'dashboard' }, body));

@@ -93,16 +93,17 @@ export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
+export const STATUS_COLORS: Readonly<Record<string, string>> = { queued: '#2563eb', requeued: '#d97706', sent: '#16a34a', failed: '#dc2626' };
 const PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 
 /** A horizontal bar chart: one bar per label. */
-export function barChart(data: ReadonlyArray<readonly [string, number]>, label: string): SafeHtml {
+export function barChart(data: ReadonlyArray<readonly [string, number]>, label: string, colors: Readonly<Record<string, string>> = {}): SafeHtml {
   if (data.length === 0) return html`<p class="empty">No data.</p>`;
   const max = Math.max(1, ...data.map(([, v]) => v));
   const rowH = 22;
   const bars = data.map(([name, value], i) => {
     const w = Math.round((value / max) * 260);
-    return html`<text x="0" y="${i * rowH + 15}" font-size="12">${name}</text><rect x="110" y="${i * rowH + 4}" width="${Math.max(w, 1)}" height="14" fill="${PALETTE[i % PALETTE.length]!}"></rect><text x="${116 + w}" y="${i * rowH + 15}" font-size="12">${value}</text>`;
+    return html`<text x="0" y="${i * rowH + 15}" font-size="12">${name}</text><rect x="110" y="${i * rowH + 4}" width="${Math.max(w, 1)}" height="14" fill="${colors[name] ?? PALETTE[i % PALETTE.length]!}"></rect><text x="${116 + w}" y="${i * rowH + 15}" font-size="12">${value}</text>`;
   });
   return html`<svg role="img" aria-label="${label}" width="440" height="${data.length * rowH + 4}" viewBox="0 0 440 ${data.length * rowH + 4}">${bars}</svg>`;
 }

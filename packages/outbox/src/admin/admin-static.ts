@@ -88,5 +88,7 @@ dl.headers dt{font-weight:600}dl.headers dd{margin:0;word-break:break-all}
 .cards{display:flex;flex-wrap:wrap;gap:1rem}.card{background:#fff;border:1px solid #e5e7eb;padding:.6rem 1rem;min-width:9rem}
 .card b{display:block;font-size:1.6rem}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .editor{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.login{max-width:22rem;display:flex;flex-direction:column;gap:.6rem}
+.editor label{display:block;margin-top:.6rem;font-weight:600}.editor input[name=description]{width:100%}
+a.card{text-decoration:none;color:inherit}.card b{color:#1f2937}
 .pager{margin:.8rem 0;display:flex;gap:1rem}.empty{color:#6b7280}
 `;
