@@ -14,6 +14,8 @@ import { ScriptedBackend } from '../src/test/index.js';
 import { sanitizeMailHtml } from '../src/admin/admin-sanitize.js';
 import { checkTemplate } from '../src/admin/admin-template-check.js';
 import { redact } from '../src/admin/admin-mail-detail.js';
+import { serveAdmin } from '../src/admin/admin-cli.js';
+import { runCli } from '../src/cli/anymail-outbox.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-admin-http-'));
 const backend = new ScriptedBackend();
@@ -167,6 +169,25 @@ describe('outbox admin over HTTP', () => {
       espExtra: { api_key: '•••• (hidden)', message_stream: '•••• (hidden)' },
       metadata: { user: 'u', authToken: '•••• (hidden)' },
     });
+  });
+});
+
+describe('anymail-outbox admin (CLI)', () => {
+  it('needs credentials from the environment, binds 127.0.0.1 and serves until stopped', async () => {
+    const errors: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => void errors.push(t), isTty: false, env: {} };
+    expect(await runCli(['admin', '--database', `sqlite:${join(dir, 'mail.db')}`], io)).toBe(2);
+    expect(errors.join('')).toMatch(/set ANYMAIL_OUTBOX_ADMIN_USER and ANYMAIL_OUTBOX_ADMIN_PASSWORD, or ANYMAIL_OUTBOX_ADMIN_TOKEN/);
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const env = { ANYMAIL_OUTBOX_ADMIN_TOKEN: 'cli-token-0123456789abcdef' };
+    const serving = serveAdmin(outbox, { port: '0', env, out: (l) => void lines.push(l), signal: stop.signal });
+    await expect.poll(() => lines.length).toBe(1);
+    const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(lines[0]!)![0];
+    expect((await fetch(`${url}mail`)).status).toBe(401);
+    expect((await fetch(`${url}mail`, { headers: { authorization: `Bearer ${env.ANYMAIL_OUTBOX_ADMIN_TOKEN}` } })).status).toBe(200);
+    stop.abort();
+    await serving;
   });
 });
 
