@@ -161,7 +161,12 @@ describe('outbox admin over HTTP', () => {
     expect((await list(next)).match(/page\d@list\.example/g)).toEqual(['page3@list.example', 'page2@list.example', 'page1@list.example']);
     const byId = await list(`q=${encodeURIComponent(sent[2]!.messageId!.slice(1, -1))}`);
     expect(byId.match(/page\d@list\.example/g)).toEqual(['page2@list.example']);
-    expect(await list('q=100%25')).toContain('No mail matches.'); // LIKE wildcards match literally
+    // LIKE wildcards in the search match literally.
+    await outbox.sendMany([{ recipients: 'pct@list.example', subject: 'Save 100% now' }, { recipients: 'pct@list.example', subject: 'Save 1000 now' }]);
+    const percent = await list('q=100%25');
+    expect(percent).toContain('Save 100% now');
+    expect(percent).not.toContain('Save 1000 now');
+    expect(await list('recipient=pct%40list_example')).toContain('No mail matches.');
   });
 
   it('never shows espExtra values or credential-like keys', () => {

@@ -33,6 +33,8 @@ describe('outbox admin on PostgreSQL', () => {
     ]);
     await outbox.sendQueued();
     expect(await (await get('/mail?status=failed&recipient=DOWN')).text()).toContain('Broken 50%');
+    expect(await (await get('/mail?q=50%25')).text()).toContain('Broken 50%');
+    expect(await (await get('/mail?q=5_%25')).text()).toContain('No mail matches.');
     expect(await (await get(`/mail?q=${encodeURIComponent(ok!.messageId!)}`)).text()).toContain('up@example.com');
     const detail = await get(`/mail/${failed!.id}`);
     expect(await detail.text()).toContain('ESP said no');

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Outbox } from '../outbox.js';
 import { toOutboxEmail, type OutboxEmail } from '../outbox-email.js';
 import { PRIORITY, type OutboxDatabase, type OutboxStatus, type PriorityName } from '../outbox-schema.js';
@@ -61,12 +61,36 @@ export interface AttachmentInfo {
   contentId: string | null;
 }
 
-/** `%`, `_` and `\` match literally inside LIKE patterns. */
-function likeContains(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * `column LIKE '%text%'` with `%`, `_` and `\` in the text matching literally. The ESCAPE
+ * clause is explicit: SQLite has no default escape character (PostgreSQL's is backslash).
+ */
+function likeContains(expression: Expression<unknown>, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`${expression} like ${pattern} escape '\\'`;
 }
 
 const priorityNames = Object.fromEntries(Object.entries(PRIORITY).map(([k, v]) => [v, k])) as Record<number, PriorityName>;
+
+/** The list filter as one WHERE expression (shared by the list and the bulk requeue). */
+export function filterWhere(eb: ExpressionBuilder<OutboxDatabase, 'outbox_email'>, filter: MailFilter): Expression<SqlBool> {
+  const parts: Array<Expression<SqlBool>> = [];
+  if (filter.status) parts.push(eb('status', '=', filter.status));
+  if (filter.priority) parts.push(eb('priority', '=', PRIORITY[filter.priority]));
+  if (filter.esp) parts.push(eb('backend_alias', '=', filter.esp));
+  if (filter.since !== undefined) parts.push(eb('created', '>=', filter.since));
+  if (filter.until !== undefined) parts.push(eb('created', '<', filter.until));
+  if (filter.recipient) {
+    const recipient = filter.recipient.toLowerCase();
+    parts.push(eb.or((['to', 'cc', 'bcc'] as const).map((column) => likeContains(eb.fn('lower', [eb.ref(column)]), recipient))));
+  }
+  if (filter.q) {
+    const q = filter.q.trim();
+    const bracketed = q.startsWith('<') ? q : `<${q}>`;
+    parts.push(eb.or([eb('message_id', '=', bracketed), eb('message_id', '=', q), likeContains(eb.ref('subject'), q)]));
+  }
+  return eb.and(parts);
+}
 
 export class AdminQueries {
   constructor(readonly outbox: Outbox) {}
@@ -79,26 +103,7 @@ export class AdminQueries {
     let query = this.db
       .selectFrom('outbox_email')
       .select(['id', 'subject', 'from_email', 'to', 'status', 'priority', 'backend_alias', 'message_id', 'created']);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.priority) query = query.where('priority', '=', PRIORITY[filter.priority]);
-    if (filter.esp) query = query.where('backend_alias', '=', filter.esp);
-    if (filter.since !== undefined) query = query.where('created', '>=', filter.since);
-    if (filter.until !== undefined) query = query.where('created', '<', filter.until);
-    if (filter.recipient) {
-      const pattern = likeContains(filter.recipient.toLowerCase());
-      query = query.where((eb) =>
-        eb.or(
-          (['to', 'cc', 'bcc'] as const).map((column) => eb(eb.fn('lower', [eb.ref(column)]), 'like', eb.val(pattern))),
-        ),
-      );
-    }
-    if (filter.q) {
-      const q = filter.q.trim();
-      const bracketed = q.startsWith('<') ? q : `<${q}>`;
-      query = query.where((eb) =>
-        eb.or([eb('message_id', '=', bracketed), eb('message_id', '=', q), eb('subject', 'like', likeContains(q))]),
-      );
-    }
+    query = query.where((eb) => filterWhere(eb, filter));
     if (options.before !== undefined) query = query.where('id', '<', options.before);
     const rows = await query.orderBy('id', 'desc').limit(options.limit + 1).execute();
     const page = rows.slice(0, options.limit).map((row) => ({
