@@ -138,6 +138,23 @@ describe('outbox admin over HTTP', () => {
     ]);
   });
 
+  it('requeues every failed mail matching the list filter, and only those', async () => {
+    const mails = await outbox.sendMany(['a@bulkfail.example', 'b@bulkfail.example', 'c@other.example', 'd@bulkfail.example'].map((to) => ({ recipients: to, subject: 'bulk' })));
+    const failedIds = mails.slice(0, 3).map((m) => m.id);
+    await outbox.db.updateTable('outbox_email').set({ status: 'failed' }).where('id', 'in', failedIds).execute();
+    const csrf = await csrfFor(basic);
+    const listing = await (await get('/outbox/mail?status=failed&recipient=bulkfail', { authorization: basic })).text();
+    expect(listing).toContain('id="action-requeue-all"');
+    const done = await post('/outbox/mail/requeue', { csrf, status: 'failed', recipient: 'bulkfail' }, { authorization: basic });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/outbox/mail?status=failed&recipient=bulkfail&requeued=2');
+    const statuses = await Promise.all(mails.map(async (m) => (await outbox.get(m.id))!.status));
+    expect(statuses).toEqual(['queued', 'queued', 'failed', 'queued']);
+    expect((await outbox.logs(mails[0]!.id)).at(-1)!.message).toMatch(/^Requeued from the admin by alice/);
+    const after = await (await get(done.headers.get('location')!, { authorization: basic })).text();
+    expect(after).toContain('2 failed mail requeued');
+  });
+
   it('resends a copy with a new Message-ID, and refuses a requeue of sent mail', async () => {
     const mail = await outbox.send({ recipients: 'copy@example.com', subject: 'copy me' });
     await outbox.sendQueued();

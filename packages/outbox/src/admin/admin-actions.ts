@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import { makeMessageId } from '../outbox-enqueue.js';
 import type { OutboxDatabase, OutboxStatus } from '../outbox-schema.js';
+import { filterWhere, type MailFilter } from './admin-queries.js';
 import type { ResolvedOutboxSettings } from '../outbox-settings.js';
 
 export type MailAction = 'requeue' | 'cancel' | 'resend';
@@ -17,6 +18,8 @@ export interface ActionResult {
   message: string;
   /** The new email's id (resend). */
   newId?: number;
+  /** How many mails changed (bulk requeue). */
+  count?: number;
 }
 
 export async function requeueMail(db: Kysely<OutboxDatabase>, id: number, who: string): Promise<ActionResult> {
@@ -33,6 +36,37 @@ export async function requeueMail(db: Kysely<OutboxDatabase>, id: number, who: s
   if (Number(result.numUpdatedRows) === 0) return { ok: false, message: `Mail #${id} was not requeued: only failed or requeued mail that no worker holds can be.` };
   await logLine(db, id, 'queued', 'AdminRequeue', `Requeued from the admin by ${who}.`);
   return { ok: true, message: `Mail #${id} requeued.` };
+}
+
+/** Requeue every failed mail matching the list's filter (at most `limit` per call). */
+export async function requeueMatching(db: Kysely<OutboxDatabase>, filter: MailFilter, who: string, limit = 5000): Promise<ActionResult> {
+  const now = Date.now();
+  const candidates = await db
+    .selectFrom('outbox_email')
+    .select('id')
+    .where((eb) => filterWhere(eb, { ...filter, status: 'failed' }))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  let requeued = 0;
+  for (let start = 0; start < candidates.length; start += 500) {
+    const chunk = candidates.slice(start, start + 500).map((row) => row.id);
+    const rows = await db
+      .updateTable('outbox_email')
+      .set((eb) => ({ status: 'queued', scheduled_time: null, number_of_retries: eb.ref('attempts'), locked_by: null, locked_until: null, last_updated: now }))
+      .where('id', 'in', chunk)
+      .where('status', '=', 'failed')
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .returning('id')
+      .execute();
+    if (rows.length) {
+      const message = `Requeued from the admin by ${who} (with every failed mail matching a filter).`;
+      await db.insertInto('outbox_log').values(rows.map((row) => ({ email_id: row.id, status: 'queued' as const, exception_type: 'AdminRequeue', message, date: now }))).execute();
+    }
+    requeued += rows.length;
+  }
+  const more = candidates.length === limit ? ` (the first ${limit}: run it again for more)` : '';
+  return { ok: true, message: `${requeued} failed mail requeued${more}.`, count: requeued };
 }
 
 export async function cancelMail(db: Kysely<OutboxDatabase>, id: number, who: string): Promise<ActionResult> {

@@ -1,7 +1,7 @@
 /** The mail pages: the filtered list, one mail, its safe preview, its attachments, and the actions on it. */
-import { cancelMail, requeueMail, resendMail, type ActionResult } from './admin-actions.js';
+import { cancelMail, requeueMail, requeueMatching, resendMail, type ActionResult } from './admin-actions.js';
 import { page, redirect, type AdminRequest } from './admin-app.js';
-import { html, layout, PREVIEW_CSP, raw, securityHeaders, type SafeHtml } from './admin-html.js';
+import { csrfField, html, layout, PREVIEW_CSP, raw, securityHeaders, type SafeHtml } from './admin-html.js';
 import { mailDetail } from './admin-mail-detail.js';
 import { STATUSES, type MailFilter } from './admin-queries.js';
 import { sanitizeMailHtml } from './admin-sanitize.js';
@@ -64,10 +64,20 @@ async function listPage(ctx: AdminRequest): Promise<Response> {
 <button type="submit">Filter</button> <a href="${ctx.base}/mail">Clear</a></form>
 <table id="mail-list"><thead><tr><th>#</th><th>Status</th><th>Priority</th><th>Subject</th><th>To</th><th>ESP</th><th>Created (UTC)</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="7" class="empty">No mail matches.</td></tr>`}</tbody></table>
+${
+    filter.status === 'failed'
+      ? html`<form method="post" action="${ctx.base}/mail/requeue" class="actions">${csrfField(ctx.csrf)}${[...params.entries()]
+          .filter(([key]) => key !== 'before' && key !== 'csrf' && key !== 'requeued')
+          .map(([key, value]) => html`<input type="hidden" name="${key}" value="${value}">`)}
+<button type="submit" id="action-requeue-all" data-confirm="Requeue every failed mail matching these filters?">Requeue every failed mail matching these filters</button></form>`
+      : ''
+  }
 <p class="pager">${before !== undefined ? html`<a href="${ctx.base}/mail?${first.toString()}">First page</a>` : ''}${
     result.nextBefore !== undefined ? html`<a href="${ctx.base}/mail?${next.toString()}" rel="next">Older mail</a>` : ''
   }</p>`;
-  return page(200, layout({ base: ctx.base, title: 'Mail', who: ctx.principal.who, csrf: ctx.csrf, active: 'mail' }, body));
+  const requeued = params.get('requeued');
+  const flash = requeued && /^\d{1,9}$/.test(requeued) ? { ok: true, message: `${requeued} failed mail requeued: a worker will send them.` } : undefined;
+  return page(200, layout({ base: ctx.base, title: 'Mail', who: ctx.principal.who, csrf: ctx.csrf, flash, active: 'mail' }, body));
 }
 
 /** The HTML a mail shows: stored, or rendered now from its template when it renders on delivery. */
@@ -124,6 +134,14 @@ const ACTIONS = {
 export async function handleMail(ctx: AdminRequest): Promise<Response | undefined> {
   const isWrite = ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD';
   if (ctx.path === '/mail') return isWrite ? undefined : listPage(ctx);
+  if (ctx.path === '/mail/requeue' && isWrite) {
+    const filter = parseFilter(ctx.form);
+    const result = await requeueMatching(ctx.queries.db, filter, ctx.principal.who);
+    ctx.log('requeue matching', JSON.stringify(filter), result.ok, result.message);
+    const back = new URLSearchParams([...ctx.form.entries()].filter(([key]) => key !== 'csrf' && key !== 'requeued'));
+    back.set('requeued', String(result.count ?? 0));
+    return redirect(`${ctx.base}/mail?${back.toString()}`);
+  }
   const match = /^\/mail\/(\d{1,15})(?:\/(preview|requeue|cancel|resend|attachments\/(\d{1,15})))?$/.exec(ctx.path);
   if (!match) return undefined;
   const id = Number(match[1]);
