@@ -78,6 +78,14 @@ describe('outbox admin over HTTP', () => {
     expect((await get('/elsewhere', { authorization: basic })).status).toBe(404);
   });
 
+  it('stops password guessing: ten wrong passwords lock that username for a while', async () => {
+    for (let i = 0; i < 10; i++) expect((await post('/outbox/login', { username: 'mallory', password: `guess ${i}` })).status).toBe(401);
+    const locked = await post('/outbox/login', { username: 'mallory', password: 'guess 11' });
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain('Too many wrong passwords');
+    expect((await post('/outbox/login', { username: 'alice', password: 'correct horse battery' })).status).toBe(303);
+  });
+
   it('sends strict security headers on pages and a sandboxing CSP on previews', async () => {
     const mail = await outbox.send({ recipients: 'h@example.com', subject: 'headers', htmlMessage: '<p>hi</p>' });
     const pageResponse = await get(`/outbox/mail/${mail.id}`, { authorization: basic });

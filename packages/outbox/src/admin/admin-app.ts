@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AnymailConfigurationError } from '@anymail/core';
 import type { Outbox } from '../outbox.js';
-import { AdminAuth, SESSION_COOKIE, type OutboxAdminAuth, type Principal } from './admin-auth.js';
+import { AdminAuth, LoginThrottle, SESSION_COOKIE, type OutboxAdminAuth, type Principal } from './admin-auth.js';
 import { html, layout, PAGE_CSP, securityHeaders } from './admin-html.js';
 import { handleMail } from './admin-mail-pages.js';
 import { handleNode } from './admin-node.js';
@@ -118,6 +118,7 @@ export function createOutboxAdmin(options: OutboxAdminOptions): OutboxAdmin {
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   if (base !== '' && !/^\/[A-Za-z0-9._~/-]*$/.test(base)) throw new AnymailConfigurationError(`Outbox admin basePath must look like '/outbox' (got '${base}').`);
   const queries = new AdminQueries(options.outbox);
+  const throttle = new LoginThrottle();
   const writeLog = options.log ?? defaultLog;
   const allowed = options.allowedOrigins ?? [];
   const pageSize = options.pageSize ?? 50;
@@ -146,9 +147,18 @@ export function createOutboxAdmin(options: OutboxAdminOptions): OutboxAdmin {
 
     if (path === '/login') {
       if (!isWrite) return loginPage(base, 200);
-      const who = auth.checkPassword(form.get('username') ?? '', form.get('password') ?? '');
-      log(who ?? `anonymous(${(form.get('username') ?? '').slice(0, 64)})`, 'login', undefined, who !== undefined);
-      if (who === undefined) return loginPage(base, 401, 'Wrong username or password.');
+      const username = (form.get('username') ?? '').slice(0, 128);
+      if (throttle.blocked(username)) {
+        log(`anonymous(${username.slice(0, 64)})`, 'login', undefined, false, 'too many wrong passwords');
+        return loginPage(base, 429, 'Too many wrong passwords for this user: try again in 15 minutes.');
+      }
+      const who = auth.checkPassword(username, form.get('password') ?? '');
+      log(who ?? `anonymous(${username.slice(0, 64)})`, 'login', undefined, who !== undefined);
+      if (who === undefined) {
+        throttle.failed(username);
+        return loginPage(base, 401, 'Wrong username or password.');
+      }
+      throttle.succeeded(username);
       const cookie = `${SESSION_COOKIE}=${auth.newSession(who)}; Path=${base || '/'}; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(auth.sessionMs / 1000)}${secure(url)}`;
       return redirect(`${base}/`, { 'set-cookie': cookie });
     }

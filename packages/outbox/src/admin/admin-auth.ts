@@ -149,3 +149,41 @@ export function readCookie(header: string | null, name: string): string | undefi
   }
   return undefined;
 }
+
+/**
+ * Slows password guessing: after `maxFailures` wrong passwords for one username within
+ * `windowMs`, that username cannot log in until the window has passed. In memory, per
+ * process, bounded in size (the oldest entries go first).
+ */
+export class LoginThrottle {
+  readonly #failures = new Map<string, { count: number; since: number }>();
+  constructor(
+    readonly maxFailures = 10,
+    readonly windowMs = 15 * 60_000,
+    readonly maxEntries = 10_000,
+  ) {}
+
+  blocked(username: string, now = Date.now()): boolean {
+    const entry = this.#failures.get(username);
+    if (!entry) return false;
+    if (now - entry.since > this.windowMs) {
+      this.#failures.delete(username);
+      return false;
+    }
+    return entry.count >= this.maxFailures;
+  }
+
+  failed(username: string, now = Date.now()): void {
+    const entry = this.#failures.get(username);
+    if (entry && now - entry.since <= this.windowMs) entry.count++;
+    else {
+      this.#failures.delete(username);
+      if (this.#failures.size >= this.maxEntries) this.#failures.delete(this.#failures.keys().next().value!);
+      this.#failures.set(username, { count: 1, since: now });
+    }
+  }
+
+  succeeded(username: string): void {
+    this.#failures.delete(username);
+  }
+}
