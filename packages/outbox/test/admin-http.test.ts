@@ -232,6 +232,10 @@ describe('admin sanitizer and template check', () => {
     expect(out).not.toMatch(/script|onclick|onerror|<form|<input|url\(|@import|javascript:|127\.0\.0\.1/);
     expect(out).toContain('<img src="data:image/png;base64,AAAA" />');
     expect(out).toContain('[remote image not loaded]');
+    // A style sheet without URLs stays (mail is laid out with them); markup inside stays text.
+    expect(sanitizeMailHtml('<style>p { color: red } td > b { margin: 0 }</style><p>x</p>')).toBe('<style>p { color: red } td > b { margin: 0 }</style><p>x</p>');
+    expect(sanitizeMailHtml('<style>p { background: url(http://e/x) }</style><p>x</p>')).toBe('<p>x</p>');
+    expect(sanitizeMailHtml('<svg><style><img src=x onerror=alert(1)></style></svg>')).not.toMatch(/onerror|<img[^>]*src/);
   });
 
   it('reports template errors at their field, line and column', async () => {

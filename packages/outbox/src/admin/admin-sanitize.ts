@@ -2,8 +2,9 @@
  * Server-side cleaning of mail HTML for the preview. The preview is also served with a CSP
  * that forbids script and every remote load, inside an iframe with `sandbox=""`: this is the
  * first of three walls, not the only one. Kept: layout and text markup, inline styles without
- * URLs, images from `data:` (inline `cid:` images are turned into data: URLs). Dropped:
- * script, style sheets, forms, frames, objects, event handlers, any remote URL in src or CSS.
+ * URLs, style sheets without URLs or imports, images from `data:` (inline `cid:` images are
+ * turned into data: URLs). Dropped: script, forms, frames, objects, event handlers, any
+ * remote URL in src or CSS.
  */
 import sanitizeHtml from 'sanitize-html';
 
@@ -11,7 +12,7 @@ const TAGS = [
   'a', 'abbr', 'address', 'b', 'big', 'blockquote', 'br', 'caption', 'center', 'cite', 'code', 'col', 'colgroup', 'dd',
   'del', 'div', 'dl', 'dt', 'em', 'font', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'img', 'ins', 'kbd', 'li',
   'mark', 'ol', 'p', 'pre', 'q', 's', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'table', 'tbody', 'td',
-  'tfoot', 'th', 'thead', 'tr', 'tt', 'u', 'ul',
+  'tfoot', 'th', 'thead', 'tr', 'tt', 'u', 'ul', 'style',
 ];
 const COMMON = ['style', 'align', 'valign', 'width', 'height', 'dir', 'lang', 'title', 'class', 'color', 'bgcolor', 'border'];
 
@@ -35,7 +36,12 @@ export function sanitizeMailHtml(html: string, inlineImages: ReadonlyMap<string,
     allowedSchemesByTag: { img: ['data'] },
     allowProtocolRelative: false,
     // Drop the contents of these, not just the tags.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'iframe', 'object', 'xmp'],
+    nonTextTags: ['script', 'textarea', 'option', 'noscript', 'title', 'template', 'iframe', 'object', 'xmp'],
+    // Style sheets stay (mail is laid out with them) unless they could fetch or hide anything:
+    // a block with url(), @import, escapes or comments goes whole. Its text is raw text to
+    // the parser, so markup inside it stays text.
+    allowVulnerableTags: true,
+    exclusiveFilter: (frame) => frame.tag === 'style' && UNSAFE_CSS.test(frame.text),
     transformTags: {
       '*': (tagName, attribs) => {
         if (attribs['style'] !== undefined && UNSAFE_CSS.test(attribs['style'])) delete attribs['style'];
