@@ -205,11 +205,20 @@ describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Ch
     await shot('template-editor');
     await page.click('#save-button');
     await expect.poll(() => page.textContent('[role=status]')).toBe('Saved.');
+    expect(log.at(-1)).toMatchObject({ who: 'ops', action: 'save template', ok: true });
+    // Send with it: from the application, and from the editor's "Send a test" form.
     const calls = esp.calls.length;
     const mail = await outbox.send({ recipients: 'zoe@example.com', template: 'welcome', language: 'fr', context: { name: 'Zoé' } });
     await expect.poll(async () => (await outbox.get(mail.id))!.status, { timeout: 10_000 }).toBe('sent');
-    expect(esp.calls.slice(calls).map((c) => c.json())).toEqual([expect.objectContaining({ subject: 'Bienvenue Zoé', text: 'Bonjour Zoé, ravi de vous voir.' })]);
-    expect(log.at(-1)).toMatchObject({ who: 'ops', action: 'save template', ok: true });
+    await page.fill('#send-test input[name=to]', 'ops@example.com');
+    await page.fill('#send-test input[name=context]', '{"name": "Léa"}');
+    await page.click('#send-test-button');
+    await expect.poll(() => page.textContent('[role=status]')).toContain('Test mail');
+    await expect.poll(async () => (await page.reload(), page.textContent('#mail-status')), { timeout: 10_000 }).toBe('sent');
+    expect(esp.calls.slice(calls).map((c) => c.json())).toEqual([
+      expect.objectContaining({ to: ['zoe@example.com'], subject: 'Bienvenue Zoé', text: 'Bonjour Zoé, ravi de vous voir.' }),
+      expect.objectContaining({ to: ['ops@example.com'], subject: 'Bienvenue Léa', text: 'Bonjour Léa, ravi de vous voir.' }),
+    ]);
   });
 
   it('refuses a state change whose CSRF token was removed', async () => {

@@ -166,6 +166,7 @@ export async function handleMail(ctx: AdminRequest): Promise<Response | undefine
   const flashes: Record<string, string> = {
     requeue: `Mail #${id} requeued: a worker will send it.`,
     cancel: `Mail #${id} cancelled.`,
+    test: `Test mail #${id} queued: a worker will send it.`,
     resend: `Mail #${from} queued again as this mail (#${id}).`,
   };
   const flash = done && done in flashes ? { ok: true, message: flashes[done]! } : undefined;

@@ -76,7 +76,11 @@ ${area('context', 'Sample context (JSON, not saved)', draft.context, 5)}
 </div><div>
 <h2>Preview</h2><p>Subject: <b id="preview-subject"></b></p><pre class="text" id="preview-text"></pre>
 <iframe class="preview" name="template-preview" id="template-preview" title="Template preview" sandbox="" referrerpolicy="no-referrer"></iframe>
-</div></div></form>`;
+</div></div></form>
+<h2>Send a test</h2><form method="post" action="${action}/send" class="filters" id="send-test">${csrfField(ctx.csrf)}
+<label>To <input name="to" type="email" required placeholder="you@example.com"></label>
+<label>Context (JSON) <input name="context" value="${draft.context}" size="40"></label>
+<button type="submit" id="send-test-button">Queue a test mail with the saved template</button></form>`;
   const title = `Template ${template.name}${template.language ? ` (${template.language})` : ''}`;
   return page(status, layout({ base: ctx.base, title, who: ctx.principal.who, csrf: ctx.csrf, flash, active: 'templates' }, body));
 }
@@ -96,10 +100,35 @@ async function save(ctx: AdminRequest, template: OutboxTemplate): Promise<Respon
   return redirect(`${ctx.base}/templates/${template.id}?done=saved`);
 }
 
+/** Queue a mail with the saved template (its language), to see it as a recipient will. */
+async function sendTest(ctx: AdminRequest, template: OutboxTemplate): Promise<Response> {
+  const to = (ctx.form.get('to') ?? '').trim();
+  const draft = { subject: template.subject, content: template.content, html: template.htmlContent, context: ctx.form.get('context') ?? '{}' };
+  const check = await checkTemplate({ ...draft, subject: '', content: '', html: '' }, undefined);
+  const fail = (message: string) => {
+    ctx.log('send test', `template #${template.id}`, false, message);
+    return editor(ctx, template, draft, template.description, check.errors, { ok: false, message }, 400);
+  };
+  if (check.errors.length) return fail('Not sent: the context is not a JSON object.');
+  try {
+    const mail = await ctx.outbox.send({
+      recipients: to,
+      template: template.name,
+      ...(template.language ? { language: template.language } : {}),
+      context: JSON.parse(draft.context.trim() || '{}') as Record<string, unknown>,
+      headers: { 'X-Outbox-Admin-Test': ctx.principal.who.replace(/[^\w.@:-]/g, '_') },
+    });
+    ctx.log('send test', `template #${template.id} as mail #${mail.id} to ${to}`, true);
+    return redirect(`${ctx.base}/mail/${mail.id}?done=test`);
+  } catch (error) {
+    return fail(`Not sent: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 export async function handleTemplates(ctx: AdminRequest): Promise<Response | undefined> {
   const isWrite = ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD';
   if (ctx.path === '/templates') return isWrite ? create(ctx) : listPage(ctx);
-  const match = /^\/templates\/(\d{1,15})(?:\/(check|preview))?$/.exec(ctx.path);
+  const match = /^\/templates\/(\d{1,15})(?:\/(check|preview|send))?$/.exec(ctx.path);
   if (!match) return undefined;
   const template = await ctx.outbox.templates.getById(Number(match[1])).catch(() => undefined);
   if (!template) return undefined;
@@ -112,6 +141,7 @@ export async function handleTemplates(ctx: AdminRequest): Promise<Response | und
     return editor(ctx, template, draft, template.description, [], flash);
   }
   if (sub === undefined) return save(ctx, template);
+  if (sub === 'send') return sendTest(ctx, template);
   const check = await checkTemplate(draftFrom(ctx.form), ctx.outbox.settings.templateImagesDir);
   if (sub === 'preview') return previewResponse(sanitizeMailHtml(check.html, check.inlineImages));
   const json = JSON.stringify({ errors: check.errors, subject: check.subject, text: check.text });
