@@ -36,10 +36,13 @@ const ORDER_HTML = `<div style="font-family: sans-serif; max-width: 520px"><img 
 <tr><td style="padding: 4px; border-bottom: 1px solid #ddd">Fountain pen</td><td style="text-align: right">EUR 30.00</td></tr></table>
 <p><a href="https://shop.example/track/1042">Track your parcel</a></p><img src="https://tracker.example/open.gif" alt="" width="1" height="1"></div>`;
 
+/** Generous: the machine running CI may be busy. */
+const POLL = { timeout: 15_000 };
+
 const shot = (name: string) => page.screenshot({ path: `${screenshotsDir}admin-${name}.png`, fullPage: true });
 
 // CI installs Chromium (.ci/run) and never skips these; a developer machine without it does.
-describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Chromium', () => {
+describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Chromium', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     esp = await startFakeEsp({
       'POST /send': () => (espFails ? { status: 503, body: { error: 'try later' } } : { status: 200, body: { id: `esp-${Date.now()}` } }),
@@ -80,7 +83,7 @@ describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Ch
     await page.fill('input[name=password]', 'wrong password');
     await page.fill('input[name=username]', 'ops');
     await page.click('button[type=submit]');
-    await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong username or password');
+    await expect.poll(() => page.textContent('[role=alert]'), POLL).toContain('Wrong username or password');
     await page.fill('input[name=username]', 'ops');
     await page.fill('input[name=password]', 'open sesame 42');
     await page.click('button[type=submit]');
@@ -136,7 +139,7 @@ describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Ch
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${base}/mail/${mail.id}`);
     const frame = page.frameLocator('#mail-preview');
-    await expect.poll(() => frame.locator('h2').textContent()).toBe('Hello from a hostile mail');
+    await expect.poll(() => frame.locator('h2').textContent(), POLL).toBe('Hello from a hostile mail');
     expect(await page.getAttribute('#mail-preview', 'sandbox')).toBe('');
     // Click the link inside the preview: the sandbox has no allow-popups, so nothing opens.
     await frame.locator('a', { hasText: 'Click me' }).click();
@@ -177,14 +180,14 @@ describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Ch
     expect(await page.textContent('#mail-log')).toContain('503');
     const callsBefore = esp.calls.length;
     await page.click('#action-requeue');
-    await expect.poll(() => page.textContent('[role=status]')).toContain('requeued');
-    await expect.poll(async () => (await page.reload(), page.textContent('#mail-status')), { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => page.textContent('[role=status]'), POLL).toContain('requeued');
+    await expect.poll(async () => (await page.reload(), page.textContent('#mail-status')), POLL).toBe('sent');
     await shot('mail');
     const delivered = esp.calls.slice(callsBefore).map((c) => c.json() as { to: string[]; subject: string });
     expect(delivered).toEqual([expect.objectContaining({ to: ['retry@example.com'], subject: 'Failed once' })]);
     expect(await page.textContent('#mail-log')).toContain('Requeued from the admin by ops.');
     // The inline logo shows (cid: became a data: URL); the remote open-tracking pixel does not load.
-    await expect.poll(() => page.frameLocator('#mail-preview').locator('img[alt=Shop]').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(96);
+    await expect.poll(() => page.frameLocator('#mail-preview').locator('img[alt=Shop]').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), POLL).toBe(96);
   });
 
   it('edits a template translation with errors shown at the line, previews it live, and sends with it', async () => {
@@ -195,26 +198,26 @@ describe.skipIf(!hasChromium && !process.env['CI'])('outbox admin in headless Ch
     await page.click('a.translation:text("fr")');
     await page.fill('#field-context', '{"name": "Ada"}');
     await page.fill('#field-html', '<p>Bonjour</p>\n<p>{{ name | shout }}</p>');
-    await expect.poll(() => page.textContent('#error-html')).toContain('Line 2, column 4: undefined filter: shout');
+    await expect.poll(() => page.textContent('#error-html'), POLL).toContain('Line 2, column 4: undefined filter: shout');
     await shot('template-error');
     await page.fill('#field-subject', 'Bienvenue {{ name }}');
     await page.fill('#field-content', 'Bonjour {{ name }}, ravi de vous voir.');
     await page.fill('#field-html', '<p>Bonjour <b>{{ name }}</b></p>');
-    await expect.poll(() => page.textContent('#preview-subject')).toBe('Bienvenue Ada');
-    await expect.poll(() => page.frameLocator('#template-preview').locator('b').textContent()).toBe('Ada');
+    await expect.poll(() => page.textContent('#preview-subject'), POLL).toBe('Bienvenue Ada');
+    await expect.poll(() => page.frameLocator('#template-preview').locator('b').textContent(), POLL).toBe('Ada');
     await shot('template-editor');
     await page.click('#save-button');
-    await expect.poll(() => page.textContent('[role=status]')).toBe('Saved.');
+    await expect.poll(() => page.textContent('[role=status]'), POLL).toBe('Saved.');
     expect(log.at(-1)).toMatchObject({ who: 'ops', action: 'save template', ok: true });
     // Send with it: from the application, and from the editor's "Send a test" form.
     const calls = esp.calls.length;
     const mail = await outbox.send({ recipients: 'zoe@example.com', template: 'welcome', language: 'fr', context: { name: 'Zoé' } });
-    await expect.poll(async () => (await outbox.get(mail.id))!.status, { timeout: 10_000 }).toBe('sent');
+    await expect.poll(async () => (await outbox.get(mail.id))!.status, POLL).toBe('sent');
     await page.fill('#send-test input[name=to]', 'ops@example.com');
     await page.fill('#send-test input[name=context]', '{"name": "Léa"}');
     await page.click('#send-test-button');
-    await expect.poll(() => page.textContent('[role=status]')).toContain('Test mail');
-    await expect.poll(async () => (await page.reload(), page.textContent('#mail-status')), { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => page.textContent('[role=status]'), POLL).toContain('Test mail');
+    await expect.poll(async () => (await page.reload(), page.textContent('#mail-status')), POLL).toBe('sent');
     expect(esp.calls.slice(calls).map((c) => c.json())).toEqual([
       expect.objectContaining({ to: ['zoe@example.com'], subject: 'Bienvenue Zoé', text: 'Bonjour Zoé, ravi de vous voir.' }),
       expect.objectContaining({ to: ['ops@example.com'], subject: 'Bienvenue Léa', text: 'Bonjour Léa, ravi de vous voir.' }),
