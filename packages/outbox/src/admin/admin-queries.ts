@@ -1,7 +1,13 @@
 /**
- * Everything the admin reads from or writes to the outbox tables, in one module, so a change
- * of the outbox's schema or API is adapted here only. Lists use keyset pagination on `id`
- * (newest first): a page costs the same at row 50 and at row 100 000.
+ * Everything the admin reads from the outbox tables, in one module, so a change of the
+ * outbox's schema or API is adapted here (and in admin-actions.ts for writes) only. Lists
+ * use keyset pagination on `id` (newest first): a page costs the same at row 50 and at
+ * row 100 000.
+ *
+ * Today's outbox records neither the ESP's name, its message ids, per-recipient status nor
+ * tracking events: the "ESP" filter is the backend alias, the search covers subject and
+ * Message-ID, and the mail page shows the log. When the outbox records them, add them here
+ * (filter, search by ESP message id, `MailDetail` answer and events) and in admin-mail-detail.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
