@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createOutbox, createOutboxAdmin } from '@anymail/outbox';
+import { createOutbox } from '@anymail/outbox';
+import { createOutboxAdmin } from '../src/admin/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
 
 const { values } = parseArgs({ options: { mails: { type: 'string', default: '100000' }, runs: { type: 'string', default: '7' } } });

@@ -17,5 +17,3 @@ export { emailQueued } from './outbox-signals.js';
 export type { EmailQueuedArgs } from './outbox-signals.js';
 export { PRIORITY } from './outbox-schema.js';
 export type { PriorityName, OutboxStatus, OutboxDatabase } from './outbox-schema.js';
-export { createOutboxAdmin } from './admin/index.js';
-export type { OutboxAdmin, OutboxAdminOptions, OutboxAdminAuth, AdminLogEntry } from './admin/index.js';

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
-import { createOutbox, createOutboxAdmin, type AdminLogEntry, type Outbox } from '../src/index.js';
+import { createOutbox, type Outbox } from '../src/index.js';
+import { createOutboxAdmin, type AdminLogEntry } from '../src/admin/index.js';
 import { LoopbackEspBackend } from './support/loopback-esp-backend.js';
 import { hasChromium, hostileHtml, launchChromium, screenshotsDir, startTracker, type Tracker } from './support/admin-browser.js';
 

@@ -1,6 +1,7 @@
 /** The admin's queries on PostgreSQL (BIGINT ids as strings, integer division, GROUP BY aliases). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutbox, createOutboxAdmin, type Outbox, type OutboxAdmin } from '../src/index.js';
+import { createOutbox, type Outbox } from '../src/index.js';
+import { createOutboxAdmin, type OutboxAdmin } from '../src/admin/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
 import { AnymailAPIError } from '@anymail/core';
 import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';

@@ -13,7 +13,6 @@ import { AnymailError, DummyBackend } from '@anymail/core';
 import { createOutbox } from '../outbox.js';
 import type { OutboxSettings } from '../outbox-settings.js';
 import { formatProgress } from './cli-progress.js';
-import { serveAdmin } from '../admin/admin-cli.js';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -147,6 +146,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
+        // Loaded only here: the other commands need none of the admin's code.
+        const { serveAdmin } = await import('../admin/admin-cli.js');
         await serveAdmin(outbox, { port: values.port, host: values.host, basePath: values['base-path'], env: io.env, out: io.out, signal: controller.signal });
         return 0;
       }
