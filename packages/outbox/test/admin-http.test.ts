@@ -195,6 +195,30 @@ describe('outbox admin over HTTP', () => {
     expect(await list('recipient=pct%40list_example')).toContain('No mail matches.');
   });
 
+  it('works behind a body parser that already read the form (express.urlencoded-style)', async () => {
+    const parsed = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        (req as typeof req & { body: unknown }).body = Object.fromEntries(new URLSearchParams(text));
+        void admin.node(req, res);
+      });
+    });
+    await new Promise<void>((resolve) => parsed.listen(0, '127.0.0.1', resolve));
+    const at = `http://127.0.0.1:${(parsed.address() as AddressInfo).port}`;
+    try {
+      const response = await fetch(`${at}/outbox/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'alice', password: 'correct horse battery' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: at },
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(303);
+    } finally {
+      await new Promise<void>((resolve) => parsed.close(() => resolve()));
+    }
+  });
+
   it('never shows espExtra values or credential-like keys', () => {
     expect(redact({ espExtra: { api_key: 'k', message_stream: 'x' }, metadata: { user: 'u', authToken: 't' } })).toEqual({
       espExtra: { api_key: '•••• (hidden)', message_stream: '•••• (hidden)' },

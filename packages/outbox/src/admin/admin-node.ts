@@ -7,8 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const MAX_BODY = 1_000_000;
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(req: IncomingMessage & { body?: unknown }): Promise<Buffer | undefined> {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  // Mounted behind a body parser (express.urlencoded()), the stream is already read: use what it parsed.
+  if (req.readableEnded && req.body !== null && typeof req.body === 'object') {
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.body as Record<string, unknown>)) if (typeof value === 'string') form.append(key, value);
+    return Buffer.from(form.toString());
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
