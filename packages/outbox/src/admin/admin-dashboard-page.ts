@@ -16,7 +16,9 @@ export async function dashboardPage(ctx: AdminRequest): Promise<Response> {
   });
   const body = html`<div class="cards">${cards}</div>
 <div class="grid">
-<section><h2>Sent per hour (last 24 h, UTC)</h2>${columnChart(stats.sentPerHour, 'Mail sent per hour')}</section>
+<section><h2>Sent per hour (last 24 h, UTC)</h2>${columnChart(stats.sentPerHour, 'Mail sent per hour')}${
+    ctx.outbox.settings.logLevel < 2 ? html`<p class="empty">Counted from the log: with logLevel ${ctx.outbox.settings.logLevel} sends are not logged.</p>` : ''
+  }</section>
 <section><h2>Failures by category (last 7 days)</h2>${barChart(stats.failuresByCategory, 'Failures by category')}</section>
 <section><h2>Mail per status</h2>${barChart(STATUSES.map((s) => [s, stats.byStatus[s] ?? 0] as const), 'Mail per status', STATUS_COLORS)}</section>
 <section><h2>Per ESP backend</h2><table><thead><tr><th>Backend</th>${STATUSES.map((s) => html`<th>${s}</th>`)}</tr></thead><tbody>${espRows}</tbody></table></section>
