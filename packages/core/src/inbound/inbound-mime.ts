@@ -1,0 +1,220 @@
+/**
+ * MIME in, `AnymailInboundMessage` out. Parsing is mailparser's (nodemailer family), imported on
+ * first use so applications that only send mail never load it. ESPs that post parsed fields instead
+ * of the raw message get one put together with nodemailer's MailComposer and parsed the same way,
+ * so every ESP's message is read by one set of rules.
+ */
+import type { AddressObject, Attachment, EmailAddress, ParsedMail } from 'mailparser';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { decodeRfc2047, formatAddress, type ParsedAddress } from '../address.js';
+import { AnymailWebhookValidationFailure } from '../errors.js';
+import {
+  AnymailInboundMessage,
+  type AnymailInboundAttachment,
+  type InboundExtras,
+  type InboundHeader,
+} from './inbound-message.js';
+
+type SimpleParser = typeof import('mailparser').simpleParser;
+let simpleParserPromise: Promise<SimpleParser> | undefined;
+
+function loadParser(): Promise<SimpleParser> {
+  simpleParserPromise ??= import('mailparser').then((module) => module.simpleParser ?? module.default.simpleParser);
+  return simpleParserPromise;
+}
+
+/** Control characters (CR and LF among them) become spaces: names and headers can never split a header line. */
+export function sanitizeHeaderText(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, ' ');
+}
+
+/** Parse a received message. Malformed MIME yields what could be read; a parser failure is a 400 naming the ESP. */
+export async function parseInboundMime(
+  raw: Uint8Array | string,
+  extras: InboundExtras = {},
+  espName?: string,
+): Promise<AnymailInboundMessage> {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const simpleParser = await loadParser();
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(bytes, {
+      // Anymail's text is the text/plain part only, and html keeps its cid: links (see `inlines`).
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      skipTextLinks: true,
+      keepCidLinks: true,
+    });
+  } catch (cause) {
+    throw new AnymailWebhookValidationFailure(
+      `${espName ?? 'The ESP'} posted an inbound message that is not readable MIME (${(cause as Error)?.message ?? cause})`,
+      { statusCode: 400, ...(espName ? { espName } : {}), cause },
+    );
+  }
+  return new AnymailInboundMessage({
+    raw: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    headers: parsed.headerLines.map(toHeader),
+    from: addresses(parsed.from)[0],
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    replyTo: addresses(parsed.replyTo),
+    subject: parsed.subject === undefined ? undefined : sanitizeHeaderText(parsed.subject),
+    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : undefined,
+    messageId: parsed.messageId,
+    text: parsed.text,
+    html: typeof parsed.html === 'string' ? parsed.html : undefined,
+    parts: parsed.attachments.map(toAttachment),
+    ...extras,
+  });
+}
+
+function toHeader({ line }: { key: string; line: string }): InboundHeader {
+  const colon = line.indexOf(':');
+  const name = sanitizeHeaderText(colon < 0 ? line : line.slice(0, colon)).trim();
+  const folded = colon < 0 ? '' : line.slice(colon + 1);
+  return { name, value: sanitizeHeaderText(decodeRfc2047(folded.replace(/\r?\n(?=[ \t])/g, '').trim())) };
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): ParsedAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const result: ParsedAddress[] = [];
+  const visit = (entry: EmailAddress) => {
+    if (entry.group) entry.group.forEach(visit);
+    else if (entry.address) result.push(toParsedAddress(entry.address, entry.name ?? ''));
+  };
+  for (const object of objects) object.value.forEach(visit);
+  return result;
+}
+
+function toParsedAddress(addrSpec: string, name: string): ParsedAddress {
+  const spec = sanitizeHeaderText(addrSpec).trim();
+  const at = spec.lastIndexOf('@');
+  const parsed: ParsedAddress = {
+    displayName: sanitizeHeaderText(name).trim(),
+    addrSpec: spec,
+    username: at > 0 ? spec.slice(0, at) : spec,
+    domain: at > 0 ? spec.slice(at + 1) : '',
+    address: spec,
+  };
+  parsed.address = formatAddress(parsed, { encoding: 'unicode' });
+  return parsed;
+}
+
+function toAttachment(part: Attachment): AnymailInboundAttachment {
+  const contentType = (part.contentType || 'application/octet-stream').toLowerCase();
+  const typeHeader = part.headers.get('content-type');
+  const charset =
+    typeof typeHeader === 'object' && typeHeader !== null && 'params' in typeHeader ? typeHeader.params.charset : undefined;
+  const disposition = (part.contentDisposition ?? '').toLowerCase();
+  const contentId = part.cid ? sanitizeHeaderText(part.cid).trim() : undefined;
+  const content = new Uint8Array(part.content.buffer, part.content.byteOffset, part.content.byteLength);
+  return {
+    filename: part.filename === undefined ? undefined : sanitizeHeaderText(part.filename),
+    contentType,
+    charset,
+    content,
+    contentId,
+    // Inline: a Content-ID the body can point at, and not explicitly marked as an attachment.
+    inline: contentId !== undefined && (disposition === 'inline' || (disposition === '' && part.related)),
+    text: () => decodeText(content, charset),
+  };
+}
+
+function decodeText(content: Uint8Array, charset: string | undefined): string {
+  try {
+    return new TextDecoder(charset || 'utf-8').decode(content);
+  } catch {
+    return new TextDecoder('utf-8').decode(content); // unknown charset label
+  }
+}
+
+/** One attachment of an ESP's parsed-fields post. */
+export interface InboundFieldAttachment {
+  filename?: string | undefined;
+  contentType?: string | undefined;
+  content: Uint8Array;
+  contentId?: string | undefined;
+  /** @default true when contentId is set */
+  inline?: boolean | undefined;
+}
+
+/** What an ESP that posts parsed fields gives; put back together into MIME by `constructInboundMime`. */
+export interface InboundFields {
+  /** The original headers in order; From, To, Subject... given here win over the fields below. */
+  headers?: readonly (readonly [name: string, value: string])[];
+  from?: string | undefined;
+  to?: string | undefined;
+  cc?: string | undefined;
+  replyTo?: string | undefined;
+  subject?: string | undefined;
+  date?: string | undefined;
+  messageId?: string | undefined;
+  text?: string | undefined;
+  html?: string | undefined;
+  attachments?: readonly InboundFieldAttachment[];
+}
+
+/** Headers MailComposer writes from the body and parts; the original ones describe a structure we don't have. */
+const STRUCTURE_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'content-disposition', 'mime-version', 'content-length']);
+
+/** Put an ESP's parsed fields back together as MIME, then parse it like any received message. */
+export async function constructInboundMime(
+  fields: InboundFields,
+  extras: InboundExtras = {},
+  espName?: string,
+): Promise<AnymailInboundMessage> {
+  const given = new Set<string>();
+  const headers: { key: string; value: string }[] = [];
+  for (const [name, value] of fields.headers ?? []) {
+    const key = sanitizeHeaderText(name).replace(/[\s:]/g, '');
+    if (key === '' || STRUCTURE_HEADERS.has(key.toLowerCase())) continue;
+    given.add(key.toLowerCase());
+    // `prepared`: kept as received (already encoded); unfolded, and CR/LF can't start a new header.
+    headers.push({ key, value: sanitizeHeaderText(value.replace(/\r?\n(?=[ \t])/g, '')).trim() });
+  }
+  const options: Mail.Options = {
+    attachments: (fields.attachments ?? []).map((attachment) => ({
+      content: Buffer.from(attachment.content.buffer, attachment.content.byteOffset, attachment.content.byteLength),
+      contentType: attachment.contentType || 'application/octet-stream',
+      ...(attachment.filename ? { filename: sanitizeHeaderText(attachment.filename) } : {}),
+      ...(attachment.contentId ? { cid: sanitizeHeaderText(attachment.contentId).replace(/^<|>$/g, '') } : {}),
+      contentDisposition: (attachment.inline ?? attachment.contentId !== undefined) ? 'inline' : 'attachment',
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+  if (fields.text !== undefined) options.text = fields.text;
+  if (fields.html !== undefined) options.html = fields.html;
+  const clean = (value: string | undefined, header: string) =>
+    value && !given.has(header) ? sanitizeHeaderText(value) : undefined;
+  const from = clean(fields.from, 'from');
+  const to = clean(fields.to, 'to');
+  const cc = clean(fields.cc, 'cc');
+  const replyTo = clean(fields.replyTo, 'reply-to');
+  const subject = clean(fields.subject, 'subject');
+  const date = clean(fields.date, 'date');
+  const messageId = clean(fields.messageId, 'message-id');
+  if (from) options.from = from;
+  if (to) options.to = to;
+  if (cc) options.cc = cc;
+  if (replyTo) options.replyTo = replyTo;
+  if (subject) options.subject = subject;
+  if (date) headers.push({ key: 'Date', value: date });
+  if (messageId) headers.push({ key: 'Message-ID', value: messageId });
+  options.headers = headers.map(({ key, value }) => ({ key, value: { prepared: true, value } })) as unknown as Mail.Headers;
+  const raw = await new MailComposer(options).compile().build();
+  // MailComposer invents a Message-ID and Date when there are none; a received message has only what the sender wrote.
+  const invented = ['message-id', 'date'].filter((name) => !given.has(name) && !(name === 'date' ? date : messageId));
+  return parseInboundMime(dropHeaders(raw, invented), extras, espName);
+}
+
+/** Remove top-level header lines by (lower-case) name. */
+function dropHeaders(raw: Buffer, names: readonly string[]): Buffer {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0 || names.length === 0) return raw;
+  const lines = raw.subarray(0, end).toString('latin1').split(/\r\n(?![ \t])/);
+  const kept = lines.filter((line) => !names.includes(line.slice(0, line.indexOf(':')).toLowerCase()));
+  return Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), raw.subarray(end)]);
+}
