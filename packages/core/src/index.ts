@@ -23,10 +23,20 @@ export * from './tracking/replay-cache.js';
 export * from './tracking/webhook-handler.js';
 export * from './inbound/inbound-message.js';
 export * from './inbound/inbound-event.js';
-export { parseInboundMime, constructInboundMime, sanitizeHeaderText, type InboundFields, type InboundFieldAttachment } from './inbound/inbound-mime.js';
+export {
+  parseInboundMime,
+  constructInboundMime,
+  sanitizeHeaderText,
+  headerValue,
+  parseSpamScore,
+  type InboundExtrasSource,
+  type InboundFields,
+  type InboundFieldAttachment,
+} from './inbound/inbound-mime.js';
 export * from './inbound/inbound-handler.js';
 export { DEFAULT_INBOUND_MAX_BODY_BYTES } from './inbound/read-body.js';
 export { misroutedWebhook } from './inbound/misrouted.js';
+export { isFormRequest, requestForm, formText, formBytes, formJson, formToObject } from './inbound/inbound-form.js';
 // ESP layer
 export * from './esp/esp-request.js';
 export * from './esp/esp-features.js';

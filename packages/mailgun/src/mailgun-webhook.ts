@@ -8,6 +8,7 @@ import {
   createTrackingWebhook,
   sharedWebhookOptions,
   loadSetting,
+  misroutedWebhook,
   parseEventTime,
   type AnymailTrackingEvent,
   type ReplayCache,
@@ -50,7 +51,8 @@ interface MailgunPayload {
   form?: FormData;
 }
 
-interface MailgunSignature {
+/** The Mailgun signature fields of a webhook post (JSON `signature` object, or form fields). */
+export interface MailgunSignature {
   timestamp: string;
   token: string;
   signature: string;
@@ -90,8 +92,17 @@ async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
   };
 }
 
-/** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
-export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
+/** The signature options shared by Mailgun's tracking and inbound webhooks. */
+export type MailgunSignatureOptions = Pick<
+  MailgunTrackingWebhookOptions,
+  'webhookSigningKey' | 'timestampToleranceSeconds' | 'replayCache' | 'now' | 'env'
+>;
+
+/**
+ * Mailgun's check, shared by tracking and inbound (routes) webhooks: HMAC of timestamp + token under one
+ * of the signing keys, timestamp within the window, token not seen before.
+ */
+export function mailgunSignatureCheck(options: MailgunSignatureOptions): (request: WebhookRequest, signature: MailgunSignature) => Promise<void> {
   const configured = loadSetting<string | readonly string[]>({
     esp: 'mailgun',
     name: 'webhookSigningKey',
@@ -107,33 +118,46 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
   const toleranceMs = (options.timestampToleranceSeconds ?? 300) * 1000;
   const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, options.now ?? Date.now);
   const now = options.now ?? Date.now;
+  return async (request, signature) => {
+    if (!signatureMatches(signingKeys, signature)) {
+      throw new AnymailWebhookValidationFailure(
+        'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
+        { statusCode: 400, espName: ESP_NAME },
+      );
+    }
+    const timestampMs = Number(signature.timestamp) * 1000;
+    if (!Number.isFinite(timestampMs) || Math.abs(now() - timestampMs) > toleranceMs) {
+      throw new AnymailWebhookValidationFailure('Mailgun webhook timestamp is outside the allowed window', {
+        statusCode: 400,
+        espName: ESP_NAME,
+      });
+    }
+    await request.claim(replayCache, `mailgun:${signature.token}`, timestampMs + toleranceMs);
+  };
+}
 
+/** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
+export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
+  const checkSignature = mailgunSignatureCheck(options);
   return createTrackingWebhook({
     espName: ESP_NAME,
     esp: 'mailgun',
     ...sharedWebhookOptions(options),
     async verify(request) {
       const { signature } = await readPayload(request);
-      if (!signatureMatches(signingKeys, signature)) {
-        throw new AnymailWebhookValidationFailure(
-          'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
-          { statusCode: 400, espName: ESP_NAME },
-        );
-      }
-      const timestampMs = Number(signature.timestamp) * 1000;
-      if (!Number.isFinite(timestampMs) || Math.abs(now() - timestampMs) > toleranceMs) {
-        throw new AnymailWebhookValidationFailure('Mailgun webhook timestamp is outside the allowed window', {
-          statusCode: 400,
-          espName: ESP_NAME,
-        });
-      }
-      await request.claim(replayCache, `mailgun:${signature.token}`, timestampMs + toleranceMs);
+      await checkSignature(request, signature);
     },
     async parseEvents(request) {
       const payload = await readPayload(request);
+      if (payload.form && isInboundForm(payload.form)) throw misroutedWebhook(ESP_NAME, 'inbound', 'the Mailgun route\'s forward()/store(notify=...) action');
       return [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)];
     },
   });
+}
+
+/** A routes post (inbound mail) rather than a legacy tracking post: message fields and no `event`. */
+export function isInboundForm(form: FormData): boolean {
+  return !form.has('event') && (form.has('body-mime') || form.has('body-plain') || form.has('message-headers'));
 }
 
 /** Whether `signature` or `parent-signature` is the HMAC of timestamp + token under one of the keys (constant-time). */

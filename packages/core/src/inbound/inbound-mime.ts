@@ -32,7 +32,7 @@ export function sanitizeHeaderText(text: string): string {
 /** Parse a received message. Malformed MIME yields what could be read; a parser failure is a 400 naming the ESP. */
 export async function parseInboundMime(
   raw: Uint8Array | string,
-  extras: InboundExtras = {},
+  extras: InboundExtrasSource = {},
   espName?: string,
 ): Promise<AnymailInboundMessage> {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -53,9 +53,11 @@ export async function parseInboundMime(
       { statusCode: 400, ...(espName ? { espName } : {}), cause },
     );
   }
+  const headers = parsed.headerLines.map(toHeader);
+  const given = typeof extras === 'function' ? extras(headers) : extras;
   return new AnymailInboundMessage({
     raw: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    headers: parsed.headerLines.map(toHeader),
+    headers,
     from: addresses(parsed.from)[0],
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
@@ -66,8 +68,39 @@ export async function parseInboundMime(
     text: parsed.text,
     html: typeof parsed.html === 'string' ? parsed.html : undefined,
     parts: parsed.attachments.map(toAttachment),
-    ...extras,
+    ...given,
+    spamScore: given.spamScore ?? spamAssassinScore(headers),
+    spamDetected: given.spamDetected ?? spamAssassinVerdict(headers),
   });
+}
+
+/** ESP facts for a message, or a function computing them from the message's headers (ESP spam headers). */
+export type InboundExtrasSource = InboundExtras | ((headers: readonly InboundHeader[]) => InboundExtras);
+
+/** The first value of a header by name, case-insensitive. */
+export function headerValue(headers: readonly InboundHeader[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return headers.find((header) => header.name.toLowerCase() === lower)?.value;
+}
+
+/** A finite number from a header or field, else undefined. */
+export function parseSpamScore(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const score = Number.parseFloat(value);
+  return Number.isFinite(score) ? score : undefined;
+}
+
+// SpamAssassin's headers, which several ESPs (Postmark among them) pass on: the fallback when the ESP says nothing itself.
+function spamAssassinScore(headers: readonly InboundHeader[]): number | undefined {
+  return parseSpamScore(headerValue(headers, 'x-spam-score'));
+}
+
+function spamAssassinVerdict(headers: readonly InboundHeader[]): boolean | undefined {
+  const flag = (headerValue(headers, 'x-spam-flag') ?? headerValue(headers, 'x-spam-status'))?.trim().toLowerCase();
+  if (flag === undefined) return undefined;
+  if (flag.startsWith('yes')) return true;
+  if (flag.startsWith('no')) return false;
+  return undefined;
 }
 
 function toHeader({ line }: { key: string; line: string }): InboundHeader {
@@ -162,17 +195,32 @@ const STRUCTURE_HEADERS = new Set(['content-type', 'content-transfer-encoding', 
 /** Put an ESP's parsed fields back together as MIME, then parse it like any received message. */
 export async function constructInboundMime(
   fields: InboundFields,
-  extras: InboundExtras = {},
+  extras: InboundExtrasSource = {},
   espName?: string,
 ): Promise<AnymailInboundMessage> {
   const given = new Set<string>();
   const headers: { key: string; value: string }[] = [];
+  // nodemailer writes these only from its own fields (and invents Date and Message-ID): kept aside.
+  const addressHeaders: Record<'from' | 'to' | 'cc' | 'reply-to' | 'date' | 'message-id', string | undefined> = {
+    from: undefined,
+    to: undefined,
+    cc: undefined,
+    'reply-to': undefined,
+    date: undefined,
+    'message-id': undefined,
+  };
   for (const [name, value] of fields.headers ?? []) {
     const key = sanitizeHeaderText(name).replace(/[\s:]/g, '');
     if (key === '' || STRUCTURE_HEADERS.has(key.toLowerCase())) continue;
-    given.add(key.toLowerCase());
-    // `prepared`: kept as received (already encoded); unfolded, and CR/LF can't start a new header.
-    headers.push({ key, value: sanitizeHeaderText(value.replace(/\r?\n(?=[ \t])/g, '')).trim() });
+    const lower = key.toLowerCase();
+    const clean = sanitizeHeaderText(value.replace(/\r?\n(?=[ \t])/g, '')).trim();
+    if (lower in addressHeaders) {
+      if (!given.has(lower)) addressHeaders[lower as keyof typeof addressHeaders] = clean;
+    } else {
+      // `prepared`: kept as received (already encoded); unfolded, and CR/LF can't start a new header.
+      headers.push({ key, value: clean });
+    }
+    given.add(lower);
   }
   const options: Mail.Options = {
     attachments: (fields.attachments ?? []).map((attachment) => ({
@@ -189,25 +237,24 @@ export async function constructInboundMime(
   if (fields.html !== undefined) options.html = fields.html;
   const clean = (value: string | undefined, header: string) =>
     value && !given.has(header) ? sanitizeHeaderText(value) : undefined;
-  const from = clean(fields.from, 'from');
-  const to = clean(fields.to, 'to');
-  const cc = clean(fields.cc, 'cc');
-  const replyTo = clean(fields.replyTo, 'reply-to');
+  const from = addressHeaders.from ?? clean(fields.from, 'from');
+  const to = addressHeaders.to ?? clean(fields.to, 'to');
+  const cc = addressHeaders.cc ?? clean(fields.cc, 'cc');
+  const replyTo = addressHeaders['reply-to'] ?? clean(fields.replyTo, 'reply-to');
   const subject = clean(fields.subject, 'subject');
-  const date = clean(fields.date, 'date');
-  const messageId = clean(fields.messageId, 'message-id');
+  const date = addressHeaders.date ?? clean(fields.date, 'date');
+  const messageId = addressHeaders['message-id'] ?? clean(fields.messageId, 'message-id');
   if (from) options.from = from;
   if (to) options.to = to;
   if (cc) options.cc = cc;
   if (replyTo) options.replyTo = replyTo;
   if (subject) options.subject = subject;
-  if (date) headers.push({ key: 'Date', value: date });
-  if (messageId) headers.push({ key: 'Message-ID', value: messageId });
   options.headers = headers.map(({ key, value }) => ({ key, value: { prepared: true, value } })) as unknown as Mail.Headers;
-  const raw = await new MailComposer(options).compile().build();
-  // MailComposer invents a Message-ID and Date when there are none; a received message has only what the sender wrote.
-  const invented = ['message-id', 'date'].filter((name) => !given.has(name) && !(name === 'date' ? date : messageId));
-  return parseInboundMime(dropHeaders(raw, invented), extras, espName);
+  const built = await new MailComposer(options).compile().build();
+  // A received message has only the Date and Message-ID the sender wrote (nodemailer would invent them).
+  const kept = [date === undefined ? '' : `Date: ${date}\r\n`, messageId === undefined ? '' : `Message-ID: ${messageId}\r\n`].join('');
+  const raw = Buffer.concat([Buffer.from(kept, 'utf8'), dropHeaders(built, ['date', 'message-id'])]);
+  return parseInboundMime(raw, extras, espName);
 }
 
 /** Remove top-level header lines by (lower-case) name. */
