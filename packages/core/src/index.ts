@@ -36,7 +36,7 @@ export {
 export * from './inbound/inbound-handler.js';
 export { DEFAULT_INBOUND_MAX_BODY_BYTES } from './inbound/read-body.js';
 export { misroutedWebhook } from './inbound/misrouted.js';
-export { isFormRequest, requestForm, formText, formBytes, formJson, formToObject } from './inbound/inbound-form.js';
+export { isFormRequest, requestForm, formText, formBytes, formFieldBytes, formJson, formToObject } from './inbound/inbound-form.js';
 // ESP layer
 export * from './esp/esp-request.js';
 export * from './esp/esp-features.js';

@@ -6,7 +6,9 @@ import {
   createTrackingEvent,
   createTrackingWebhook,
   sharedWebhookOptions,
+  isFormRequest,
   loadSetting,
+  misroutedWebhook,
   parseEventTime,
   resolveWebhookSecrets,
   type AnymailTrackingEvent,
@@ -80,6 +82,8 @@ export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): T
     esp: 'sendgrid',
     ...sharedWebhookOptions(options),
     async verify(request) {
+      // Inbound Parse posts forms and signs nothing: name the right handler rather than "bad signature".
+      if (isFormRequest(request)) throw misroutedWebhook(ESP_NAME, 'inbound', 'the Inbound Parse settings (Settings > Inbound Parse)');
       if (!publicKey) return;
       const signature = request.headers.get(SIGNATURE_HEADER) ?? '';
       const timestamp = request.headers.get(TIMESTAMP_HEADER) ?? '';

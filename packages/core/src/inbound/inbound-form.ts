@@ -54,3 +54,27 @@ export function formJson(form: FormData, name: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * The raw bytes of one text field of a multipart/form-data request (the first with that name), for
+ * fields the ESP says are in a charset other than UTF-8 (FormData decodes every text field as UTF-8).
+ */
+export function formFieldBytes(request: WebhookRequest, name: string): Uint8Array | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(request.headers.get('content-type') ?? '');
+  if (!boundary) return undefined;
+  const body = Buffer.from(request.rawBody.buffer, request.rawBody.byteOffset, request.rawBody.byteLength);
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`, 'latin1');
+  let start = body.indexOf(delimiter);
+  while (start >= 0) {
+    const headersStart = start + delimiter.length + 2; // past the CRLF after the delimiter
+    const headersEnd = body.indexOf('\r\n\r\n', headersStart, 'latin1');
+    if (headersEnd < 0) return undefined;
+    const next = body.indexOf(delimiter, headersEnd);
+    if (next < 0) return undefined;
+    const partHeaders = body.subarray(headersStart, headersEnd).toString('latin1');
+    const partName = /content-disposition:[^\r\n]*;\s*name="([^"]*)"/i.exec(partHeaders)?.[1];
+    if (partName === name) return new Uint8Array(body.subarray(headersEnd + 4, next - 2)); // without the CRLF before the delimiter
+    start = next;
+  }
+  return undefined;
+}
