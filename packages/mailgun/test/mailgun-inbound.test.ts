@@ -147,3 +147,52 @@ describe('Mailgun misrouted posts', () => {
     expect(answer.body).toMatch(/inbound message.*inboundWebhook\(\)/);
   });
 });
+
+describe('Mailgun inbound: a 25 MB attachment within the default body cap', () => {
+  it('arrives whole through a node:http server with the handler mounted as `void webhook.node(req, res)`', async () => {
+    const { createServer, request } = await import('node:http');
+    const attachment = Buffer.alloc(25 * 1024 * 1024);
+    for (let i = 0; i < attachment.length; i += 4096) attachment[i] = i % 251;
+    const mime = [
+      'From: Bob <bob@example.com>',
+      'To: support@mg.example.com',
+      'Subject: big file',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="big"',
+      '',
+      '--big',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '--big',
+      'Content-Type: application/octet-stream',
+      'Content-Disposition: attachment; filename="big.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      attachment.toString('base64').replace(/.{76}/g, '$&\r\n'),
+      '--big--',
+      '',
+    ].join('\r\n');
+    const sizes: number[] = [];
+    const hook = webhook({ onEvent: (event: AnymailInboundEvent) => sizes.push(event.message.attachments[0]!.content.byteLength) });
+    const server = createServer((req, res) => {
+      void hook.node(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { body, headers } = await multipart(signed({ ...fixture('inbound-mime.json').fields, 'body-mime': mime }));
+      expect(body.byteLength).toBeGreaterThan(34_000_000); // base64 and form overhead: still under the 50 MiB default
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/inbound', headers }, (res) => {
+          res.resume().on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject).end(body);
+      });
+      expect(status).toBe(200);
+      expect(sizes).toEqual([attachment.length]);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  }, 60_000);
+});

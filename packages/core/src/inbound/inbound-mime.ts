@@ -37,23 +37,34 @@ export async function parseInboundMime(
 ): Promise<AnymailInboundMessage> {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const simpleParser = await loadParser();
+  // mailsplit stops at 1000 MIME parts, and simpleParser then never settles (mailparser 3.9): give it a
+  // limit above the parts the message can have, and refuse messages with more than MAX_MIME_PARTS up front.
+  const partBound = countPartDelimiters(bytes);
+  if (partBound > MAX_MIME_PARTS) {
+    throw new AnymailWebhookValidationFailure(
+      `${espName ?? 'The ESP'} posted an inbound message with more than ${MAX_MIME_PARTS} MIME parts; refused unparsed`,
+      { statusCode: 400, ...(espName ? { espName } : {}) },
+    );
+  }
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(bytes, {
+    parsed = await withDeadline(simpleParser(bytes, {
+      maxChildNodes: partBound + 2,
       // Anymail's text is the text/plain part only, and html keeps its cid: links (see `inlines`).
       skipHtmlToText: true,
       skipTextToHtml: true,
       skipImageLinks: true,
       skipTextLinks: true,
       keepCidLinks: true,
-    });
+    } as SimpleParserOptions), PARSE_TIMEOUT_MS);
   } catch (cause) {
     throw new AnymailWebhookValidationFailure(
       `${espName ?? 'The ESP'} posted an inbound message that is not readable MIME (${(cause as Error)?.message ?? cause})`,
       { statusCode: 400, ...(espName ? { espName } : {}), cause },
     );
   }
-  const headers = parsed.headerLines.map(toHeader);
+  // mailparser leaves headerLines/attachments out on some malformed input (e.g. a header block over its size limit).
+  const headers = (parsed.headerLines ?? []).map(toHeader);
   const given = typeof extras === 'function' ? extras(headers) : extras;
   return new AnymailInboundMessage({
     raw: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -67,7 +78,7 @@ export async function parseInboundMime(
     messageId: parsed.messageId,
     text: parsed.text,
     html: typeof parsed.html === 'string' ? parsed.html : undefined,
-    parts: parsed.attachments.map(toAttachment),
+    parts: (parsed.attachments ?? []).map(toAttachment),
     ...given,
     spamScore: given.spamScore ?? spamAssassinScore(headers),
     spamDetected: given.spamDetected ?? spamAssassinVerdict(headers),
@@ -101,6 +112,29 @@ function spamAssassinVerdict(headers: readonly InboundHeader[]): boolean | undef
   if (flag.startsWith('yes')) return true;
   if (flag.startsWith('no')) return false;
   return undefined;
+}
+
+/** Most MIME parts one inbound message may have (each costs about a millisecond to parse). */
+export const MAX_MIME_PARTS = 5000;
+/** A parse that takes longer than this is abandoned (answered 400), whatever the reason. */
+const PARSE_TIMEOUT_MS = 60_000;
+
+type SimpleParserOptions = NonNullable<Parameters<SimpleParser>[1]> & { maxChildNodes?: number };
+
+/** Lines starting with `--`: an upper bound on the number of MIME parts (each part starts at a delimiter line). */
+function countPartDelimiters(bytes: Buffer): number {
+  let count = bytes.subarray(0, 2).toString('latin1') === '--' ? 1 : 0;
+  for (let at = bytes.indexOf('\n--'); at >= 0; at = bytes.indexOf('\n--', at + 3)) count++;
+  return count;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`MIME parsing took longer than ${ms / 1000} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function toHeader({ line }: { key: string; line: string }): InboundHeader {
