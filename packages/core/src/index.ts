@@ -25,14 +25,13 @@ export * from './inbound/inbound-message.js';
 export * from './inbound/inbound-event.js';
 export {
   parseInboundMime,
-  constructInboundMime,
   sanitizeHeaderText,
   headerValue,
   parseSpamScore,
+  MAX_MIME_PARTS,
   type InboundExtrasSource,
-  type InboundFields,
-  type InboundFieldAttachment,
 } from './inbound/inbound-mime.js';
+export { constructInboundMime, type InboundFields, type InboundFieldAttachment } from './inbound/inbound-construct.js';
 export * from './inbound/inbound-handler.js';
 export { DEFAULT_INBOUND_MAX_BODY_BYTES } from './inbound/read-body.js';
 export { misroutedWebhook } from './inbound/misrouted.js';
