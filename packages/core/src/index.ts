@@ -20,7 +20,11 @@ export * from './backends/smtp-backend.js';
 export * from './tracking/tracking-event.js';
 export * from './tracking/webhook-auth.js';
 export * from './tracking/replay-cache.js';
+export { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './tracking/webhook-body.js';
+export * from './tracking/webhook-request.js';
+export * from './tracking/webhook-pipeline.js';
 export * from './tracking/webhook-handler.js';
+export * from './tracking/signed-webhook.js';
 export * from './inbound/inbound-message.js';
 export * from './inbound/inbound-event.js';
 export {
@@ -33,7 +37,6 @@ export {
 } from './inbound/inbound-mime.js';
 export { constructInboundMime, type InboundFields, type InboundFieldAttachment } from './inbound/inbound-construct.js';
 export * from './inbound/inbound-handler.js';
-export { DEFAULT_INBOUND_MAX_BODY_BYTES } from './inbound/read-body.js';
 export { misroutedWebhook } from './inbound/misrouted.js';
 export { isFormRequest, requestForm, formText, formBytes, formFieldBytes, formJson, formToObject } from './inbound/inbound-form.js';
 // ESP layer

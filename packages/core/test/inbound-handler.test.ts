@@ -15,13 +15,15 @@ import {
 
 const MIME = 'From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n';
 
-function hook(extra: Partial<InboundWebhookConfig> = {}) {
-  return createInboundWebhook({
+function hook(extra: Partial<InboundWebhookConfig<Uint8Array>> = {}) {
+  return createInboundWebhook<Uint8Array>({
     espName: 'TestESP',
     esp: 'testesp',
     env: {},
-    async parseEvents(request) {
-      const message = await parseInboundMime(request.rawBody, {}, 'TestESP');
+    contentTypes: ['message/rfc822', 'text/plain'],
+    readEnvelope: (request) => request.rawBody,
+    async parseEvents(raw) {
+      const message = await parseInboundMime(raw, {}, 'TestESP');
       return [createInboundEvent({ espName: 'TestESP', espEvent: null, timestamp: undefined, eventId: 'e1', message })];
     },
     ...extra,
@@ -33,7 +35,7 @@ describe('createInboundWebhook', () => {
     const fired: unknown[] = [];
     const webhook = hook({ onEvent: (event) => fired.push(event) });
     expect((await webhook.handle({ method: 'HEAD', body: '', headers: {} })).status).toBe(200);
-    expect(await webhook.handle({ method: 'GET', body: '', headers: {} })).toMatchObject({ status: 405, headers: { Allow: 'POST, HEAD' } });
+    expect(await webhook.handle({ method: 'GET', body: '', headers: {} })).toMatchObject({ status: 405, headers: { Allow: 'POST, HEAD, OPTIONS' } });
     expect(fired).toEqual([]);
   });
 
@@ -72,7 +74,7 @@ describe('createInboundWebhook', () => {
     const cache = new MemoryReplayCache();
     let failReceiver = true;
     const webhook = hook({
-      async verify(request) {
+      async verify(_raw, request) {
         if (request.headers.get('x-sig') !== 'ok') throw new AnymailWebhookValidationFailure('bad signature', { statusCode: 400 });
         await request.claim(cache, 'nonce-1', Date.now() + 60_000);
       },

@@ -151,13 +151,15 @@ describe('the inbound HTTP handler under hostile clients', () => {
   /** A webhook whose body is a raw MIME message, mounted the way Express users do: `void webhook.node(req, res)`. */
   async function start(maxBodyBytes?: number) {
     const received: AnymailInboundMessage[] = [];
-    const webhook = createInboundWebhook({
+    const webhook = createInboundWebhook<Uint8Array>({
       espName: 'TestESP',
       esp: 'testesp',
       env: {},
       ...(maxBodyBytes ? { maxBodyBytes } : {}),
-      async parseEvents(request) {
-        const message = await parseInboundMime(request.rawBody, {}, 'TestESP');
+      contentTypes: ['message/rfc822'],
+      readEnvelope: (request) => request.rawBody,
+      async parseEvents(raw) {
+        const message = await parseInboundMime(raw, {}, 'TestESP');
         received.push(message);
         return [createInboundEvent({ espName: 'TestESP', espEvent: null, timestamp: undefined, eventId: undefined, message })];
       },

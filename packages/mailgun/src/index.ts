@@ -4,4 +4,4 @@ export type { MailgunEspExtra } from './mailgun-extra.js';
 export type { MailgunSendResponse } from './mailgun-response.js';
 export { trackingWebhook, type MailgunTrackingWebhookOptions } from './mailgun-webhook.js';
 export { inboundWebhook, mailgunInboundEvent, type MailgunInboundWebhookOptions } from './mailgun-inbound.js';
-export { mailgunSignatureCheck, type MailgunSignature, type MailgunSignatureOptions } from './mailgun-webhook.js';
+export { isInboundForm, type MailgunSignature } from './mailgun-webhook.js';

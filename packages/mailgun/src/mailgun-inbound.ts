@@ -22,12 +22,18 @@ import {
   type InboundWebhook,
   type InboundWebhookOptions,
 } from '@anymail/core';
-import { mailgunSignatureCheck, type MailgunSignatureOptions } from './mailgun-webhook.js';
+import { mailgunSignedWebhook, verifyMailgunSignature, type MailgunTrackingWebhookOptions } from './mailgun-webhook.js';
+
+/** The signature options of the tracking webhook (`webhookSigningKey`, window, replay cache, clock). */
+type MailgunSignatureOptions = Pick<
+  MailgunTrackingWebhookOptions,
+  'webhookSigningKey' | 'timestampToleranceSeconds' | 'replayCache' | 'now' | 'env'
+>;
 
 export interface MailgunInboundWebhookOptions extends InboundWebhookOptions, MailgunSignatureOptions {}
 
 const ESP_NAME = 'Mailgun';
-const ROUTE_SETTING = "your Mailgun webhook (the tracking one, in Sending > Webhooks)";
+const ROUTE_SETTING = 'your Mailgun webhook (the tracking one, in Sending > Webhooks)';
 
 /**
  * Mailgun inbound mail (Receiving > Routes, a `forward("https://…")` or `store(notify="https://…")` action).
@@ -36,14 +42,21 @@ const ROUTE_SETTING = "your Mailgun webhook (the tracking one, in Sending > Webh
  * and fully parsed fields (`body-plain`, `message-headers`, `attachment-N`, ...).
  */
 export function inboundWebhook(options: MailgunInboundWebhookOptions = {}): InboundWebhook {
-  const checkSignature = mailgunSignatureCheck(options);
-  return createInboundWebhook({
+  const signed = mailgunSignedWebhook({
+    webhookSigningKey: options.webhookSigningKey,
+    timestampToleranceSeconds: options.timestampToleranceSeconds,
+    replayCache: options.replayCache,
+    now: options.now,
+    env: options.env,
+  });
+  return createInboundWebhook<FormData>({
     espName: ESP_NAME,
     esp: 'mailgun',
     ...sharedInboundOptions(options),
-    async verify(request) {
+    // Routes post forms; JSON is accepted only to recognise a tracking event sent here by mistake.
+    contentTypes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'],
+    async readEnvelope(request) {
       if (!isFormRequest(request)) {
-        // Mailgun's tracking webhooks post JSON ({"signature", "event-data"}); routes always post a form.
         const body = request.json() as Record<string, unknown> | null;
         if (typeof body === 'object' && body !== null && 'event-data' in body) throw misroutedWebhook(ESP_NAME, 'tracking', ROUTE_SETTING);
         throw new AnymailWebhookValidationFailure('Mailgun inbound posts are forms (multipart/form-data or urlencoded)', {
@@ -51,19 +64,19 @@ export function inboundWebhook(options: MailgunInboundWebhookOptions = {}): Inbo
           espName: ESP_NAME,
         });
       }
-      const form = await requestForm(request, ESP_NAME);
-      await checkSignature(request, {
+      return requestForm(request, ESP_NAME);
+    },
+    async verify(form, request) {
+      const signature = {
         timestamp: formText(form, 'timestamp'),
         token: formText(form, 'token'),
         signature: formText(form, 'signature'),
         parentSignature: formText(form, 'parent-signature'),
-      });
+      };
+      await verifyMailgunSignature(signed, { signature, form }, request);
       if (form.has('event') && !form.has('body-mime') && !form.has('body-plain')) throw misroutedWebhook(ESP_NAME, 'tracking', ROUTE_SETTING);
     },
-    async parseEvents(request) {
-      const form = await requestForm(request, ESP_NAME);
-      return [await mailgunInboundEvent(form)];
-    },
+    parseEvents: async (form) => [await mailgunInboundEvent(form)],
   });
 }
 

@@ -28,13 +28,14 @@ type Json = Record<string, unknown>;
  * (and stops on 403).
  */
 export function inboundWebhook(options: PostmarkInboundWebhookOptions = {}): InboundWebhook {
-  return createInboundWebhook({
+  return createInboundWebhook<unknown>({
     espName: ESP_NAME,
     esp: 'postmark',
     requireBasicAuth: true,
     ...sharedInboundOptions(options),
-    async parseEvents(request) {
-      const body = request.json();
+    contentTypes: ['application/json'],
+    readEnvelope: (request) => request.json(),
+    async parseEvents(body) {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new AnymailWebhookValidationFailure('Postmark inbound body must be a JSON object', { statusCode: 400, espName: ESP_NAME });
       }

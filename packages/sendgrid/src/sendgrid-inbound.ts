@@ -35,20 +35,22 @@ const FIELDS_WITH_CHARSET = ['from', 'to', 'cc', 'subject', 'text', 'html'] as c
  * fields (`headers`, `text`, `html`, `attachmentN` with `attachment-info`, decoded by `charsets`).
  */
 export function inboundWebhook(options: SendGridInboundWebhookOptions = {}): InboundWebhook {
-  return createInboundWebhook({
+  return createInboundWebhook<FormData>({
     espName: ESP_NAME,
     esp: 'sendgrid',
     requireBasicAuth: true,
     ...sharedInboundOptions(options),
-    async parseEvents(request) {
+    // Inbound Parse posts forms; JSON is accepted only to recognise an Event Webhook post sent here by mistake.
+    contentTypes: ['multipart/form-data', 'application/json'],
+    async readEnvelope(request) {
       if (!isFormRequest(request)) {
         const looksLikeEvents = /^\s*\[/.test(request.text.slice(0, 64));
         if (looksLikeEvents) throw misroutedWebhook(ESP_NAME, 'tracking', 'the SendGrid Event Webhook (Settings > Mail Settings)');
         throw new AnymailWebhookValidationFailure('SendGrid Inbound Parse posts multipart/form-data', { statusCode: 400, espName: ESP_NAME });
       }
-      const form = await requestForm(request, ESP_NAME);
-      return [await sendGridInboundEvent(form, request)];
+      return requestForm(request, ESP_NAME);
     },
+    parseEvents: async (form, request) => [await sendGridInboundEvent(form, request)],
   });
 }
 

@@ -16,7 +16,7 @@ import { SesCredentialProvider } from './ses-credentials.js';
 import { SES_ESP_NAME, resolveSesOptions, type SesBackendOptions } from './ses-options.js';
 import { fetchS3Object } from './ses-s3.js';
 import type { SnsEnvelope } from './ses-sns.js';
-import { confirmSubscription, readEnvelope, snsVerifier, type SesTrackingWebhookOptions, type SnsVerifierOptions } from './ses-webhook.js';
+import { confirmSubscription, readSnsEnvelope, snsVerifier, type SesTrackingWebhookOptions, type SnsVerifierOptions } from './ses-webhook.js';
 
 /** The AWS settings used to read messages stored by an S3 action; the same names and env fallbacks as `SesBackend`. */
 type S3CredentialOptions = Pick<
@@ -75,15 +75,15 @@ export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundW
     );
   }
 
-  return createInboundWebhook({
+  return createInboundWebhook<SnsEnvelope>({
     espName: SES_ESP_NAME,
     esp: 'ses',
     ...sharedInboundOptions(options),
-    async verify(request) {
-      await verify(request);
-    },
-    async parseEvents(request) {
-      const envelope = readEnvelope(request);
+    // SNS posts its JSON envelope as text/plain.
+    contentTypes: ['text/plain', 'application/json'],
+    readEnvelope: readSnsEnvelope,
+    verify,
+    async parseEvents(envelope) {
       if (envelope.Type === 'SubscriptionConfirmation') {
         if (options.autoConfirmSubscriptions) await confirmSubscription(envelope, confirmFetch);
         return [];

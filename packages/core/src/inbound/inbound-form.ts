@@ -1,5 +1,5 @@
 import { AnymailWebhookValidationFailure } from '../errors.js';
-import type { WebhookRequest } from '../tracking/webhook-handler.js';
+import type { WebhookRequest } from '../tracking/webhook-request.js';
 
 const forms = new WeakMap<WebhookRequest, Promise<FormData>>();
 

@@ -1,2 +1,3 @@
 export * from './fake-esp.js';
 export * from './esp-conformance.js';
+export * from './webhook-conformance.js';
