@@ -8,6 +8,7 @@ import {
   createInboundEvent,
   createInboundWebhook,
   parseInboundMime,
+  sanitizeHeaderText,
   type AnymailInboundMessage,
 } from '@anymail/core';
 
@@ -48,6 +49,10 @@ describe('header injection through parsed names', () => {
     for (const text of [message.subject, message.from?.address, ...message.attachments.map((a) => a.filename), ...message.headers.map((h) => h.value)]) {
       expect(text).not.toMatch(/[\r\n]/);
     }
+  });
+
+  it('uses core\'s one rule for what a header line cannot hold (C0/C1 controls, DEL, U+2028/U+2029; TAB stays)', () => {
+    expect(sanitizeHeaderText('a\r\nb\u0085c\u2028d\u2029e\u007ff\tg')).toBe('a  b c d e f\tg');
   });
 
   it('fields put back together from an ESP post cannot add a header either', async () => {

@@ -6,6 +6,7 @@
  */
 import type { AddressObject, Attachment, EmailAddress, ParsedMail } from 'mailparser';
 import { decodeRfc2047, formatAddress, type ParsedAddress } from '../address.js';
+import { FORBIDDEN_IN_HEADER } from '../control-chars.js';
 import { AnymailWebhookValidationFailure } from '../errors.js';
 import {
   AnymailInboundMessage,
@@ -22,9 +23,15 @@ function loadParser(): Promise<SimpleParser> {
   return simpleParserPromise;
 }
 
-/** Control characters (CR and LF among them) become spaces: names and headers can never split a header line. */
+const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_IN_HEADER.source, 'g');
+
+/**
+ * Every character a header line can't hold (core's one rule: CR, LF, other C0/C1 controls, DEL,
+ * U+2028/U+2029; TAB stays) becomes a space, so a received name or header can never split a header
+ * line when the application reuses it.
+ */
 export function sanitizeHeaderText(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, ' ');
+  return FORBIDDEN_IN_HEADER.test(text) ? text.replace(FORBIDDEN_GLOBAL, ' ') : text;
 }
 
 /** Parse a received message. Malformed MIME yields what could be read; a parser failure is a 400 naming the ESP. */
