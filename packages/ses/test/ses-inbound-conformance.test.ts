@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { TrackingWebhook } from '@anymail/core';
 import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
 import { inboundWebhook } from '../src/ses-inbound.js';
 import { makeTestCertificate, signSns, snsHeaders } from './ses-webhook-helpers.js';
@@ -19,7 +18,7 @@ function notification(at: number): ConformanceWebhookRequest {
 describeWebhookConformance({
   espName: 'Amazon SES',
   create: ({ onEvent, ...setup }) =>
-    inboundWebhook({ topicArns: [TOPIC], env: {}, certificateFetcher: async () => certPem, onEvent: onEvent as (event: unknown) => unknown, ...setup }) as unknown as TrackingWebhook,
+    inboundWebhook({ topicArns: [TOPIC], env: {}, certificateFetcher: async () => certPem, onEvent, ...setup }),
   authentic: (at) => notification(at),
   forgeries(request) {
     const message = JSON.parse(String(request.body)) as Record<string, string>;
