@@ -20,6 +20,12 @@ export type PostmarkInboundWebhookOptions = InboundWebhookOptions;
 
 const ESP_NAME = 'Postmark';
 type Json = Record<string, unknown>;
+/**
+ * With "include raw email content" each attachment is in the JSON twice, base64-encoded (`RawEmail`
+ * and `Attachments`): a 25 MB attachment makes a ~70 MB post. The body is read only after the basic
+ * auth check passes, so a larger default cap costs nothing against unauthenticated clients.
+ */
+const POSTMARK_INBOUND_MAX_BODY_BYTES = 96 * 1024 * 1024;
 
 /**
  * Postmark inbound webhook (the inbound message stream's webhook URL, with the basic-auth credentials in it).
@@ -33,6 +39,7 @@ export function inboundWebhook(options: PostmarkInboundWebhookOptions = {}): Inb
     esp: 'postmark',
     requireBasicAuth: true,
     ...sharedInboundOptions(options),
+    maxBodyBytes: options.maxBodyBytes ?? POSTMARK_INBOUND_MAX_BODY_BYTES,
     contentTypes: ['application/json'],
     readEnvelope: (request) => request.json(),
     async parseEvents(body) {

@@ -82,3 +82,39 @@ describe('Postmark inbound authentication and routing', () => {
     expect(answer).toMatchObject({ status: 400, body: expect.stringMatching(/inbound message.*inboundWebhook\(\)/) });
   });
 });
+
+describe('Postmark inbound: a 25 MB attachment with "include raw email content" on', () => {
+  it('arrives whole through node:http with the handler mounted as `void webhook.node(req, res)`', async () => {
+    const { createServer, request } = await import('node:http');
+    const attachment = Buffer.alloc(25 * 1024 * 1024, 7);
+    const base64 = attachment.toString('base64');
+    const data = JSON.parse(read('inbound/inbound.json')) as Record<string, unknown>;
+    data.Attachments = [{ Name: 'big.bin', Content: base64, ContentType: 'application/octet-stream', ContentLength: attachment.length, ContentID: '' }];
+    data.RawEmail = [
+      'From: John Doe <john@example.com>', 'Subject: big', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'see attached', '--b', 'Content-Type: application/octet-stream',
+      'Content-Disposition: attachment; filename="big.bin"', 'Content-Transfer-Encoding: base64', '', base64.replace(/.{76}/g, '$&\r\n'), '--b--', '',
+    ].join('\r\n');
+    const body = Buffer.from(JSON.stringify(data));
+    expect(body.byteLength).toBeGreaterThan(69_000_000);
+    const sizes: number[] = [];
+    const hook = webhook({ onEvent: (event: AnymailInboundEvent) => sizes.push(event.message.attachments[0]!.content.byteLength) });
+    const server = createServer((req, res) => {
+      void hook.node(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/inbound', headers: headers() }, (res) => {
+          res.resume().on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject).end(body);
+      });
+      expect(status).toBe(200);
+      expect(sizes).toEqual([attachment.length]);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  }, 90_000);
+});
