@@ -91,7 +91,7 @@ describe.each(packages)('the @anymail/%s tarball', (name) => {
     const relative = [...readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((match) => match[1]!).filter((href) => !/^(https?:|mailto:)/.test(href));
     expect(relative).toEqual([]);
     // Commands that only work in a clone of the repository mean nothing on the npm page.
-    const repoOnly = readme.split('\n').filter((line) => /pnpm (--filter|-F |bench|test|build|demo)|tsx packages\/|node [^`]*packages\//.test(line));
+    const repoOnly = readme.split('\n').filter((line) => /pnpm (--filter|-F |bench|test|build|demo|fuzz|vitest)|tsx packages\/|node [^`]*packages\//.test(line));
     expect(repoOnly).toEqual([]);
   });
 });
