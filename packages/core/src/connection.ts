@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BaseEmailBackend } from './backends/base-email-backend.js';
-import { AnymailConfigurationError, AnymailError } from './errors.js';
+import { BaseEmailBackend, backendName } from './backends/base-email-backend.js';
+import { settleResults, type SendResult } from './backends/send-result.js';
+import { AnymailConfigurationError } from './errors.js';
 import type { EmailMessage } from './message.js';
 import { getSettings, type AliasSpec, type BackendSpec } from './settings.js';
 
@@ -157,12 +158,16 @@ export async function getConnection(
 
 /**
  * An existing backend seen with `failSilently: true`, without changing the shared instance:
- * sends one message at a time over the instance's connection, counting those that went out.
+ * sends through the instance's results and applies the failSilently rule to them.
  */
 class FailSilentlyView extends BaseEmailBackend {
   constructor(readonly inner: BaseEmailBackend) {
     super({ failSilently: true });
     this.alias = inner.alias;
+  }
+
+  get espName(): string {
+    return backendName(this.inner);
   }
 
   override open(): Promise<boolean> {
@@ -174,20 +179,10 @@ class FailSilentlyView extends BaseEmailBackend {
   }
 
   override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
-    const opened = await this.inner.open();
-    let sent = 0;
-    try {
-      for (const message of messages) {
-        try {
-          sent += await this.inner.sendMessages([message]);
-        } catch (error) {
-          if (AnymailError.isInstance(error) && error.category === 'configuration') throw error;
-        }
-      }
-    } finally {
-      if (opened) await this.inner.close();
-    }
-    return sent;
+    return settleResults(await this.inner.sendResults(messages), true);
+  }
+
+  override sendResults(messages: readonly EmailMessage[]): Promise<SendResult[]> {
+    return this.inner.sendResults(messages);
   }
 }

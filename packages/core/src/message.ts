@@ -230,7 +230,7 @@ export class EmailMessage {
 
   /** Send through `connection` (or `getConnection()`); resolves to 1 when sent, 0 when not. */
   async send(options: { failSilently?: boolean } = {}): Promise<number> {
-    if (this.recipients().length === 0) return 0;
+    // No early return without recipients: the backend's sendDefaults may add them.
     const connection = this.connection ?? (await getConnection(undefined, { failSilently: options.failSilently }));
     return connection.sendMessages([this]);
   }

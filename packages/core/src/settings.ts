@@ -4,7 +4,8 @@ import { AnymailConfigurationError } from './errors.js';
 
 const backendSpecSchema = z.union([
   z.string().min(1),
-  z.instanceof(BaseEmailBackend),
+  // Checked at parse time (not z.instanceof at load time): settings and backends import each other.
+  z.custom<BaseEmailBackend>((value) => value instanceof BaseEmailBackend, { message: 'expected a backend instance' }),
   z.custom<new (options?: never) => BaseEmailBackend>(
     (value) => typeof value === 'function' && value.prototype instanceof BaseEmailBackend,
     { message: 'expected a backend class' },
