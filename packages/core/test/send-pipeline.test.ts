@@ -114,3 +114,66 @@ describe('statuses and failSilently, the same for every backend kind', () => {
     expect(statuses.map((s) => s.espName)).toEqual(['Only']);
   });
 });
+
+describe('bounded concurrency in sendMessages', () => {
+  function slowRoute(state: { inFlight: number; max: number }, failFor = new Set<string>()) {
+    return async (call: { json(): unknown }) => {
+      state.inFlight++;
+      state.max = Math.max(state.max, state.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      state.inFlight--;
+      const to = (call.json() as { to: string[] }).to[0]!;
+      return failFor.has(to) ? { status: 500, body: { message: 'down' } } : { body: { id: `id-${to}` } };
+    };
+  }
+  const batch = (n: number) => Array.from({ length: n }, (_, i) => new EmailMessage({ from: 'f@example.com', to: [`r${i}@example.com`], body: 'B' }));
+
+  it('sends up to sendConcurrency messages at once (default 10), statuses in input order', async () => {
+    const state = { inFlight: 0, max: 0 };
+    esp.setRoute('POST /send', slowRoute(state));
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const messages = batch(40);
+    await expect(backend.sendMessages(messages)).resolves.toBe(40);
+    await backend.close();
+    expect(state.max).toBe(10);
+    expect(messages.map((m) => m.anymailStatus!.messageId)).toEqual(messages.map((m) => `id-${m.to[0]}`));
+  });
+
+  it('honours sendConcurrency: 1 and a larger value', async () => {
+    for (const sendConcurrency of [1, 25]) {
+      const state = { inFlight: 0, max: 0 };
+      esp.setRoute('POST /send', slowRoute(state));
+      const backend = new JsonEspBackend({ apiUrl: esp.url, sendConcurrency });
+      await backend.sendMessages(batch(30));
+      await backend.close();
+      expect(state.max).toBe(sendConcurrency);
+    }
+  });
+
+  it('refuses a sendConcurrency that is not a whole number of at least 1', () => {
+    expect(() => new JsonEspBackend({ apiUrl: esp.url, sendConcurrency: 0 })).toThrow(AnymailConfigurationError);
+  });
+
+  it('one failure does not abort the others under failSilently; results keep their order', async () => {
+    const state = { inFlight: 0, max: 0 };
+    esp.setRoute('POST /send', slowRoute(state, new Set(['r3@example.com', 'r17@example.com'])));
+    const backend = new JsonEspBackend({ apiUrl: esp.url, failSilently: true });
+    const messages = batch(20);
+    await expect(backend.sendMessages(messages)).resolves.toBe(18);
+    const results = await backend.sendResults(messages);
+    await backend.close();
+    expect(results.map((r) => r.outcome)).toEqual(messages.map((_, i) => (i === 3 || i === 17 ? 'failed' : 'sent')));
+    expect([...messages[3]!.anymailStatus!.status]).toEqual(['failed']);
+  });
+
+  it('without failSilently, raises the failure after the messages in flight, starting no new ones', async () => {
+    const state = { inFlight: 0, max: 0 };
+    esp.setRoute('POST /send', slowRoute(state, new Set(['r0@example.com'])));
+    const backend = new JsonEspBackend({ apiUrl: esp.url, sendConcurrency: 4 });
+    const messages = batch(40);
+    await expect(backend.sendMessages(messages)).rejects.toThrow(AnymailError);
+    await backend.close();
+    expect(esp.calls.length).toBeLessThan(10);
+    expect(messages.at(-1)!.anymailStatus).toBeUndefined();
+  });
+});
