@@ -133,6 +133,12 @@ async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, s
   return resolveSpec(spec as BackendSpec, options, seen);
 }
 
+/** Options of a backend class: what its constructor takes. */
+export type OptionsOf<C> = C extends new (options: infer O) => BaseEmailBackend ? NonNullable<O> : never;
+
+/** Options for a backend named by alias, built-in name or module: checked by that backend at run time. */
+export type GetConnectionOptions = Record<string, unknown> & { failSilently?: boolean };
+
 /**
  * Get a backend instance: a class, an alias from `configure({ backends })`, a built-in name
  * ('smtp', 'console', 'file', 'memory', 'dummy') or a module specifier such as
@@ -144,10 +150,13 @@ async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, s
  * (a configuration error says so); `failSilently` then gives a view of the instance, so the shared
  * instance is never changed.
  */
-export async function getConnection(
-  backend?: BackendSpec,
-  options: Record<string, unknown> & { failSilently?: boolean } = {},
-): Promise<BaseEmailBackend> {
+export async function getConnection<C extends new (options: never) => BaseEmailBackend>(
+  backend: C,
+  options?: OptionsOf<C>,
+): Promise<InstanceType<C>>;
+export async function getConnection(backend?: string | BaseEmailBackend, options?: GetConnectionOptions): Promise<BaseEmailBackend>;
+export async function getConnection(backend?: BackendSpec, options?: { failSilently?: boolean }): Promise<BaseEmailBackend>;
+export async function getConnection(backend?: BackendSpec, options: GetConnectionOptions = {}): Promise<BaseEmailBackend> {
   const clean = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const spec = backend ?? getSettings().emailBackend ?? (getSettings().backends?.default ? 'default' : 'smtp');
   const { backend: instance, created, failSilently } = await resolveSpec(spec, clean, new Set());

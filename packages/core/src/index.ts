@@ -37,3 +37,5 @@ export * from './failover/weighted-strategy.js';
 export * from './failover/health-store.js';
 export * from './failover/circuit-breaker.js';
 export * from './failover/failover-backend.js';
+export * from './esp/esp-options.js';
+export { checkOptions, closestName } from './options-check.js';

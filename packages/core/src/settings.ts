@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BaseEmailBackend } from './backends/base-email-backend.js';
 import { AnymailConfigurationError } from './errors.js';
+import { checkAnymailSettings } from './esp/esp-options-registry.js';
+import { closestName } from './options-check.js';
 
 const backendSpecSchema = z.union([
   z.string().min(1),
@@ -76,12 +78,19 @@ export function configure(settings: AnymailSettings): AnymailSettings {
     const problems = parsed.error.issues.map((issue) => {
       const path = issue.path.length ? issue.path.join('.') : '(settings)';
       if (issue.code === 'unrecognized_keys') {
-        return `unknown setting ${issue.keys.map((k) => [...issue.path, k].join('.')).join(', ')}`;
+        const valid = issue.path.length === 0 ? Object.keys(settingsSchema.shape) : [];
+        return issue.keys
+          .map((k) => {
+            const near = closestName(k, valid);
+            return `unknown setting ${[...issue.path, k].join('.')}${near ? ` (did you mean ${near}?)` : ''}`;
+          })
+          .join(', ');
       }
       return `${path}: ${issue.message}`;
     });
     throw new AnymailConfigurationError(`Invalid Anymail settings: ${problems.join('; ')}`);
   }
+  checkAnymailSettings(settings.anymail);
   current = { ...settings };
   return current;
 }

@@ -116,11 +116,17 @@ describe('statuses and failSilently, the same for every backend kind', () => {
 });
 
 describe('bounded concurrency in sendMessages', () => {
-  function slowRoute(state: { inFlight: number; max: number }, failFor = new Set<string>()) {
+  /** Holds each request until `gate` requests are in flight (or 300 ms passed), so the peak is deterministic. */
+  function slowRoute(state: { inFlight: number; max: number }, failFor = new Set<string>(), gate = 0) {
+    const waiting: Array<() => void> = [];
     return async (call: { json(): unknown }) => {
       state.inFlight++;
       state.max = Math.max(state.max, state.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      if (gate > 0 && state.inFlight >= gate) for (const release of waiting.splice(0)) release();
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        setTimeout(resolve, gate > 0 ? 300 : 15);
+      });
       state.inFlight--;
       const to = (call.json() as { to: string[] }).to[0]!;
       return failFor.has(to) ? { status: 500, body: { message: 'down' } } : { body: { id: `id-${to}` } };
@@ -130,7 +136,7 @@ describe('bounded concurrency in sendMessages', () => {
 
   it('sends up to sendConcurrency messages at once (default 10), statuses in input order', async () => {
     const state = { inFlight: 0, max: 0 };
-    esp.setRoute('POST /send', slowRoute(state));
+    esp.setRoute('POST /send', slowRoute(state, new Set(), 10));
     const backend = new JsonEspBackend({ apiUrl: esp.url });
     const messages = batch(40);
     await expect(backend.sendMessages(messages)).resolves.toBe(40);
@@ -142,7 +148,7 @@ describe('bounded concurrency in sendMessages', () => {
   it('honours sendConcurrency: 1 and a larger value', async () => {
     for (const sendConcurrency of [1, 25]) {
       const state = { inFlight: 0, max: 0 };
-      esp.setRoute('POST /send', slowRoute(state));
+      esp.setRoute('POST /send', slowRoute(state, new Set(), sendConcurrency));
       const backend = new JsonEspBackend({ apiUrl: esp.url, sendConcurrency });
       await backend.sendMessages(batch(30));
       await backend.close();
