@@ -47,6 +47,9 @@ export const settingsSchema = z.strictObject({
       useSsl: z.boolean().optional(),
       timeoutMs: z.number().positive().optional(),
       connectTimeoutMs: z.number().positive().optional(),
+      /** TLS client certificate files (Django's EMAIL_SSL_KEYFILE / EMAIL_SSL_CERTFILE). */
+      sslKeyfile: z.string().optional(),
+      sslCertfile: z.string().optional(),
       tls: z
         .strictObject({
           rejectUnauthorized: z.boolean().optional(),

@@ -1,4 +1,4 @@
-import { describeEspConformance } from '@anymail/core/test';
+import { describeEspConformance } from '@anymail/core/test/vitest';
 import { expect } from 'vitest';
 import { JsonEspBackend } from './support/json-esp-backend.js';
 

@@ -1,0 +1,3 @@
+// @anymail/core/test/vitest: the ESP conformance suite, written with vitest's describe/it/expect.
+export * from './esp-conformance.js';
+export * from './index.js';
