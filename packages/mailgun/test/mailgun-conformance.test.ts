@@ -8,6 +8,7 @@ const form = (call: { form(): URLSearchParams }) => call.form();
 describeEspConformance({
   espName: 'Mailgun',
   createBackend: (apiUrl, options) => new MailgunBackend({ ...options, apiKey: 'conformance-key', apiUrl }),
+  secrets: ['conformance-key'],
   successRoute: { status: 200, body: { id: '<20300102030405.1.abc@example.com>', message: 'Queued. Thank you.' } },
   routeKey: 'POST /example.com/messages',
   espExtraSample: { 'o:testmode': 'yes', senderDomain: 'example.com' },

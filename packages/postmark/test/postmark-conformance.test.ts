@@ -20,6 +20,7 @@ const templated = (message: EmailMessage) => {
 describeEspConformance({
   espName: 'Postmark',
   createBackend: (apiUrl, options) => new PostmarkBackend({ ...options, apiUrl, serverToken: 'conformance-token' }),
+  secrets: ['conformance-token'],
   successRoute: postmarkFakeRoutes()['POST /email']!,
   successStatus: 'sent',
   espExtraSample: { MessageStream: 'broadcast' },

@@ -19,6 +19,7 @@ describeEspConformance({
   espName: 'SendGrid',
   // apiUrl is the fake's root; SendGrid's base URL ends in /v3/.
   createBackend: (apiUrl, options) => new SendGridBackend({ ...options, apiKey: 'SG.conformance', apiUrl: `${apiUrl}v3/` }),
+  secrets: ['SG.conformance'],
   successRoute: fakeRoute,
   routeKey: ROUTE,
   espExtraSample: { ip_pool_name: 'transactional', asm: { group_id: 42 } },

@@ -18,7 +18,15 @@ const templated = (message: EmailMessage) => {
 describeEspConformance({
   espName: 'Amazon SES',
   createBackend: (apiUrl, options) =>
-    new SesBackend({ ...options, endpoint: apiUrl, region: 'us-east-1', accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-secret' }),
+    new SesBackend({
+      ...options,
+      endpoint: apiUrl,
+      region: 'us-east-1',
+      accessKeyId: 'AKIDCONFORMANCE',
+      secretAccessKey: 'conformance-secret',
+      sessionToken: 'conformance-session-token',
+    }),
+  secrets: ['conformance-secret', 'conformance-session-token'],
   successRoute: sesFakeRoutes()['POST /v2/email/outbound-emails']!,
   espExtraSample: { ConfigurationSetName: 'from-extra', ListManagementOptions: { ContactListName: 'list' } },
   prepareFeature: { templateId: templated, mergeData: templated, mergeGlobalData: templated, mergeMetadata: templated, mergeHeaders: templated },

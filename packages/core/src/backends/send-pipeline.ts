@@ -64,6 +64,8 @@ export interface SendDriver {
   prepare?(job: SendJob): void | Promise<void>;
   deliver(job: SendJob): Promise<Delivery | SkippedDelivery>;
   combined?: CombinedDelivery | undefined;
+  /** Hide credentials in any error before it is reported (changes the error in place). */
+  redact?(error: unknown): unknown;
   /** Turn an error from open() or delivery into the error reported (e.g. a socket error into AnymailAPIError). */
   failure?(error: unknown, stage: 'open' | 'deliver'): unknown;
 }
@@ -135,6 +137,7 @@ export async function runSendPipeline(
   const fail = (index: number, job: { original: EmailMessage; message?: EmailMessage | undefined }, thrown: unknown): void => {
     const failure = thrown instanceof Failure ? thrown : new Failure(thrown, failoverAttempts(thrown));
     const error = failure.error;
+    driver.redact?.(error);
     const emails = job.message ? safeRecipientEmails(job.message) : [];
     const refused = AnymailError.isInstance(error) && error.category === 'recipients-refused';
     const status = AnymailStatus.forAll(emails, refused ? 'rejected' : 'failed', null);
@@ -169,6 +172,7 @@ export async function runSendPipeline(
             'Pass ignoreRecipientStatus: true to treat this as a normal result.',
           { espName, statusCode: delivery.statusCode, responseBody: delivery.responseBody },
         );
+        driver.redact?.(error);
         results[job.index] = result(job, 'failed', espName, { status, error, attempts: delivery.attempts });
         if (options.stopAfter?.(error)) stopped = true;
         return;

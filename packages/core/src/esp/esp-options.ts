@@ -47,6 +47,7 @@ export const baseEspOptionsShape = {
   apiUrl: z.string().optional(),
   timeoutMs: z.number().positive().optional(),
   connectTimeoutMs: z.number().positive().optional(),
+  deadlineMs: z.number().positive().optional(),
   ignoreUnsupportedFeatures: z.boolean().optional(),
   ignoreRecipientStatus: z.boolean().optional(),
   fetch: fn<(input: string | URL | Request, init?: RequestInit) => Promise<Response>>('a fetch function').optional(),

@@ -10,6 +10,7 @@ import type { SendAttempt } from '../status.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { failurePolicy, type FailureAction } from './failure-policy.js';
 import { MemoryHealthStore, type HealthStore } from './health-store.js';
+import { AttemptQueue, InFlightLimiter, enterBackend, type Verdict } from './in-flight.js';
 import { PriorityStrategy } from './priority-strategy.js';
 import { RoundRobinStrategy } from './round-robin-strategy.js';
 import type { SelectStrategy } from './select-strategy.js';
@@ -34,6 +35,11 @@ export interface FailoverBackendOptions extends BaseEmailBackendOptions {
   coolDownMs?: number;
   /** Consecutive failover-class failures that open a backend's breaker. @default 3 */
   failureThreshold?: number;
+  /**
+   * Most attempts at once to a backend that has failed and not succeeded since (its breaker not
+   * yet open); further sends go to the next backend meanwhile. @default 1
+   */
+  maxInFlightWhileFailing?: number;
   /**
    * What to do when an attempt may have reached the ESP (a timeout after the request was sent,
    * a reset after the body was written): 'raise' (default) never resends, because the first
@@ -91,6 +97,7 @@ export class FailoverBackend extends BaseEmailBackend {
   readonly onUnknownOutcome: 'raise' | 'failover';
   readonly #policy: Record<FailureCategory, FailureAction>;
   readonly #breaker: CircuitBreaker;
+  readonly #inFlight: InFlightLimiter;
   readonly #debugLog: ((line: string) => void) | undefined;
 
   constructor(options: FailoverBackendOptions) {
@@ -128,6 +135,7 @@ export class FailoverBackend extends BaseEmailBackend {
       failureThreshold: options.failureThreshold ?? 3,
       coolDownMs: options.coolDownMs ?? 30_000,
     });
+    this.#inFlight = new InFlightLimiter(options.maxInFlightWhileFailing ?? 1);
     this.#debugLog = options.debugLog;
   }
 
@@ -178,7 +186,8 @@ export class FailoverBackend extends BaseEmailBackend {
     let lastError: unknown;
     let previous: Member | undefined;
     let skippedOpen = 0;
-    for (const index of order) {
+    const queue = new AttemptQueue(order);
+    for (let index = await queue.next(); index !== undefined; index = await queue.next()) {
       const member = this.members[index]!;
       const missing = usedFeatures(member.backend, member.unsupported, message);
       if (missing.length > 0) {
@@ -186,27 +195,34 @@ export class FailoverBackend extends BaseEmailBackend {
         attempts.push({ espName: member.name, category: 'unsupported-feature', durationMs: 0, error: `unsupported: ${missing.join(', ')}` });
         continue;
       }
-      const admission = await this.#breaker.admit(member.key);
-      if (admission === 'open') {
+      const slot = await enterBackend(this.#breaker, this.#inFlight, member.key);
+      if ('skip' in slot) {
         skippedOpen++;
-        this.#log(`skipping ${member.name}: cooling down after repeated failures`);
+        if (slot.skip === 'busy' && slot.verdict) queue.deferUntil(index, slot.verdict);
+        this.#log(
+          slot.skip === 'open'
+            ? `skipping ${member.name}: cooling down after repeated failures`
+            : `skipping ${member.name} for now: failing, and already trying it (maxInFlightWhileFailing)`,
+        );
         continue;
       }
       if (previous && lastError && AnymailError.isInstance(lastError)) {
         await failoverSignal.sendRobust(this.constructor, { message, from: previous.name, to: member.name, category: lastError.category });
       }
       const started = performance.now();
-      // The member's pipeline sends its own copy (with its own defaults); `message` stays as it is.
-      const [result] = await member.backend.sendResults([message]);
-      const durationMs = performance.now() - started;
-      if (result!.outcome !== 'failed') {
-        await this.#breaker.recordSuccess(member.key);
-        attempts.push({ espName: member.name, durationMs });
-        this.#log(`${member.name} ${result!.outcome === 'sent' ? 'sent' : 'skipped'} the message${admission === 'probe' ? ' (probe succeeded)' : ''}`);
-        if (result!.outcome === 'sent') return { status: result!.status!, espName: result!.status?.espName ?? member.name, attempts };
-        return { skipped: result!.outcome === 'no-recipients' ? 'no-recipients' : 'cancelled', attempts };
-      }
-      {
+      let verdict: Verdict = 'none';
+      try {
+        // The member's pipeline sends its own copy (with its own defaults): `message` is not changed.
+        const [result] = await member.backend.sendResults([message]);
+        const durationMs = performance.now() - started;
+        if (result!.outcome !== 'failed') {
+          await this.#breaker.recordSuccess(member.key);
+          verdict = 'success';
+          attempts.push({ espName: member.name, durationMs });
+          this.#log(`${member.name} ${result!.outcome === 'sent' ? 'sent' : 'skipped'} the message${slot.probe ? ' (probe succeeded)' : ''}`);
+          if (result!.outcome === 'sent') return { status: result!.status!, espName: result!.status?.espName ?? member.name, attempts };
+          return { skipped: result!.outcome === 'no-recipients' ? 'no-recipients' : 'cancelled', attempts };
+        }
         const error = result!.error;
         if (!AnymailError.isInstance(error)) throw error;
         attempts.push({
@@ -223,6 +239,7 @@ export class FailoverBackend extends BaseEmailBackend {
           throw this.#withAttempts(error, attempts, message);
         }
         await this.#breaker.recordFailure(member.key);
+        verdict = 'failure';
         if (error.deliveryUnknown && this.onUnknownOutcome === 'raise') {
           this.#log(`${member.name} failed after the request may have reached it: not resending (onUnknownOutcome 'raise')`);
           throw this.#withAttempts(
@@ -238,13 +255,15 @@ export class FailoverBackend extends BaseEmailBackend {
         this.#log(`${member.name} failed with ${error.category}: trying the next backend`);
         lastError = error;
         previous = member;
+      } finally {
+        slot.release(verdict);
       }
     }
     if (lastError) throw this.#withAttempts(lastError as AnymailError, attempts, message);
     throw this.#withAttempts(
       new AnymailAPIError(
         skippedOpen > 0
-          ? `Every backend is cooling down after repeated failures (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
+          ? `Every backend is cooling down after repeated failures, or failing and its trial failed too (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
           : `No backend can send this message (${attempts.map((a) => `${a.espName}: ${a.error}`).join('; ')}).`,
         { code: skippedOpen > 0 ? 'ANYMAIL_ALL_BACKENDS_DOWN' : 'ANYMAIL_UNSUPPORTED_FEATURE', category: skippedOpen > 0 ? 'network' : 'unsupported-feature' },
       ),
@@ -253,6 +272,7 @@ export class FailoverBackend extends BaseEmailBackend {
     );
   }
 
+  /** The error, carrying every attempt (`failoverAttempts(error)`); the pipeline puts them on the failed status. */
   #withAttempts<E extends AnymailError>(error: E, attempts: SendAttempt[], _message: EmailMessage): E {
     Object.defineProperty(error, 'attempts', { value: attempts, enumerable: true, configurable: true });
     return error;
