@@ -5,6 +5,7 @@ import { postSend, preSend } from '../signals.js';
 import { AnymailCancelSend } from '../errors.js';
 import type { FeatureName } from '../esp/esp-features.js';
 import { FEATURE_SAMPLES } from './feature-samples.js';
+import { describePipelineConformance } from './esp-conformance-pipeline.js';
 import type { BaseEspBackend, BaseEspBackendOptions } from '../esp/base-esp-backend.js';
 import { getClosedPort, startFakeEsp, type FakeEsp, type FakeEspCall, type FakeEspReply, type FakeEspRoute } from './fake-esp.js';
 
@@ -20,8 +21,8 @@ export interface EspConformanceOptions {
   successRoute: FakeEspRoute;
   /** Key of the route ('METHOD /path' or '*'); default '*'. */
   routeKey?: string;
-  /** For each feature: check the request, or 'unsupported'. Features left out are not checked. */
-  features: Partial<Record<FeatureName, FeatureExpectation>>;
+  /** For every feature: check the request, or 'unsupported' (a complete table: a missing feature is a compile error). */
+  features: Record<FeatureName, FeatureExpectation>;
   /** The espExtra sample for the espExtra feature. */
   espExtraSample?: Record<string, unknown>;
   /** Status every recipient gets from `successRoute`. @default 'queued' */
@@ -223,6 +224,8 @@ export function describeEspConformance(options: EspConformanceOptions): void {
         expectNoSecret(error);
       });
     });
+
+    describePipelineConformance(options, { esp: () => esp, backend: () => backend, reset, routeKey });
 
     describe('signals', () => {
       it('runs preSend before the request and postSend after, with the status', async () => {
