@@ -6,6 +6,7 @@ import {
   EmailMessage,
   FailoverBackend,
   MemoryBackend,
+  DummyBackend,
   configure,
   postSend,
   type PostSendArgs,
@@ -91,6 +92,14 @@ describe('statuses and failSilently, the same for every backend kind', () => {
     expect(results[1]!.error).toBeInstanceOf(AnymailError);
     expect(results.every((r) => r.espName === 'JsonEsp')).toBe(true);
     expect(results[0]!.message).toBe(messages[0]);
+  });
+
+  it('FailoverBackend works over a backend that overrides sendMessages itself (Django style)', async () => {
+    const backend = new FailoverBackend({ backends: [new DummyBackend()] });
+    const message = new EmailMessage({ from: 'f@example.com', to: ['to@example.com'], body: 'B', connection: backend });
+    await expect(message.send()).resolves.toBe(1);
+    expect([...message.anymailStatus!.status]).toEqual(['sent']);
+    expect(message.anymailStatus!.espName).toBe('DummyBackend');
   });
 
   it('a misconfigured FailoverBackend raises AnymailConfigurationError', () => {

@@ -1,6 +1,7 @@
 import { AnymailConfigurationError } from '../errors.js';
 import type { EmailMessage } from '../message.js';
 import type { SendDefaults } from '../message-defaults.js';
+import { AnymailStatus } from '../status.js';
 import { runSendPipeline, type SendDriver } from './send-pipeline.js';
 import { raisesUnder, settleResults, type SendResult } from './send-result.js';
 
@@ -124,7 +125,8 @@ async function resultsOfSendMessages(backend: BaseEmailBackend, messages: readon
     for (const message of messages) {
       try {
         const sent = await backend.sendMessages([message]);
-        const status = message.anymailStatus;
+        // A backend that sets no status (Django-style) still reports its sent message with one.
+        const status = sent > 0 ? (message.anymailStatus ?? sentStatus(message, espName)) : message.anymailStatus;
         results.push({
           message,
           outcome: sent > 0 ? 'sent' : message.recipients().length === 0 ? 'no-recipients' : 'cancelled',
@@ -142,6 +144,19 @@ async function resultsOfSendMessages(backend: BaseEmailBackend, messages: readon
     if (opened) await backend.close();
   }
   return results;
+}
+
+function sentStatus(message: EmailMessage, espName: string): AnymailStatus {
+  let emails: string[];
+  try {
+    emails = message.recipientEmails();
+  } catch {
+    emails = [];
+  }
+  const status = AnymailStatus.forAll(emails, 'sent', null);
+  status.espName = espName;
+  message.anymailStatus = status;
+  return status;
 }
 
 /** A class that makes a backend from options. */
