@@ -79,7 +79,7 @@ export abstract class BaseEmailBackend {
    */
   async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
     const failSilently = this.failSilently;
-    const results = await runSendPipeline(this.sendDriver(), messages, { stopAfter: (error) => raisesUnder(failSilently, error) });
+    const results = await runSendPipeline(this.#sendDriver(), messages, { stopAfter: (error) => raisesUnder(failSilently, error) });
     return settleResults(results, failSilently);
   }
 
@@ -89,7 +89,14 @@ export abstract class BaseEmailBackend {
    */
   async sendResults(messages: readonly EmailMessage[]): Promise<SendResult[]> {
     if (this.sendMessages !== BaseEmailBackend.prototype.sendMessages) return resultsOfSendMessages(this, messages);
-    return runSendPipeline(this.sendDriver(), messages);
+    return runSendPipeline(this.#sendDriver(), messages);
+  }
+
+  #driver: SendDriver | undefined;
+  /** The driver, built once per backend (it only binds this backend's settings and methods). */
+  #sendDriver(): SendDriver {
+    this.#driver ??= this.sendDriver();
+    return this.#driver;
   }
 
   /** How this backend takes part in the send pipeline. Subclasses extend it with their delivery. */

@@ -58,8 +58,9 @@ export interface SendDriver {
   readonly sendDefaults: SendDefaults | undefined;
   /** Fill a missing sender with the defaultFromEmail setting (false: a backend that queues leaves it to the delivering one). */
   readonly fallbackFrom?: boolean;
-  open(): Promise<boolean>;
-  close(): Promise<void>;
+  /** Open the backend before the first delivery (absent: nothing to open, e.g. a lazy HTTP pool). */
+  open?(): Promise<boolean>;
+  close?(): Promise<void>;
   /** After preSend and the header checks: prepare the delivery (e.g. build the request). */
   prepare?(job: SendJob): void | Promise<void>;
   deliver(job: SendJob): Promise<Delivery | SkippedDelivery>;
@@ -111,30 +112,68 @@ function safeRecipientEmails(message: EmailMessage): string[] {
  * The one send loop: for each message, resolve it (defaults applied to a copy), preSend
  * (AnymailCancelSend skips it), header checks, skip without recipients, prepare, deliver
  * (alone, or combined with others where the backend has a batch endpoint), status on both
- * messages, recipients-refused check, postSend. Runs up to `concurrency` messages at once and
+ * messages, postSend, recipients-refused check. Runs up to `concurrency` messages at once and
  * answers one result per message, in input order. Opens the backend lazily (at the first
  * delivery) and closes it after, when this call opened it.
  */
-export async function runSendPipeline(
-  driver: SendDriver,
-  messages: readonly EmailMessage[],
-  options: PipelineOptions = {},
-): Promise<SendResult[]> {
-  const results: SendResult[] = new Array<SendResult>(messages.length);
-  if (messages.length === 0) return results;
-  let opening: Promise<boolean> | undefined;
-  let stopped = false;
-  const pending: SendJob[] = [];
-  const combined = messages.length > 1 ? driver.combined : undefined;
+export function runSendPipeline(driver: SendDriver, messages: readonly EmailMessage[], options: PipelineOptions = {}): Promise<SendResult[]> {
+  return new PipelineRun(driver, messages, options).run();
+}
 
-  const ensureOpen = (): Promise<boolean> => {
-    opening ??= driver.open().catch((error: unknown) => {
+// One call's state. Methods instead of per-call closures, and synchronous until the delivery
+// when nobody listens to preSend: the hot path (one message through an ESP) pays few promises.
+class PipelineRun {
+  readonly results: SendResult[];
+  readonly pending: SendJob[] = [];
+  readonly combined: CombinedDelivery | undefined;
+  opening: Promise<boolean> | undefined = undefined;
+  stopped = false;
+  next = 0;
+
+  constructor(
+    readonly driver: SendDriver,
+    readonly messages: readonly EmailMessage[],
+    readonly options: PipelineOptions,
+  ) {
+    this.results = new Array<SendResult>(messages.length);
+    this.combined = messages.length > 1 ? driver.combined : undefined;
+  }
+
+  async run(): Promise<SendResult[]> {
+    const { messages, results, driver } = this;
+    if (messages.length === 0) return results;
+    try {
+      const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
+      if (workers === 1) await this.worker();
+      else await Promise.all(Array.from({ length: workers }, () => this.worker()));
+      if (!this.stopped && this.pending.length > 0) await this.deliverGroup(this.pending.splice(0));
+    } finally {
+      if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
+    }
+    for (let i = 0; i < results.length; i++) {
+      results[i] ??= result({ original: messages[i]! }, 'not-attempted', driver.espName);
+    }
+    return results;
+  }
+
+  async worker(): Promise<void> {
+    while (!this.stopped && this.next < this.messages.length) {
+      const sending = this.sendOne(this.next++);
+      if (sending) await sending;
+    }
+  }
+
+  ensureOpen(): Promise<boolean> | undefined {
+    const { driver } = this;
+    if (!driver.open) return undefined;
+    this.opening ??= driver.open().catch((error: unknown) => {
       throw new Failure(driver.failure ? driver.failure(error, 'open') : error, undefined);
     });
-    return opening;
-  };
+    return this.opening;
+  }
 
-  const fail = (index: number, job: { original: EmailMessage; message?: EmailMessage | undefined }, thrown: unknown): void => {
+  fail(index: number, job: { original: EmailMessage; message?: EmailMessage | undefined }, thrown: unknown): void {
+    const { driver } = this;
     const failure = thrown instanceof Failure ? thrown : new Failure(thrown, failoverAttempts(thrown));
     const error = failure.error;
     driver.redact?.(error);
@@ -146,14 +185,16 @@ export async function runSendPipeline(
     if (failure.attempts) status.attempts = [...failure.attempts];
     job.original.anymailStatus = status;
     if (job.message) job.message.anymailStatus = status;
-    results[index] = result(job, 'failed', espName, { status, error, attempts: failure.attempts });
-    if (options.stopAfter?.(error)) stopped = true;
-  };
+    this.results[index] = result(job, 'failed', espName, { status, error, attempts: failure.attempts });
+    if (this.options.stopAfter?.(error)) this.stopped = true;
+  }
 
-  const finish = async (job: SendJob, delivery: Delivery | SkippedDelivery): Promise<void> => {
+  /** Status, postSend, recipients-refused; synchronous when nobody listens to postSend. */
+  finish(job: SendJob, delivery: Delivery | SkippedDelivery): Promise<void> | undefined {
+    const { driver } = this;
     if ('skipped' in delivery) {
-      results[job.index] = result(job, delivery.skipped, driver.espName, { attempts: delivery.attempts });
-      return;
+      this.results[job.index] = result(job, delivery.skipped, driver.espName, { attempts: delivery.attempts });
+      return undefined;
     }
     const status = delivery.status;
     const espName = delivery.espName ?? status.espName ?? driver.espName;
@@ -162,8 +203,15 @@ export async function runSendPipeline(
     job.message.anymailStatus = status;
     job.original.anymailStatus = status;
     if (driver.signals && postSend.hasListeners(driver.sender)) {
-      await postSend.sendRobust(driver.sender, { message: job.message, status, espName });
+      return postSend.sendRobust(driver.sender, { message: job.message, status, espName }).then(() => this.settle(job, delivery, espName));
     }
+    this.settle(job, delivery, espName);
+    return undefined;
+  }
+
+  settle(job: SendJob, delivery: Delivery, espName: string): void {
+    const { driver } = this;
+    const status = delivery.status;
     if (driver.checkRecipients) {
       const recipients = Object.values(status.recipients);
       if (recipients.length > 0 && recipients.every((r) => r.status === 'invalid' || r.status === 'rejected')) {
@@ -173,86 +221,102 @@ export async function runSendPipeline(
           { espName, statusCode: delivery.statusCode, responseBody: delivery.responseBody },
         );
         driver.redact?.(error);
-        results[job.index] = result(job, 'failed', espName, { status, error, attempts: delivery.attempts });
-        if (options.stopAfter?.(error)) stopped = true;
+        this.results[job.index] = result(job, 'failed', espName, { status, error, attempts: delivery.attempts });
+        if (this.options.stopAfter?.(error)) this.stopped = true;
         return;
       }
     }
-    results[job.index] = result(job, 'sent', espName, { status, attempts: delivery.attempts });
-  };
+    this.results[job.index] = result(job, 'sent', espName, { status, attempts: delivery.attempts });
+  }
 
-  const deliverOne = async (job: SendJob): Promise<void> => {
+  async deliverOne(job: SendJob): Promise<void> {
+    const { driver } = this;
     let delivery: Delivery | SkippedDelivery;
     try {
-      await ensureOpen();
+      const opening = this.ensureOpen();
+      if (opening) await opening;
       delivery = await driver.deliver(job);
     } catch (error) {
-      fail(job.index, job, error instanceof Failure || !driver.failure ? error : driver.failure(error, 'deliver'));
+      this.fail(job.index, job, error instanceof Failure || !driver.failure ? error : driver.failure(error, 'deliver'));
       return;
     }
-    await finish(job, delivery);
-  };
+    const finishing = this.finish(job, delivery);
+    if (finishing) await finishing;
+  }
 
-  const deliverGroup = async (jobs: SendJob[]): Promise<void> => {
-    if (jobs.length === 1) return deliverOne(jobs[0]!);
+  async deliverGroup(jobs: SendJob[]): Promise<void> {
+    if (jobs.length === 1) return this.deliverOne(jobs[0]!);
+    const { driver } = this;
     let deliveries: readonly Delivery[];
     try {
-      await ensureOpen();
-      deliveries = await combined!.deliver(jobs);
+      const opening = this.ensureOpen();
+      if (opening) await opening;
+      deliveries = await this.combined!.deliver(jobs);
     } catch (error) {
       const reported = error instanceof Failure || !driver.failure ? error : driver.failure(error, 'deliver');
-      for (const job of jobs) fail(job.index, job, reported);
+      for (const job of jobs) this.fail(job.index, job, reported);
       return;
     }
-    for (let i = 0; i < jobs.length; i++) await finish(jobs[i]!, deliveries[i]!);
-  };
+    for (let i = 0; i < jobs.length; i++) {
+      const finishing = this.finish(jobs[i]!, deliveries[i]!);
+      if (finishing) await finishing;
+    }
+  }
 
-  const sendOne = async (index: number): Promise<void> => {
-    const original = messages[index]!;
-    let message: EmailMessage | undefined;
+  /** One message up to its delivery; undefined when it finished synchronously (skipped or failed). */
+  sendOne(index: number): Promise<void> | undefined {
+    const { driver } = this;
+    const original = this.messages[index]!;
+    let message: EmailMessage;
     try {
       message = resolveMessage(original, driver.sendDefaults, driver.fallbackFrom ?? true);
-      if (driver.signals && preSend.hasListeners(driver.sender)) {
-        try {
-          await preSend.send(driver.sender, { message, espName: driver.espName });
-        } catch (error) {
-          if (!AnymailCancelSend.isInstance(error)) throw error;
-          results[index] = result({ original, message }, 'cancelled', driver.espName);
-          return;
-        }
-      }
+    } catch (error) {
+      this.fail(index, { original }, error);
+      return undefined;
+    }
+    if (driver.signals && preSend.hasListeners(driver.sender)) {
+      return preSend.send(driver.sender, { message, espName: driver.espName }).then(
+        () => this.afterPreSend(index, original, message),
+        (error: unknown) => {
+          if (AnymailCancelSend.isInstance(error)) this.results[index] = result({ original, message }, 'cancelled', driver.espName);
+          else this.fail(index, { original, message }, error);
+        },
+      );
+    }
+    return this.afterPreSend(index, original, message);
+  }
+
+  afterPreSend(index: number, original: EmailMessage, message: EmailMessage): Promise<void> | undefined {
+    const { driver } = this;
+    let job: SendJob;
+    let preparing: void | Promise<void>;
+    try {
       assertNoHeaderInjection(message);
       if (message.recipients().length === 0) {
-        results[index] = result({ original, message }, 'no-recipients', driver.espName);
-        return;
+        this.results[index] = result({ original, message }, 'no-recipients', driver.espName);
+        return undefined;
       }
-      const job: SendJob = { index, original, message, prepared: undefined };
-      if (driver.prepare) await driver.prepare(job);
-      if (combined && combined.canCombine(job)) {
-        pending.push(job);
-        if (pending.length >= combined.max) await deliverGroup(pending.splice(0));
-        return;
-      }
-      await deliverOne(job);
+      job = { index, original, message, prepared: undefined };
+      preparing = driver.prepare?.(job);
     } catch (error) {
-      fail(index, { original, message }, error);
+      this.fail(index, { original, message }, error);
+      return undefined;
     }
-  };
+    if (preparing instanceof Promise) {
+      return preparing.then(
+        () => this.route(job),
+        (error: unknown) => this.fail(index, job, error),
+      );
+    }
+    return this.route(job);
+  }
 
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (!stopped && next < messages.length) await sendOne(next++);
-  };
-  try {
-    const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
-    if (workers === 1) await worker();
-    else await Promise.all(Array.from({ length: workers }, worker));
-    if (!stopped && pending.length > 0) await deliverGroup(pending.splice(0));
-  } finally {
-    if (opening && (await opening.catch(() => false))) await driver.close();
+  route(job: SendJob): Promise<void> | undefined {
+    const combined = this.combined;
+    if (combined && combined.canCombine(job)) {
+      this.pending.push(job);
+      return this.pending.length >= combined.max ? this.deliverGroup(this.pending.splice(0)) : undefined;
+    }
+    return this.deliverOne(job);
   }
-  for (let i = 0; i < results.length; i++) {
-    results[i] ??= result({ original: messages[i]! }, 'not-attempted', driver.espName);
-  }
-  return results;
 }

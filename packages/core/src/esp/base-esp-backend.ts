@@ -174,7 +174,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return {
       ...super.sendDriver(),
       // The HTTP pool opens lazily and stays open between calls (keep-alive); close() ends it.
-      open: async () => false,
+      open: undefined,
+      close: undefined,
       checkRecipients: !this.ignoreRecipientStatus,
       prepare: (job) => {
         const features = resolveFeatures(job.message);
