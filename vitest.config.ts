@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@anymail\/core\/test\/vitest$/, replacement: `${packagesDir}core/src/test/vitest.ts` },
       { find: /^@anymail\/core\/esp$/, replacement: `${packagesDir}core/src/esp/index.ts` },
+      { find: /^@anymail\/core\/replay-cache\/([a-z]+)$/, replacement: `${packagesDir}core/src/replay-cache/$1.ts` },
       { find: /^@anymail\/([a-z]+)\/test$/, replacement: `${packagesDir}$1/src/test/index.ts` },
       { find: /^@anymail\/([a-z]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
     ],

@@ -31,7 +31,7 @@ describe('entry points', () => {
 
   it('package.json exports the application, ESP-author, test and vitest entries', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './esp', './test', './test/vitest', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining(['.', './esp', './test', './test/vitest']));
   });
 
   it('the ESP-author entry gives the kit', async () => {

@@ -9,6 +9,7 @@ import { normalizeAttachments, storeAttachments, type NormalizedAttachment, type
 import type { OutboxDialect } from './outbox-database.js';
 import { encodeEspOptions, espOptionsProblem, type OutboxEspOptions } from './outbox-esp-options.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
+import { assertOutboxHeaders } from './outbox-header-safety.js';
 import { PRIORITY, type OutboxDatabase, type OutboxEmailTable, type PriorityName } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplate, OutboxTemplates } from './outbox-templates.js';
@@ -139,6 +140,9 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
   if (existingId) messageId = headers[existingId]!;
   else if (settings.messageIdEnabled) messageId = makeMessageId(settings.messageIdFqdn);
 
+  const attachments = [...normalizeAttachments(input.attachments), ...inlineImages];
+  assertOutboxHeaders({ sender: input.sender, to, cc, bcc, subject, headers, attachments, espOptions: input.espOptions });
+
   return {
     row: {
       from_email: input.sender ?? '',
@@ -168,7 +172,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       // Left out when unset, so plain mail can still be queued while a deploy waits for its migration.
       ...(espOptions === null ? {} : { esp_options: espOptions }),
     },
-    attachments: [...normalizeAttachments(input.attachments), ...inlineImages],
+    attachments,
   };
 }
 

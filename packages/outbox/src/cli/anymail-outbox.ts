@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `anymail-outbox migrate | send-queued | worker | cleanup`: post_office's management
+ * `anymail-outbox migrate | send-queued | worker | cleanup | admin`: post_office's management
  * commands. Settings come from `--config <module>` (default export: settings, or a function
  * returning them) and the environment (`ANYMAIL_OUTBOX_DATABASE_URL`).
  * Exit codes: 0 done, 1 some mail failed, 2 usage or configuration error.
@@ -28,6 +28,7 @@ Commands:
   send-queued             deliver every due email, then exit
   worker                  deliver continuously until SIGINT/SIGTERM
   cleanup                 delete old emails (and unused attachments)
+  admin                   serve the admin web app (credentials from ANYMAIL_OUTBOX_ADMIN_* env)
 
 Options:
   --config <file>         module whose default export is the outbox settings (or a function returning them)
@@ -38,6 +39,9 @@ Options:
   --days <n>              cleanup: delete emails older than this (default 90)
   --delete-attachments    cleanup: also delete unused attachments (default)
   --keep-attachments      cleanup: keep attachments
+  --port <n>              admin: port (default 8025)
+  --host <addr>           admin: address to bind (default 127.0.0.1)
+  --base-path <path>      admin: serve under this path (e.g. /outbox)
   -h, --help`;
 
 class UsageError extends Error {}
@@ -78,6 +82,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         days: { type: 'string' },
         'delete-attachments': { type: 'boolean' },
         'keep-attachments': { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'base-path': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -91,7 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['migrate', 'send-queued', 'worker', 'cleanup'].includes(command)) {
+  if (!['migrate', 'send-queued', 'worker', 'cleanup', 'admin'].includes(command)) {
     io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
     return 2;
   }
@@ -133,6 +140,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           onError: (error) => io.err(`anymail-outbox worker: ${error instanceof Error ? error.message : String(error)}; retrying\n`),
         });
         io.out(`Worker stopped: sent ${report.sent}, failed ${report.failed}, requeued ${report.requeued}.`);
+        return 0;
+      }
+      case 'admin': {
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        // Loaded only here: the other commands need none of the admin's code.
+        const { serveAdmin } = await import('../admin/admin-cli.js');
+        await serveAdmin(outbox, { port: values.port, host: values.host, basePath: values['base-path'], env: io.env, out: io.out, signal: controller.signal });
         return 0;
       }
       default: {

@@ -10,6 +10,7 @@ import { deliveryCases } from './conformance-delivery.js';
 import { enqueueCases } from './conformance-enqueue.js';
 import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
+import { headerSafetyCases } from './conformance-header-safety.js';
 
 export interface OutboxStoreFixture {
   /** Shown in the describe title, e.g. 'SQLite file'. */
@@ -58,6 +59,7 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     });
 
     enqueueCases(context);
+    headerSafetyCases(context);
     deliveryCases(context);
     featureCases(context);
     espOptionsCases(context);
