@@ -10,12 +10,34 @@
 //     CommonJS callers (no dual-package hazard: settings, signals and `instanceof` stay shared).
 //   - a `.d.cts` twin of every `.d.ts` (relative imports rewritten to `.cjs`), so the types are
 //     CommonJS types for CommonJS callers and match the `.cjs` entry.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+//
+// It first deletes outputs whose source is gone: an incremental tsc never removes them, and a
+// stale dist/*.js (with a source map pointing at a deleted src file) would ship in the tarball.
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const packageDir = process.cwd();
 const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 const dist = join(packageDir, 'dist');
+const src = join(packageDir, 'src');
+
+function* allFiles(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* allFiles(path);
+    else yield path;
+  }
+}
+
+const OUTPUT_SUFFIX = /(\.d\.ts\.map|\.d\.ts|\.d\.cts|\.js\.map|\.js|\.cjs)$/;
+let pruned = 0;
+for (const file of [...allFiles(dist)]) {
+  if (!OUTPUT_SUFFIX.test(file)) continue;
+  const stem = relative(dist, file).replace(OUTPUT_SUFFIX, '');
+  if (existsSync(join(src, `${stem}.ts`)) || existsSync(join(src, `${stem}.mts`))) continue;
+  rmSync(file);
+  pruned++;
+}
 
 function* declarationFiles(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -50,4 +72,4 @@ for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
   );
   entries++;
 }
-console.log(`${manifest.name}: ${entries} CommonJS entries, ${declarations} .d.cts declarations`);
+console.log(`${manifest.name}: ${entries} CommonJS entries, ${declarations} .d.cts declarations${pruned ? `, ${pruned} stale outputs removed` : ''}`);
