@@ -4,7 +4,7 @@ export type { OutboxSettings, ContextSerializer, SendingOrderField } from './out
 export type { OutboxDatabaseOption, OutboxTransaction, OutboxDialect } from './outbox-database.js';
 export type { OutboxSendInput } from './outbox-enqueue.js';
 export type { OutboxEspOptions } from './outbox-esp-options.js';
-export { OutboxInvalidEmail } from './outbox-enqueue.js';
+export { OutboxInvalidEmail, OutboxDatabaseError, OutboxNotMigrated } from './outbox-errors.js';
 export type { OutboxEmail } from './outbox-email.js';
 export type { SendReport } from './outbox-delivery.js';
 export type { OutboxAttachments, OutboxAttachmentValue } from './outbox-attachments.js';

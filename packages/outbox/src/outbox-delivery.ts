@@ -8,7 +8,7 @@ import { loadAttachments } from './outbox-attachments.js';
 import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
-import { decodeEspOptions } from './outbox-esp-options.js';
+import { applyContent, legacyMessage, restoredMessage } from './outbox-stored-message.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplates } from './outbox-templates.js';
@@ -36,45 +36,26 @@ export interface DeliveryContext {
   backend(alias: string): Promise<BaseEmailBackend>;
 }
 
-async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<EmailMessage> {
-  let { subject, message: body, html_message: html } = row;
-  let inlineImages: InlineImage[] = [];
+/**
+ * The message a claimed row stands for: the stored codec (or, for a row an older version
+ * queued, its columns), rendered now when the row asked for render-on-delivery. Inline
+ * images a template renders are returned to attach after the stored attachments.
+ */
+async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<{ message: EmailMessage; images: InlineImage[] }> {
+  const message = row.message_json === null ? legacyMessage(row) : restoredMessage(row.message_json);
+  let images: InlineImage[] = [];
   if (row.render_on_delivery && row.template_id !== null) {
     const stored = await context.templates.getById(Number(row.template_id));
     const template = row.language && stored.language !== row.language ? await context.templates.get(stored.name, row.language) : stored;
     const data = row.context === null ? {} : context.settings.contextSerializer.deserialize(row.context);
-    ({ subject, message: body, htmlMessage: html, inlineImages } = await context.templates.render(template, data));
+    const rendered = await context.templates.render(template, data);
+    applyContent(message, { subject: rendered.subject, text: rendered.message, html: rendered.htmlMessage });
+    images = rendered.inlineImages;
   }
-  const headers: Record<string, string> = row.headers === null ? {} : JSON.parse(row.headers);
-  if (row.message_id !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'message-id')) {
-    headers['Message-ID'] = row.message_id;
+  if (row.message_id !== null && !Object.keys(message.headers).some((name) => name.toLowerCase() === 'message-id')) {
+    message.headers['Message-ID'] = row.message_id;
   }
-  // ESP features (metadata, tags, merge data…) go in as the message's own fields.
-  const { alternatives = [], ...espFeatures } = decodeEspOptions(row.esp_options ?? null) ?? {};
-  const message = new EmailMessage({
-    ...espFeatures,
-    subject,
-    body,
-    from: row.from_email === '' ? undefined : row.from_email,
-    to: JSON.parse(row.to) as string[],
-    cc: JSON.parse(row.cc) as string[],
-    bcc: JSON.parse(row.bcc) as string[],
-    headers,
-  });
-  // Extra alternatives (AMP, say) come before the HTML part, which stays last.
-  for (const alternative of alternatives) message.attachAlternative(alternative.content, alternative.mimetype);
-  if (html !== '') {
-    if (body === '') {
-      message.body = html;
-      message.contentSubtype = 'html';
-    } else {
-      message.attachAlternative(html, 'text/html');
-    }
-  }
-  for (const image of inlineImages) {
-    message.attach({ filename: image.name, content: image.content, mimetype: image.mimetype, contentId: image.contentId, inline: true });
-  }
-  return message;
+  return { message, images };
 }
 
 function describe(error: unknown): { type: string; text: string } {
@@ -124,6 +105,7 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   const now = () => Date.now();
   const logs: Array<{ email_id: number; status: OutboxStatus; exception_type: string; message: string; date: number }> = [];
   const messages = new Map<number, EmailMessage>();
+  const images = new Map<number, InlineImage[]>();
   const outcomes: Outcome[] = [];
   for (const row of rows) {
     const id = Number(row.id);
@@ -137,7 +119,9 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
       });
     }
     try {
-      messages.set(id, await buildMessage(row, context));
+      const built = await buildMessage(row, context);
+      messages.set(id, built.message);
+      if (built.images.length) images.set(id, built.images);
     } catch (error) {
       const { type, text } = describe(error);
       outcomes.push({ id, status: 'failed', exceptionType: type, message: text });
@@ -148,6 +132,11 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   try {
     // If this throws, nothing is sent: the claim's lease runs out and a later drain retries.
     await loadAttachments(db, messages, settings.attachmentsDir);
+    for (const [id, rendered] of images) {
+      for (const image of rendered) {
+        messages.get(id)!.attach({ filename: image.name, content: image.content, mimetype: image.mimetype, contentId: image.contentId, inline: true });
+      }
+    }
     await previousTurn;
     sends = [...messages.entries()].map(([id, message]) => context.limiter.run(() => sendOne(byId.get(id)!, message)));
   } finally {

@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AnymailConfigurationError } from '@anymail/core';
 import type { OutboxDialect } from './outbox-database.js';
+import { legacyMessage, storedMessage, type LegacyRow } from './outbox-stored-message.js';
 
 type AnyDb = Kysely<any>;
 
@@ -118,9 +119,37 @@ const espOptions: Migration = {
   },
 };
 
+/**
+ * The whole message in core's codec (message_json) and each attachment's place (position).
+ * Existing rows get their message built from their columns, as the previous version
+ * delivered them, so one code path reads every row afterwards.
+ */
+const messageCodec: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('outbox_email').addColumn('message_json', 'text').execute();
+    await db.schema.alterTable('outbox_email_attachment').addColumn('position', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    let after = -1;
+    for (;;) {
+      const rows = await db
+        .selectFrom('outbox_email')
+        .select(['id', 'from_email', 'to', 'cc', 'bcc', 'subject', 'message', 'html_message', 'headers', 'esp_options', 'render_on_delivery'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(500)
+        .execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const { json } = storedMessage(legacyMessage(row as LegacyRow));
+        await db.updateTable('outbox_email').set({ message_json: json }).where('id', '=', row.id).execute();
+      }
+      after = Number(rows.at(-1)!.id);
+    }
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. */
 export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions };
+  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec };
 }
 
 /**

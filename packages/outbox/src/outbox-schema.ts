@@ -43,6 +43,11 @@ export interface OutboxEmailTable {
   last_updated: BigIntColumn;
   /** JSON object of Anymail ESP features (`OutboxEspOptions`), or null (always null on rows from before 0002). */
   esp_options: string | null;
+  /**
+   * The message as core's message codec writes it, without attachment bytes (they are in
+   * outbox_attachment). Null only on rows an older version queued after migration 0003.
+   */
+  message_json: string | null;
 }
 
 export interface OutboxLogTable {
@@ -70,6 +75,8 @@ export interface OutboxAttachmentTable {
 export interface OutboxEmailAttachmentTable {
   email_id: number | string;
   attachment_id: number | string;
+  /** The attachment's place among the email's attachments (0 on links from before 0003). */
+  position: ColumnType<number, number | undefined, number>;
 }
 
 export interface OutboxTemplateTable {

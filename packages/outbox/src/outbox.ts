@@ -13,6 +13,7 @@ import { INSERT_CHUNK, insertEmails, prepareEmail, type EnqueueContext, type Out
 import { migrateOutbox } from './outbox-migrations.js';
 import type { OutboxDatabase } from './outbox-schema.js';
 import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
+import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
 import { OutboxTemplates } from './outbox-templates.js';
 import { runWorker, type WorkOptions } from './outbox-worker.js';
@@ -68,14 +69,14 @@ export class Outbox {
 
   /** Queue one email (post_office's `mail.send`). Priority `now` delivers it before resolving. */
   async send(input: OutboxSendInput, options: EnqueueOptions = {}): Promise<OutboxEmail> {
-    const [email] = await this.#enqueue([input], options);
+    const [email] = await withDatabase('queueing an email', () => this.#enqueue([input], options));
     if (email!.priority === 'now' && options.transaction === undefined) return (await this.#deliverNow([email!]))[0]!;
     return email!;
   }
 
   /** Queue many emails in a few statements (post_office's `send_many`). */
   async sendMany(inputs: readonly OutboxSendInput[], options: EnqueueOptions = {}): Promise<OutboxEmail[]> {
-    const emails = await this.#enqueue(inputs, options);
+    const emails = await withDatabase('queueing emails', () => this.#enqueue(inputs, options));
     const now = emails.filter((email) => email.priority === 'now');
     if (now.length === 0 || options.transaction !== undefined) return emails;
     const delivered = new Map((await this.#deliverNow(now)).map((email) => [email.id, email]));
@@ -87,6 +88,10 @@ export class Outbox {
    * stay at `concurrency` while the next batch is claimed and the last one recorded.
    */
   async sendQueued(options: SendQueuedOptions = {}): Promise<SendReport> {
+    return withDatabase('delivering queued mail', () => this.#sendQueued(options));
+  }
+
+  async #sendQueued(options: SendQueuedOptions): Promise<SendReport> {
     const batchSize = options.batchSize ?? this.settings.batchSize;
     const context = this.#deliveryContext(options.concurrency);
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
@@ -131,21 +136,23 @@ export class Outbox {
 
   /** Delete old emails (and their logs), and attachments no email uses. */
   async cleanup(options: CleanupOptions = {}): Promise<{ emails: number; attachments: number }> {
-    const cutoff = Date.now() - (options.days ?? 90) * 86_400_000;
-    const deleted = await this.db.deleteFrom('outbox_email').where('created', '<', cutoff).executeTakeFirst();
-    const attachments = options.deleteAttachments === false ? 0 : await deleteOrphanAttachments(this.db, this.settings.attachmentsDir);
-    return { emails: Number(deleted.numDeletedRows), attachments };
+    return withDatabase('cleaning up', async () => {
+      const cutoff = Date.now() - (options.days ?? 90) * 86_400_000;
+      const deleted = await this.db.deleteFrom('outbox_email').where('created', '<', cutoff).executeTakeFirst();
+      const attachments = options.deleteAttachments === false ? 0 : await deleteOrphanAttachments(this.db, this.settings.attachmentsDir);
+      return { emails: Number(deleted.numDeletedRows), attachments };
+    });
   }
 
   /** One email by id, or undefined. */
   async get(id: number): Promise<OutboxEmail | undefined> {
-    const row = await this.db.selectFrom('outbox_email').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await withDatabase('reading an email', () => this.db.selectFrom('outbox_email').selectAll().where('id', '=', id).executeTakeFirst());
     return row && toOutboxEmail(row);
   }
 
   /** An email's log lines, oldest first. */
   async logs(emailId: number) {
-    const rows = await this.db.selectFrom('outbox_log').selectAll().where('email_id', '=', emailId).orderBy('id').execute();
+    const rows = await withDatabase('reading logs', () => this.db.selectFrom('outbox_log').selectAll().where('email_id', '=', emailId).orderBy('id').execute());
     return rows.map((row) => ({ status: row.status, exceptionType: row.exception_type, message: row.message, date: new Date(Number(row.date)) }));
   }
 

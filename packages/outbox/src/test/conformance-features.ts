@@ -153,7 +153,7 @@ export function featureCases({ make }: ConformanceContext): void {
       expect(backend.sent).toHaveLength(0);
       await outbox.sendQueued();
       expect(backend.sent[0]).toMatchObject({ subject: 'via backend', body: 'text', from: 'a@example.com', to: ['b@example.com'] });
-      expect(backend.sent[0]!.headers['Reply-To']).toBe('r@example.com');
+      expect(backend.sent[0]!.replyTo).toEqual(['r@example.com']);
       expect(backend.sent[0]!.alternatives).toEqual([{ content: '<i>html</i>', mimetype: 'text/html' }]);
       expect(text(backend.sent[0]!.attachments[0]!.content)).toBe('attached');
     });

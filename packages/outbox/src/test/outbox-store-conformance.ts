@@ -10,6 +10,7 @@ import { deliveryCases } from './conformance-delivery.js';
 import { enqueueCases } from './conformance-enqueue.js';
 import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
+import { messageCases } from './conformance-message.js';
 
 export interface OutboxStoreFixture {
   /** Shown in the describe title, e.g. 'SQLite file'. */
@@ -61,5 +62,6 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     deliveryCases(context);
     featureCases(context);
     espOptionsCases(context);
+    messageCases(context);
   });
 }
