@@ -77,3 +77,21 @@ export async function withDatabase<T>(doing: string, task: () => Promise<T>): Pr
     throw outboxDatabaseError(error, doing);
   }
 }
+
+/** A template that does not compile or render; names the template, the field and the line. */
+export class OutboxTemplateError extends AnymailError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'ANYMAIL_OUTBOX_TEMPLATE', category: 'configuration', ...options });
+  }
+}
+
+/** A LiquidJS error as an OutboxTemplateError naming where it is. */
+export function templateError(error: unknown, where: { name: string; language: string; field: string }, doing: 'compile' | 'render'): OutboxTemplateError {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = /line:(\d+)/.exec(text)?.[1];
+  const language = where.language ? ` (language '${where.language}')` : '';
+  return new OutboxTemplateError(
+    `Outbox template '${where.name}'${language} does not ${doing}: ${where.field}${line ? `, line ${line}` : ''}: ${text.split('\n')[0]}`,
+    { cause: error },
+  );
+}

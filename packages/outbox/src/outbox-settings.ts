@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { AnymailConfigurationError, type BaseEmailBackend } from '@anymail/core';
+import { AnymailConfigurationError, type AliasSpec } from '@anymail/core';
 import type { OutboxDatabaseOption } from './outbox-database.js';
 import type { PriorityName } from './outbox-schema.js';
 
@@ -19,8 +19,13 @@ export type SendingOrderField = 'priority' | '-priority' | 'id' | '-id' | 'creat
 export interface OutboxSettings {
   /** `'sqlite:./mail.db'`, `'postgres://…'`, a pg Pool, a better-sqlite3 Database, or a Kysely instance. */
   database: OutboxDatabaseOption;
-  /** Backends by alias; `default` is used when an email names none (post_office's BACKENDS). */
-  backends: Record<string, BaseEmailBackend>;
+  /**
+   * Backends by alias; `default` is used when an email names none (post_office's BACKENDS).
+   * Each is what core's `getConnection` takes: an instance, a backend class, an alias from
+   * `configure({ backends })`, a module specifier (`'@anymail/postmark'`), or
+   * `{ backend, options }`. `createOutbox` resolves and checks them all.
+   */
+  backends: Record<string, AliasSpec>;
   /** PostgreSQL schema holding the tables (created by `migrate()`). @default the search_path */
   schema?: string;
   /** Connections in the pool made from a postgres URL. @default 10 */

@@ -5,6 +5,7 @@
  */
 import { Liquid, type Template } from 'liquidjs';
 import type { Kysely } from 'kysely';
+import { templateError } from './outbox-errors.js';
 import { AnymailConfigurationError } from '@anymail/core';
 import { INLINE_IMAGE_GLOBAL, registerInlineImageTag, type InlineImage, type InlineImageCollector } from './outbox-inline-image.js';
 import type { OutboxDatabase } from './outbox-schema.js';
@@ -78,7 +79,24 @@ export class OutboxTemplates {
     this.#parsed.clear();
   }
 
+  /** Parse every field now, so a broken template is refused where it is written, not at the next send. */
+  #compile(template: { name: string; language: string; subject: string; content: string; htmlContent: string }): void {
+    const fields = [
+      [this.#text, 'subject', template.subject],
+      [this.#text, 'content', template.content],
+      [this.#html, 'htmlContent', template.htmlContent],
+    ] as const;
+    for (const [engine, field, source] of fields) {
+      try {
+        engine.parse(source);
+      } catch (error) {
+        throw templateError(error, { name: template.name, language: template.language, field }, 'compile');
+      }
+    }
+  }
+
   async create(input: TemplateInput): Promise<OutboxTemplate> {
+    this.#compile({ name: input.name, language: input.language ?? '', subject: input.subject ?? '', content: input.content ?? '', htmlContent: input.htmlContent ?? '' });
     const now = Date.now();
     let defaultTemplateId: number | null = null;
     if (input.defaultTemplate !== undefined) defaultTemplateId = (await this.#resolve(input.defaultTemplate)).id;
@@ -103,6 +121,8 @@ export class OutboxTemplates {
   }
 
   async update(id: number, changes: Partial<Omit<TemplateInput, 'defaultTemplate'>>): Promise<OutboxTemplate> {
+    const current = await this.getById(id);
+    this.#compile({ ...current, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) });
     const row = await this.#db()
       .updateTable('outbox_template')
       .set({
@@ -181,12 +201,22 @@ export class OutboxTemplates {
   ) {
     if (source === '') return '';
     const key = `${template.id}:${field}:${source}`;
+    const where = { name: template.name, language: template.language, field };
     let parsed = this.#cacheMs > 0 ? this.#parsed.get(key) : undefined;
     if (!parsed) {
-      parsed = engine.parse(source);
+      try {
+        parsed = engine.parse(source);
+      } catch (error) {
+        throw templateError(error, where, 'compile');
+      }
       if (this.#cacheMs > 0) this.#parsed.set(key, parsed);
     }
-    return String(await engine.render(parsed, context, { globals: { [INLINE_IMAGE_GLOBAL]: collector } }));
+    try {
+      return String(await engine.render(parsed, context, { globals: { [INLINE_IMAGE_GLOBAL]: collector } }));
+    } catch (error) {
+      // The inline_image tag's own messages (outside templateImagesDir…) stay readable inside.
+      throw templateError(error, where, 'render');
+    }
   }
 
   async #resolve(ref: string | number | OutboxTemplate): Promise<OutboxTemplate> {

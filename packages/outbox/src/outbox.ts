@@ -3,7 +3,7 @@
  * `sendQueued()` or a long-running `work()`, keep logs, clean up.
  */
 import type { Kysely } from 'kysely';
-import { AnymailConfigurationError, type BaseEmailBackend } from '@anymail/core';
+import { AnymailConfigurationError, BaseEmailBackend, getConnection, type AliasSpec, type BackendSpec } from '@anymail/core';
 import { deleteOrphanAttachments } from './outbox-attachments.js';
 import { claimDue } from './outbox-claim.js';
 import { kyselyForTransaction, resolveDatabase, type OutboxTransaction, type ResolvedDatabase } from './outbox-database.js';
@@ -44,6 +44,7 @@ export class Outbox {
   readonly templates: OutboxTemplates;
   readonly #database: ResolvedDatabase;
   readonly #opened = new Map<string, Promise<BaseEmailBackend>>();
+  readonly #resolved = new Map<string, Promise<BaseEmailBackend>>();
   readonly #toClose: BaseEmailBackend[] = [];
   #closed = false;
 
@@ -215,14 +216,28 @@ export class Outbox {
     };
   }
 
+  /** Resolve every configured backend (as core's getConnection does), so a bad one fails now, naming its alias. */
+  async resolveBackends(): Promise<void> {
+    await Promise.all(Object.keys(this.settings.backends).map((alias) => this.#resolve(alias)));
+  }
+
+  #resolve(alias: string): Promise<BaseEmailBackend> {
+    let resolved = this.#resolved.get(alias);
+    if (!resolved) {
+      const spec = this.settings.backends[alias];
+      if (spec === undefined) {
+        return Promise.reject(new AnymailConfigurationError(`Outbox backend alias '${alias}' is not configured (known: ${Object.keys(this.settings.backends).join(', ')}).`));
+      }
+      resolved = resolveBackendSpec(alias, spec);
+      this.#resolved.set(alias, resolved);
+    }
+    return resolved;
+  }
+
   #backend(alias: string): Promise<BaseEmailBackend> {
     let opened = this.#opened.get(alias);
     if (!opened) {
-      const backend = this.settings.backends[alias];
-      if (!backend) {
-        return Promise.reject(new AnymailConfigurationError(`Outbox backend alias '${alias}' is not configured (known: ${Object.keys(this.settings.backends).join(', ')}).`));
-      }
-      opened = backend.open().then(
+      opened = this.#resolve(alias).then((backend) => backend.open().then(
         (didOpen) => {
           if (didOpen) this.#toClose.push(backend);
           return backend;
@@ -231,7 +246,7 @@ export class Outbox {
           this.#opened.delete(alias); // try to open it again for the next email
           throw error;
         },
-      );
+      ));
       this.#opened.set(alias, opened);
     }
     return opened;
@@ -240,5 +255,30 @@ export class Outbox {
 
 /** Create an outbox. Call `migrate()` once (or run `anymail-outbox migrate`) before use. */
 export async function createOutbox(settings: OutboxSettings): Promise<Outbox> {
-  return new Outbox(settings);
+  const outbox = new Outbox(settings);
+  try {
+    await outbox.resolveBackends();
+  } catch (error) {
+    await outbox.close();
+    throw error;
+  }
+  return outbox;
+}
+
+function isSpecObject(spec: AliasSpec): spec is { backend: BackendSpec; options?: Record<string, unknown> } {
+  return typeof spec === 'object' && spec !== null && !(spec instanceof BaseEmailBackend) && 'backend' in spec;
+}
+
+async function resolveBackendSpec(alias: string, spec: AliasSpec): Promise<BaseEmailBackend> {
+  let backend: unknown;
+  try {
+    backend = isSpecObject(spec) ? await getConnection(spec.backend, spec.options ?? {}) : await getConnection(spec as BackendSpec);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AnymailConfigurationError(`Outbox backend '${alias}' cannot be used: ${reason}`, { cause: error });
+  }
+  if (!(backend instanceof BaseEmailBackend) || typeof backend.sendMessages !== 'function' || typeof backend.open !== 'function') {
+    throw new AnymailConfigurationError(`Outbox backend '${alias}' is not an email backend (got ${typeof backend}).`);
+  }
+  return backend;
 }
