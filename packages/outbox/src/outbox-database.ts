@@ -51,6 +51,29 @@ function isPgQueryable(value: unknown): value is PgQueryable {
   return typeof value === 'object' && value !== null && typeof (value as any).query === 'function';
 }
 
+const guarded = new WeakSet<object>();
+const swallow = () => undefined;
+
+/**
+ * A dropped PostgreSQL connection (a restart, a failover, a proxy's idle timeout) makes pg
+ * emit 'error' on the client, and on the pool when the client was idle: with no listener,
+ * that ends the process. Every client the outbox checks out gets a listener for its whole
+ * life (pg removes its own while a client is checked out); the query in flight still
+ * rejects, and the outbox turns that into an OutboxDatabaseError. A pool the outbox made
+ * gets a pool listener too; a pool you pass keeps whatever listeners you gave it, plus ours.
+ */
+export function guardPool(pool: pg.Pool): pg.Pool {
+  if (guarded.has(pool)) return pool;
+  guarded.add(pool);
+  pool.on('error', swallow);
+  pool.on('acquire', (client: pg.PoolClient) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', swallow);
+  });
+  return pool;
+}
+
 export function openSqlite(path: string): SqliteDatabase.Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SqliteDatabase(path);
@@ -107,7 +130,7 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
   let owned = false;
   if (typeof option === 'string') {
     if (/^postgres(ql)?:\/\//.test(option)) {
-      pool = new pg.Pool({ connectionString: option, max: options.poolSize ?? 10 });
+      pool = guardPool(new pg.Pool({ connectionString: option, max: options.poolSize ?? 10 }));
       rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
     } else if (option.startsWith('sqlite:')) {
       const path = option.slice('sqlite:'.length).replace(/^\/\//, '');
@@ -124,7 +147,7 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
   } else if (isSqliteDatabase(option)) {
     rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(option, false) }) });
   } else if (isPgPool(option)) {
-    pool = option;
+    pool = guardPool(option);
     rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
   } else {
     throw new AnymailConfigurationError('Outbox `database` must be a URL, a pg.Pool, a better-sqlite3 Database or a Kysely instance.');

@@ -8,6 +8,7 @@ import { loadAttachments } from './outbox-attachments.js';
 import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
+import { OutboxDatabaseError, outboxDatabaseError } from './outbox-errors.js';
 import { applyContent, legacyMessage, restoredMessage } from './outbox-stored-message.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
@@ -129,6 +130,12 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   }
   let sends: Array<Promise<void>> = [];
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  /** When each send in flight started: its lease is renewed only while it is within sendTimeoutMs. */
+  const started = new Map<number, number>();
+  const leased = () => {
+    const late = Date.now() - settings.sendTimeoutMs;
+    return rows.map((row) => Number(row.id)).filter((id) => (started.get(id) ?? Infinity) > late);
+  };
   try {
     // If this throws, nothing is sent: the claim's lease runs out and a later drain retries.
     await loadAttachments(db, messages, settings.attachmentsDir);
@@ -142,9 +149,10 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   } finally {
     endTurn();
   }
-  const stopRenewing = renewLease(db, rows.map((row) => Number(row.id)), settings);
+  const stopRenewing = renewLease(db, leased, settings);
   async function sendOne(row: EmailRow, message: EmailMessage): Promise<void> {
     const id = Number(row.id);
+    started.set(id, Date.now());
     try {
       const backend = await context.backend(row.backend_alias);
       const sent = await backend.sendMessages([message]);
@@ -152,17 +160,25 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
       else outcomes.push({ id, status: 'failed', exceptionType: 'NotSent', message: 'The backend sent nothing (a preSend receiver cancelled it?).' });
     } catch (error) {
       outcomes.push(classify(row, error, settings));
+    } finally {
+      started.delete(id);
     }
   }
-  await Promise.all(sends).finally(stopRenewing);
-  await recordOutcomes(db, outcomes, settings);
+  try {
+    await Promise.all(sends);
+    // Sent mail must be recorded, or a later drain sends it again: ride out a dropped connection.
+    await persistently('recording outcomes', () => recordOutcomes(db, outcomes, settings));
+  } finally {
+    stopRenewing();
+  }
   for (const outcome of outcomes) {
     if (settings.logLevel === 2 || (settings.logLevel === 1 && outcome.status !== 'sent')) {
       logs.push({ email_id: outcome.id, status: outcome.status, exception_type: outcome.exceptionType, message: outcome.message, date: now() });
     }
   }
   for (let start = 0; start < logs.length; start += 500) {
-    await db.insertInto('outbox_log').values(logs.slice(start, start + 500)).execute();
+    const chunk = logs.slice(start, start + 500);
+    await persistently('writing logs', () => db.insertInto('outbox_log').values(chunk).execute());
   }
   return {
     sent: outcomes.filter((o) => o.status === 'sent').length,
@@ -171,18 +187,43 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   };
 }
 
-/** While a batch is being sent, extend its lease every third of `leaseMs`: only a dead worker's lease runs out. */
-function renewLease(db: Kysely<OutboxDatabase>, ids: number[], settings: ResolvedOutboxSettings): () => void {
+/**
+ * While a batch is being sent, extend its lease every third of `leaseMs`, so only a dead
+ * worker's lease runs out. A send past `sendTimeoutMs` (an ESP that trickles its answer)
+ * is no longer renewed: its lease runs out and another worker may take it (logged as
+ * LeaseExpired) instead of the mail waiting on a stuck connection for ever.
+ */
+function renewLease(db: Kysely<OutboxDatabase>, ids: () => number[], settings: ResolvedOutboxSettings): () => void {
   const timer = setInterval(() => {
+    const current = ids();
+    if (current.length === 0) return;
     db.updateTable('outbox_email')
       .set({ locked_until: Date.now() + settings.leaseMs })
-      .where('id', 'in', ids)
+      .where('id', 'in', current)
       .where('locked_by', '=', settings.workerId)
       .execute()
       .catch(() => undefined); // A failed renewal only risks a logged resend; the next tick retries.
   }, Math.max(50, Math.floor(settings.leaseMs / 3)));
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Run a write until it succeeds, waiting out transient database failures (a dropped
+ * connection, a locked SQLite file) for up to about 30 s; other errors, and the last
+ * failure, are thrown as outbox errors.
+ */
+async function persistently<T>(doing: string, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const wrapped = outboxDatabaseError(error, doing);
+      if (!(wrapped instanceof OutboxDatabaseError) || !wrapped.retryable || Date.now() > deadline) throw wrapped;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
+    }
+  }
 }
 
 async function recordOutcomes(

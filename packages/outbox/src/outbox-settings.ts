@@ -59,6 +59,12 @@ export interface OutboxSettings {
   contextSerializer?: ContextSerializer;
   /** How long a claim lasts; a worker that dies releases its mail when it expires. @default 300000 */
   leaseMs?: number;
+  /**
+   * How long one send may take before its lease stops being renewed (an ESP trickling its
+   * answer): after that, once the lease runs out, another worker may take the mail (logged
+   * as LeaseExpired). Keep it above your backends' `timeoutMs`. @default 120000
+   */
+  sendTimeoutMs?: number;
   /** Worker poll interval, when no notification wakes it. @default 5000 */
   pollIntervalMs?: number;
   /** Keep attachment bytes as files in this directory instead of in the database. */
@@ -112,6 +118,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     sendingOrder: settings.sendingOrder ?? ['-priority'],
     contextSerializer: settings.contextSerializer ?? jsonSerializer,
     leaseMs: positive('leaseMs', settings.leaseMs ?? 300_000),
+    sendTimeoutMs: positive('sendTimeoutMs', settings.sendTimeoutMs ?? 120_000),
     pollIntervalMs: positive('pollIntervalMs', settings.pollIntervalMs ?? 5_000),
     attachmentsDir: settings.attachmentsDir,
     templateImagesDir: settings.templateImagesDir,

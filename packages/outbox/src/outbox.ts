@@ -97,12 +97,15 @@ export class Outbox {
     const context = this.#deliveryContext(options.concurrency);
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
     const inFlight: Array<Promise<void>> = [];
+    // A failed batch is remembered, not left as a rejected promise nobody awaits yet (Node
+    // would end the process on the unhandled rejection); no new batch is claimed after it.
+    let failure: { error: unknown } | undefined;
     let claimed = 0;
     // Only mail due when the run starts: a retry requeued during the run is due at least
     // 1 ms after it was requeued, so it waits for the next run even with retryIntervalMs 0.
     const startedAt = Date.now();
     try {
-      while (options.limit === undefined || claimed < options.limit) {
+      while (failure === undefined && (options.limit === undefined || claimed < options.limit)) {
         const limit = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - claimed);
         const rows = await claimDue(this.db, {
           dialect: this.dialect,
@@ -115,18 +118,24 @@ export class Outbox {
         });
         if (rows.length === 0) break;
         claimed += rows.length;
-        const batch = deliverClaimed(this.db, rows, context).then((report) => {
-          totals.sent += report.sent;
-          totals.failed += report.failed;
-          totals.requeued += report.requeued;
-          options.onProgress?.({ ...totals });
-        });
+        const batch = deliverClaimed(this.db, rows, context).then(
+          (report) => {
+            totals.sent += report.sent;
+            totals.failed += report.failed;
+            totals.requeued += report.requeued;
+            options.onProgress?.({ ...totals });
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        );
         inFlight.push(batch);
         if (inFlight.length >= 3) await inFlight.shift();
       }
     } finally {
       await Promise.all(inFlight);
     }
+    if (failure) throw failure.error;
     return totals;
   }
 
