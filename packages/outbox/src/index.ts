@@ -17,3 +17,5 @@ export { emailQueued } from './outbox-signals.js';
 export type { EmailQueuedArgs } from './outbox-signals.js';
 export { PRIORITY } from './outbox-schema.js';
 export type { PriorityName, OutboxStatus, OutboxDatabase } from './outbox-schema.js';
+export type { OutboxTrackingReceiver, TrackingStats } from './outbox-tracking.js';
+export type { SendResult } from './outbox-send-result.js';

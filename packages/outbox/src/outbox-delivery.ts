@@ -9,6 +9,7 @@ import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
 import { OutboxDatabaseError, outboxDatabaseError } from './outbox-errors.js';
+import { describeResult, failedResult, recordOutcomes, sentResult, type Outcome } from './outbox-send-result.js';
 import { applyContent, legacyMessage, restoredMessage } from './outbox-stored-message.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
@@ -20,12 +21,6 @@ export interface SendReport {
   requeued: number;
 }
 
-interface Outcome {
-  id: number;
-  status: OutboxStatus;
-  exceptionType: string;
-  message: string;
-}
 
 export interface DeliveryContext {
   settings: ResolvedOutboxSettings;
@@ -75,7 +70,9 @@ function classify(row: EmailRow, error: unknown, settings: ResolvedOutboxSetting
   if (unknown && !settings.retryDeliveryUnknown) {
     message = `delivery unknown: the ESP may have accepted it; not retried (set retryDeliveryUnknown to retry). ${message}`;
   }
-  return { id, status: canRetry ? 'requeued' : 'failed', exceptionType: type, message };
+  const result = failedResult(error);
+  const said = describeResult(result);
+  return { id, status: canRetry ? 'requeued' : 'failed', exceptionType: type, message: said ? `${message} (${said})` : message, ...(result ? { result } : {}) };
 }
 
 /** Bounds how many sends are in flight, shared by the batches a drain overlaps. */
@@ -156,7 +153,10 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     try {
       const backend = await context.backend(row.backend_alias);
       const sent = await backend.sendMessages([message]);
-      if (sent > 0) outcomes.push({ id, status: 'sent', exceptionType: '', message: '' });
+      if (sent > 0) {
+        const result = sentResult(message, backend);
+        outcomes.push({ id, status: 'sent', exceptionType: '', message: describeResult(result), result });
+      }
       else outcomes.push({ id, status: 'failed', exceptionType: 'NotSent', message: 'The backend sent nothing (a preSend receiver cancelled it?).' });
     } catch (error) {
       outcomes.push(classify(row, error, settings));
@@ -223,39 +223,5 @@ async function persistently<T>(doing: string, write: () => Promise<T>): Promise<
       if (!(wrapped instanceof OutboxDatabaseError) || !wrapped.retryable || Date.now() > deadline) throw wrapped;
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
     }
-  }
-}
-
-async function recordOutcomes(
-  db: Kysely<OutboxDatabase>,
-  outcomes: Outcome[],
-  settings: ResolvedOutboxSettings,
-): Promise<void> {
-  const now = Date.now();
-  const ids = (status: OutboxStatus) => outcomes.filter((o) => o.status === status).map((o) => o.id);
-  for (const status of ['sent', 'failed'] as const) {
-    const chosen = ids(status);
-    for (let start = 0; start < chosen.length; start += 500) {
-      await db
-        .updateTable('outbox_email')
-        .set({ status, locked_by: null, locked_until: null, last_updated: now })
-        .where('id', 'in', chosen.slice(start, start + 500))
-        .execute();
-    }
-  }
-  const requeued = ids('requeued');
-  for (let start = 0; start < requeued.length; start += 500) {
-    await db
-      .updateTable('outbox_email')
-      .set((eb) => ({
-        status: 'requeued',
-        number_of_retries: eb('number_of_retries', '+', 1),
-        scheduled_time: now + Math.max(1, settings.retryIntervalMs),
-        locked_by: null,
-        locked_until: null,
-        last_updated: now,
-      }))
-      .where('id', 'in', requeued.slice(start, start + 500))
-      .execute();
   }
 }

@@ -1,6 +1,7 @@
 /** An email row as users see it (camelCase, Dates), and the conversion from a row. */
 import type { Selectable } from 'kysely';
 import type { OutboxEspOptions } from './outbox-esp-options.js';
+import type { SendResult } from './outbox-send-result.js';
 import { espOptionsOf } from './outbox-stored-message.js';
 import { PRIORITY, type OutboxEmailTable, type OutboxStatus, type PriorityName } from './outbox-schema.js';
 
@@ -27,6 +28,14 @@ export interface OutboxEmail {
   messageId: string | null;
   /** The ESP features given at enqueue (`espOptions`), or null. */
   espOptions: OutboxEspOptions | null;
+  /** The ESP that sent it (after failover, the one that succeeded), or the one that refused it; null before a send. */
+  espName: string | null;
+  /** The ESP's message id (the first, when recipients got different ones). */
+  espMessageId: string | null;
+  /** 'sent' once sent, then the furthest tracking event applied (delivered, bounced, opened…), forward only. */
+  deliveryStatus: string | null;
+  /** What the ESP said: ids, per-recipient status, and FailoverBackend's attempts. */
+  sendResult: SendResult | null;
   created: Date;
   lastUpdated: Date;
 }
@@ -67,6 +76,10 @@ export function toOutboxEmail(row: EmailRow): OutboxEmail {
     renderOnDelivery: Boolean(row.render_on_delivery),
     messageId: row.message_id,
     espOptions: stored ? espOptionsOf(stored) : row.esp_options ? (JSON.parse(row.esp_options) as OutboxEspOptions) : null,
+    espName: row.esp_name ?? null,
+    espMessageId: row.esp_message_id ?? null,
+    deliveryStatus: row.delivery_status ?? null,
+    sendResult: row.send_result ? (JSON.parse(row.send_result) as SendResult) : null,
     created: new Date(Number(row.created)),
     lastUpdated: new Date(Number(row.last_updated)),
   };

@@ -147,9 +147,33 @@ const messageCodec: Migration = {
   },
 };
 
+/** What the ESP said: columns on the email, and a row per recipient that tracking events find by ESP message id. */
+function sendResult(dialect: OutboxDialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      for (const [column, type] of [['esp_name', 'varchar(64)'], ['esp_message_id', 'varchar(255)'], ['delivery_status', 'varchar(16)'], ['send_result', 'text']] as const) {
+        await db.schema.alterTable('outbox_email').addColumn(column, type).execute();
+      }
+      await db.schema
+        .createTable('outbox_recipient')
+        .addColumn('email_id', t.bigint, (c) => c.notNull().references('outbox_email.id').onDelete('cascade'))
+        .addColumn('recipient', 'varchar(320)', (c) => c.notNull())
+        .addColumn('esp_name', 'varchar(64)', (c) => c.notNull())
+        .addColumn('esp_message_id', 'varchar(255)')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('updated', t.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('outbox_recipient_pk', ['email_id', 'recipient'])
+        .execute();
+      await db.schema.createIndex('outbox_recipient_esp_message_id').on('outbox_recipient').column('esp_message_id').execute();
+      await db.schema.createIndex('outbox_email_esp_message_id').on('outbox_email').column('esp_message_id').execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they run. */
 export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec };
+  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec, '0004_send_result': sendResult(dialect) };
 }
 
 /**

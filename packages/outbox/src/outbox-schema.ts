@@ -48,6 +48,25 @@ export interface OutboxEmailTable {
    * outbox_attachment). Null only on rows an older version queued after migration 0003.
    */
   message_json: string | null;
+  /** The ESP that sent it (after failover, the one that succeeded), or that refused it. */
+  esp_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The ESP's message id (the first, when recipients got different ones: see outbox_recipient). */
+  esp_message_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Where the mail got to: 'sent' at send, then the furthest tracking event (forward only). */
+  delivery_status: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON `SendResult`: ESP, ids, per-recipient status, failover attempts. */
+  send_result: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One recipient of a sent email: the ESP's id for it and how far it got (tracking). */
+export interface OutboxRecipientTable {
+  email_id: number | string;
+  /** Bare address, lower-cased. */
+  recipient: string;
+  esp_name: string;
+  esp_message_id: string | null;
+  status: string;
+  updated: BigIntColumn;
 }
 
 export interface OutboxLogTable {
@@ -99,6 +118,7 @@ export interface OutboxDatabase {
   outbox_attachment: OutboxAttachmentTable;
   outbox_email_attachment: OutboxEmailAttachmentTable;
   outbox_template: OutboxTemplateTable;
+  outbox_recipient: OutboxRecipientTable;
 }
 
 export const PRIORITY = { low: 0, medium: 1, high: 2, now: 3 } as const;

@@ -15,6 +15,7 @@ import type { OutboxDatabase } from './outbox-schema.js';
 import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
 import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
+import { makeTrackingReceiver, type OutboxTrackingReceiver } from './outbox-tracking.js';
 import { OutboxTemplates } from './outbox-templates.js';
 import { runWorker, type WorkOptions } from './outbox-worker.js';
 
@@ -164,6 +165,24 @@ export class Outbox {
   async logs(emailId: number) {
     const rows = await withDatabase('reading logs', () => this.db.selectFrom('outbox_log').selectAll().where('email_id', '=', emailId).orderBy('id').execute());
     return rows.map((row) => ({ status: row.status, exceptionType: row.exception_type, message: row.message, date: new Date(Number(row.date)) }));
+  }
+
+  /**
+   * A receiver for core's `tracking` signal (`tracking.connect(outbox.trackingReceiver())`), or
+   * to call from a webhook's `onEvent` as `receiver({ event })`: applies each event to the
+   * email the ESP's message id belongs to, forward only. `receiver.stats` counts applied,
+   * unchanged, unknown and ignored events.
+   */
+  trackingReceiver(): OutboxTrackingReceiver {
+    return makeTrackingReceiver(() => this.db);
+  }
+
+  /** Each recipient of a sent email: the ESP's id for it and its furthest status. */
+  async recipients(emailId: number): Promise<Array<{ recipient: string; espName: string; espMessageId: string | null; status: string; updated: Date }>> {
+    const rows = await withDatabase('reading recipients', () =>
+      this.db.selectFrom('outbox_recipient').selectAll().where('email_id', '=', emailId).orderBy('recipient').execute(),
+    );
+    return rows.map((row) => ({ recipient: row.recipient, espName: row.esp_name, espMessageId: row.esp_message_id, status: row.status, updated: new Date(Number(row.updated)) }));
   }
 
   /** Close backends this outbox opened, and the database if the outbox made it. */

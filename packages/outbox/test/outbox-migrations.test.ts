@@ -40,7 +40,7 @@ const stores: Array<[string, () => Store]> = [
 ];
 
 describe.each(stores)('outbox migrations: %s', (_name, makeStore) => {
-  it('a store at 0001_initial with queued rows upgrades to 0003_message_codec, moves the rows, and still delivers them', async () => {
+  it('a store at 0001_initial with queued rows upgrades to the latest, moves the rows, and still delivers them', async () => {
     const store = makeStore();
     // What earlier releases left behind: a row queued at 0001, and one with ESP options at 0002.
     const previous = resolveDatabase(store.database, { schema: store.schema });
@@ -64,7 +64,7 @@ describe.each(stores)('outbox migrations: %s', (_name, makeStore) => {
     const backend = new ScriptedBackend();
     const outbox = await createOutbox({ ...store, backends: { default: backend } });
     cleanups.push(() => outbox.close());
-    expect(await outbox.migrate()).toEqual(['0003_message_codec']);
+    expect(await outbox.migrate()).toEqual(['0003_message_codec', '0004_send_result']);
     expect(await outbox.migrate()).toEqual([]);
     const moved = await outbox.db.selectFrom('outbox_email').select(['id', 'message_json']).orderBy('id').execute();
     expect(moved.every((row) => row.message_json !== null)).toBe(true);

@@ -107,14 +107,14 @@ export function featureCases({ make }: ConformanceContext): void {
 
   describe('leases and workers', () => {
     it('a claim whose worker died is sent by another worker after the lease, and logged as a resend', async () => {
-      const dead = await make({ leaseMs: 200, workerId: 'dead-worker' });
+      const dead = await make({ leaseMs: 1500, workerId: 'dead-worker' });
       const email = await dead.outbox.send({ recipients: 'lease@example.com' });
       const { claimDue } = await import('../outbox-claim.js');
-      const claimed = await claimDue(dead.outbox.db, { dialect: dead.outbox.dialect, workerId: 'dead-worker', leaseMs: 200, limit: 10, sendingOrder: ['-priority'], now: Date.now() });
+      const claimed = await claimDue(dead.outbox.db, { dialect: dead.outbox.dialect, workerId: 'dead-worker', leaseMs: 1500, limit: 10, sendingOrder: ['-priority'], now: Date.now() });
       expect(claimed).toHaveLength(1);
       const live = await make({ workerId: 'live-worker' });
       expect(await live.outbox.sendQueued()).toEqual({ sent: 0, failed: 0, requeued: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 1600));
       expect(await live.outbox.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
       const logs = await live.outbox.logs(email.id);
       expect(logs.map((l) => l.exceptionType)).toEqual(['LeaseExpired', '']);
