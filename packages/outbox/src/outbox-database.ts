@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { AnymailConfigurationError } from '@anymail/core';
 import type { OutboxDatabase } from './outbox-schema.js';
@@ -74,11 +74,21 @@ export function guardPool(pool: pg.Pool): pg.Pool {
   return pool;
 }
 
-export function openSqlite(path: string): SqliteDatabase.Database {
+/**
+ * SQLite's `synchronous` for a file the outbox opens. FULL (the default) syncs the WAL on
+ * every commit, so mail a resolved `send()` reported queued survives a power loss or an OS
+ * crash; NORMAL is faster but may lose the last commits then (never on a process crash).
+ */
+export type SqliteSynchronous = 'full' | 'normal' | 'extra';
+
+export function openSqlite(path: string, synchronous: SqliteSynchronous = 'full'): SqliteDatabase.Database {
+  if (!['full', 'normal', 'extra'].includes(synchronous)) {
+    throw new AnymailConfigurationError(`Outbox \`sqliteSynchronous\` must be 'full', 'normal' or 'extra' (got ${JSON.stringify(synchronous)}).`);
+  }
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SqliteDatabase(path);
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
+  database.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   return database;
@@ -109,8 +119,23 @@ function withStatementCache(database: SqliteDatabase.Database, owned = true, siz
   };
 }
 
+/**
+ * A Kysely instance by its shape, not its class: one from kysely's CommonJS build, or from
+ * another copy in node_modules, is just as good.
+ */
+export function isKysely(value: unknown): value is Kysely<any> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return ['selectFrom', 'insertInto', 'updateTable', 'withSchema', 'transaction', 'getExecutor', 'destroy'].every((name) => typeof candidate[name] === 'function');
+}
+
 export function dialectOf(db: Kysely<any>): OutboxDialect {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+  const adapter = db.getExecutor().adapter as object;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  const name = adapter?.constructor?.name ?? '';
+  if (/postgres/i.test(name)) return 'postgres';
+  if (adapter instanceof SqliteAdapter || /sqlite/i.test(name)) return 'sqlite';
+  throw new AnymailConfigurationError(`The outbox runs on SQLite or PostgreSQL; this Kysely instance uses ${name || 'another dialect'}.`);
 }
 
 function withSchema(db: Kysely<any>, schema: string | undefined): Kysely<OutboxDatabase> {
@@ -121,6 +146,8 @@ export interface ResolveOptions {
   schema?: string | undefined;
   /** Connections in a pool the outbox creates from a URL. @default 10 */
   poolSize?: number | undefined;
+  /** For a SQLite file the outbox opens from a URL. @default 'full' */
+  sqliteSynchronous?: SqliteSynchronous | undefined;
 }
 
 export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOptions = {}): ResolvedDatabase {
@@ -135,14 +162,14 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
     } else if (option.startsWith('sqlite:')) {
       const path = option.slice('sqlite:'.length).replace(/^\/\//, '');
       if (path === '') throw new AnymailConfigurationError("Outbox database 'sqlite:' needs a path, e.g. 'sqlite:./mail.db'.");
-      rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(path)) }) });
+      rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(path, options.sqliteSynchronous)) }) });
     } else {
       throw new AnymailConfigurationError(
         `Outbox database URL must start with 'sqlite:' or 'postgres://' (got '${option.split(':')[0]}:…').`,
       );
     }
     owned = true;
-  } else if (option instanceof Kysely) {
+  } else if (isKysely(option)) {
     rootDb = option;
   } else if (isSqliteDatabase(option)) {
     rootDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(option, false) }) });
@@ -173,7 +200,7 @@ export function kyselyForTransaction(
   dialect: OutboxDialect,
   schema: string | undefined,
 ): Kysely<OutboxDatabase> {
-  if (transaction instanceof Kysely) return withSchema(transaction, schema);
+  if (isKysely(transaction)) return withSchema(transaction, schema);
   if (isSqliteDatabase(transaction)) {
     if (dialect !== 'sqlite') throw new AnymailConfigurationError('A SQLite transaction was given to a PostgreSQL outbox.');
     return withSchema(new Kysely({ dialect: new SqliteDialect({ database: transaction }) }), schema);

@@ -229,11 +229,14 @@ export async function insertEmails(
   for (let start = 0; start < prepared.length; start += INSERT_CHUNK) {
     const chunk = prepared.slice(start, start + INSERT_CHUNK);
     const insert = db.insertInto('outbox_email').values(chunk.map((p) => p.row));
+    // One pg_notify per statement (not per row): the 'notified' CTE runs once, and the join
+    // only makes the statement depend on it.
     const ids = notify
       ? await db
           .with('inserted', () => insert.returning('id'))
-          .selectFrom('inserted')
-          .select(['id', sql<string>`pg_notify(${notifyChannel(context.settings.schema)}, '')`.as('notified')])
+          .with('notified', (qb) => qb.selectNoFrom(sql<string>`pg_notify(${notifyChannel(context.settings.schema)}, '')`.as('n')))
+          .selectFrom(['inserted', 'notified'])
+          .select('inserted.id')
           .execute()
       : await insert.returning('id').execute();
     // Ids come from one sequence in VALUES order; sort rather than trust RETURNING's row order.

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { AnymailConfigurationError, type AliasSpec } from '@anymail/core';
-import type { OutboxDatabaseOption } from './outbox-database.js';
+import type { OutboxDatabaseOption, SqliteSynchronous } from './outbox-database.js';
 import type { PriorityName } from './outbox-schema.js';
 
 /** Turns a template context into text for the `context` column, and back. */
@@ -30,6 +30,12 @@ export interface OutboxSettings {
   schema?: string;
   /** Connections in the pool made from a postgres URL. @default 10 */
   poolSize?: number;
+  /**
+   * SQLite `synchronous` for a file opened from a `sqlite:` URL. `'full'` (default): a
+   * resolved `send()` survives a power loss or OS crash. `'normal'`: faster commits, but the
+   * last ones may be lost then (a process crash loses nothing either way).
+   */
+  sqliteSynchronous?: SqliteSynchronous;
   /** Emails claimed per batch (BATCH_SIZE). @default 100 */
   batchSize?: number;
   /** Sends in flight at once per outbox (THREADS_PER_PROCESS). @default 8 */
@@ -79,7 +85,7 @@ export interface OutboxSettings {
   workerId?: string;
 }
 
-type OptionalSetting = 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
+type OptionalSetting = 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
 export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> & Pick<OutboxSettings, OptionalSetting>;
 
 const jsonSerializer: ContextSerializer = {
@@ -104,6 +110,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     database: settings.database,
     backends: settings.backends,
     schema: settings.schema,
+    sqliteSynchronous: settings.sqliteSynchronous,
     poolSize: positive('poolSize', settings.poolSize ?? 10),
     batchSize: positive('batchSize', settings.batchSize ?? 100),
     concurrency: positive('concurrency', settings.concurrency ?? 8),

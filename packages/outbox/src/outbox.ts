@@ -51,7 +51,7 @@ export class Outbox {
 
   constructor(settings: OutboxSettings) {
     this.settings = resolveSettings(settings);
-    this.#database = resolveDatabase(settings.database, { schema: settings.schema, poolSize: this.settings.poolSize });
+    this.#database = resolveDatabase(settings.database, { schema: settings.schema, poolSize: this.settings.poolSize, sqliteSynchronous: this.settings.sqliteSynchronous });
     this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs, this.settings.templateImagesDir);
   }
 
