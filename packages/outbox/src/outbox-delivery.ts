@@ -3,13 +3,14 @@
  * with bounded concurrency, then record outcomes and logs in a few statements.
  */
 import type { Kysely } from 'kysely';
-import { AnymailError, EmailMessage, type BaseEmailBackend } from '@anymail/core';
+import type { BaseEmailBackend, EmailMessage } from '@anymail/core';
 import { loadAttachments } from './outbox-attachments.js';
 import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
 import { OutboxDatabaseError, outboxDatabaseError } from './outbox-errors.js';
-import { describeResult, failedResult, recordOutcomes, sentResult, type Outcome } from './outbox-send-result.js';
+import { recordOutcomes, type Outcome } from './outbox-send-result.js';
+import { batchCapacity, classify, sendBatch, sendOne, type SendContext, type SendTask } from './outbox-send.js';
 import { applyContent, legacyMessage, restoredMessage } from './outbox-stored-message.js';
 import type { OutboxDatabase, OutboxStatus } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
@@ -52,27 +53,6 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<{ 
     message.headers['Message-ID'] = row.message_id;
   }
   return { message, images };
-}
-
-function describe(error: unknown): { type: string; text: string } {
-  if (error instanceof Error) return { type: error.name, text: error.message };
-  return { type: 'Error', text: String(error) };
-}
-
-function classify(row: EmailRow, error: unknown, settings: ResolvedOutboxSettings): Outcome {
-  const id = Number(row.id);
-  const { type, text } = describe(error);
-  const anymail = AnymailError.isInstance(error) ? error : undefined;
-  const unknown = anymail?.deliveryUnknown ?? false;
-  const retryable = anymail !== undefined && anymail.retryable && (!unknown || settings.retryDeliveryUnknown);
-  const canRetry = retryable && row.number_of_retries < settings.maxRetries;
-  let message = anymail ? `[${anymail.category}] ${text}` : text;
-  if (unknown && !settings.retryDeliveryUnknown) {
-    message = `delivery unknown: the ESP may have accepted it; not retried (set retryDeliveryUnknown to retry). ${message}`;
-  }
-  const result = failedResult(error);
-  const said = describeResult(result);
-  return { id, status: canRetry ? 'requeued' : 'failed', exceptionType: type, message: said ? `${message} (${said})` : message, ...(result ? { result } : {}) };
 }
 
 /** Bounds how many sends are in flight, shared by the batches a drain overlaps. */
@@ -121,8 +101,8 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
       messages.set(id, built.message);
       if (built.images.length) images.set(id, built.images);
     } catch (error) {
-      const { type, text } = describe(error);
-      outcomes.push({ id, status: 'failed', exceptionType: type, message: text });
+      const { name = 'Error', message = String(error) } = error instanceof Error ? error : {};
+      outcomes.push({ id, status: 'failed', exceptionType: name, message });
     }
   }
   let sends: Array<Promise<void>> = [];
@@ -141,29 +121,40 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
         messages.get(id)!.attach({ filename: image.name, content: image.content, mimetype: image.mimetype, contentId: image.contentId, inline: true });
       }
     }
+    const byAlias = new Map<string, SendTask[]>();
+    for (const [id, message] of messages) {
+      const row = byId.get(id)!;
+      const tasks = byAlias.get(row.backend_alias) ?? [];
+      tasks.push({ row, message });
+      byAlias.set(row.backend_alias, tasks);
+    }
+    const sendContext: SendContext = { settings, outcomes, started };
+    const scheduled: Array<() => Promise<void>> = [];
+    for (const [alias, tasks] of byAlias) {
+      let backend: BaseEmailBackend;
+      try {
+        backend = await context.backend(alias);
+      } catch (error) {
+        for (const task of tasks) outcomes.push(classify(task.row, error, settings));
+        continue;
+      }
+      // A batch endpoint takes chunks (one request each); otherwise one send per email.
+      const size = Math.min(batchCapacity(backend), settings.espBatchSize);
+      if (size > 1) {
+        for (let start = 0; start < tasks.length; start += size) {
+          const chunk = tasks.slice(start, start + size);
+          scheduled.push(() => sendBatch(backend, chunk, sendContext));
+        }
+      } else {
+        for (const task of tasks) scheduled.push(() => sendOne(backend, task, sendContext));
+      }
+    }
     await previousTurn;
-    sends = [...messages.entries()].map(([id, message]) => context.limiter.run(() => sendOne(byId.get(id)!, message)));
+    sends = scheduled.map((send) => context.limiter.run(send));
   } finally {
     endTurn();
   }
   const stopRenewing = renewLease(db, leased, settings);
-  async function sendOne(row: EmailRow, message: EmailMessage): Promise<void> {
-    const id = Number(row.id);
-    started.set(id, Date.now());
-    try {
-      const backend = await context.backend(row.backend_alias);
-      const sent = await backend.sendMessages([message]);
-      if (sent > 0) {
-        const result = sentResult(message, backend);
-        outcomes.push({ id, status: 'sent', exceptionType: '', message: describeResult(result), result });
-      }
-      else outcomes.push({ id, status: 'failed', exceptionType: 'NotSent', message: 'The backend sent nothing (a preSend receiver cancelled it?).' });
-    } catch (error) {
-      outcomes.push(classify(row, error, settings));
-    } finally {
-      started.delete(id);
-    }
-  }
   try {
     await Promise.all(sends);
     // Sent mail must be recorded, or a later drain sends it again: ride out a dropped connection.

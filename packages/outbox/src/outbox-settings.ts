@@ -40,6 +40,12 @@ export interface OutboxSettings {
   batchSize?: number;
   /** Sends in flight at once per outbox (THREADS_PER_PROCESS). @default 8 */
   concurrency?: number;
+  /**
+   * Most emails per request to a backend with a batch endpoint (Postmark's /email/batch):
+   * each chunk is one `sendMessages(chunk)`, and counts as one send against `concurrency`.
+   * 1 sends every email on its own. @default 50
+   */
+  espBatchSize?: number;
   /** DEFAULT_PRIORITY. @default 'medium' */
   defaultPriority?: PriorityName;
   /** OVERRIDE_RECIPIENTS: every email goes to these instead (cc and bcc are dropped). */
@@ -114,6 +120,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     poolSize: positive('poolSize', settings.poolSize ?? 10),
     batchSize: positive('batchSize', settings.batchSize ?? 100),
     concurrency: positive('concurrency', settings.concurrency ?? 8),
+    espBatchSize: positive('espBatchSize', settings.espBatchSize ?? 50),
     defaultPriority: settings.defaultPriority ?? 'medium',
     overrideRecipients: settings.overrideRecipients,
     messageIdEnabled: settings.messageIdEnabled ?? false,
