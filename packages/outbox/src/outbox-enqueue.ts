@@ -129,13 +129,17 @@ async function messageOf(input: OutboxSendInput, context: EnqueueContext): Promi
   const language = input.language ?? '';
   if (input.template === undefined) {
     if (input.renderOnDelivery) throw new OutboxInvalidEmail('renderOnDelivery needs a template.');
-    applyContent(message, { subject: input.subject ?? '', text: input.message ?? '', html: input.htmlMessage ?? '' });
+    const given = { subject: input.subject ?? '', message: input.message ?? '', htmlMessage: input.htmlMessage ?? '' };
+    // As post_office: a context without a template renders the strings given.
+    const content = input.context === undefined ? given : await templates.renderStrings(given, input.context);
+    applyContent(message, { subject: content.subject, text: content.message, html: content.htmlMessage });
     return { message, templateId: null, storedContext: null };
   }
   if (input.subject !== undefined || input.message !== undefined || input.htmlMessage !== undefined) {
     throw new OutboxInvalidEmail('Pass either a template or subject/message/htmlMessage, not both.');
   }
-  const template = typeof input.template === 'string' ? await templates.get(input.template, language, context.db) : input.template;
+  const template =
+    typeof input.template === 'string' ? await templates.get(input.template, language, context.db) : await templates.inLanguage(input.template, language, context.db);
   if (input.renderOnDelivery) {
     return { message, templateId: template.id, storedContext: settings.contextSerializer.serialize(input.context ?? {}) };
   }

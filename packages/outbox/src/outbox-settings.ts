@@ -83,6 +83,11 @@ export interface OutboxSettings {
   attachmentsDir?: string;
   /** Directory `{% inline_image 'logo.png' %}` reads images from (paths cannot leave it). */
   templateImagesDir?: string;
+  /**
+   * Send the default template when the requested language has no translation. post_office
+   * raises instead, and so does the outbox by default. @default false
+   */
+  templateLanguageFallback?: boolean;
   /** How long a rendered template stays cached; 0 disables the cache. @default 60000 */
   templateCacheMs?: number;
   /** PostgreSQL: NOTIFY workers on enqueue and LISTEN in `work()`. @default true */
@@ -138,6 +143,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     templateImagesDir: settings.templateImagesDir,
     templateCacheMs: positive('templateCacheMs', settings.templateCacheMs ?? 60_000, true),
     notify: settings.notify ?? true,
+    templateLanguageFallback: settings.templateLanguageFallback ?? false,
     workerId: settings.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
   };
 }

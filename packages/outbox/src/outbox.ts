@@ -52,7 +52,7 @@ export class Outbox {
   constructor(settings: OutboxSettings) {
     this.settings = resolveSettings(settings);
     this.#database = resolveDatabase(settings.database, { schema: settings.schema, poolSize: this.settings.poolSize, sqliteSynchronous: this.settings.sqliteSynchronous });
-    this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs, this.settings.templateImagesDir);
+    this.templates = new OutboxTemplates(() => this.db, this.settings.templateCacheMs, this.settings.templateImagesDir, this.settings.templateLanguageFallback);
   }
 
   /** The Kysely instance over the outbox's tables (for queries of your own). */
