@@ -8,7 +8,8 @@ import type { ColumnType, Generated } from 'kysely';
 type BigIntColumn = ColumnType<number | string, number, number>;
 type NullableBigIntColumn = ColumnType<number | string | null, number | null | undefined, number | null>;
 
-export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'requeued';
+/** `expired`: its `expiresAt` passed before it was sent; it is never sent. */
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'requeued' | 'expired';
 
 export interface OutboxEmailTable {
   id: Generated<number | string>;

@@ -15,6 +15,7 @@ import type { OutboxDatabase } from './outbox-schema.js';
 import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
 import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
+import { expireEmails, requeueEmails, type RequeueFilter } from './outbox-operations.js';
 import { makeTrackingReceiver, type OutboxTrackingReceiver } from './outbox-tracking.js';
 import { OutboxTemplates } from './outbox-templates.js';
 import { runWorker, type WorkOptions } from './outbox-worker.js';
@@ -36,7 +37,7 @@ export interface SendQueuedOptions {
 export interface CleanupOptions {
   /** Delete emails created more than this many days ago. @default 90 */
   days?: number;
-  /** Also delete attachments no email uses any more. @default true */
+  /** Also delete attachments no email uses any more (post_office's --delete-attachments). @default false */
   deleteAttachments?: boolean;
 }
 
@@ -94,6 +95,7 @@ export class Outbox {
   }
 
   async #sendQueued(options: SendQueuedOptions): Promise<SendReport> {
+    await expireEmails(this.db, Date.now());
     const batchSize = options.batchSize ?? this.settings.batchSize;
     const context = this.#deliveryContext(options.concurrency);
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
@@ -150,9 +152,18 @@ export class Outbox {
     return withDatabase('cleaning up', async () => {
       const cutoff = Date.now() - (options.days ?? 90) * 86_400_000;
       const deleted = await this.db.deleteFrom('outbox_email').where('created', '<', cutoff).executeTakeFirst();
-      const attachments = options.deleteAttachments === false ? 0 : await deleteOrphanAttachments(this.db, this.settings.attachmentsDir);
+      const attachments = options.deleteAttachments !== true ? 0 : await deleteOrphanAttachments(this.db, this.settings.attachmentsDir);
       return { emails: Number(deleted.numDeletedRows), attachments };
     });
+  }
+
+  /**
+   * Queue emails again (post_office's requeue): by default every `failed` one; filter by
+   * status, creation date, recipient or ids. They are due at once with their retries reset.
+   * Resolves to how many were requeued.
+   */
+  async requeue(filter: RequeueFilter = {}): Promise<number> {
+    return withDatabase('requeueing emails', () => requeueEmails(this.db, filter, Date.now()));
   }
 
   /** One email by id, or undefined. */

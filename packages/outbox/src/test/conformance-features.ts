@@ -39,7 +39,7 @@ export function featureCases({ make }: ConformanceContext): void {
       await outbox.sendQueued();
       expect(backend.sent[0]!.attachments[0]).toMatchObject({ filename: 'logo.png', mimetype: 'image/png', inline: true, contentId: 'logo1' });
       await outbox.db.deleteFrom('outbox_email').execute();
-      expect(await outbox.cleanup({ days: 0 })).toEqual({ emails: 0, attachments: 1 });
+      expect(await outbox.cleanup({ days: 0, deleteAttachments: true })).toEqual({ emails: 0, attachments: 1 });
       expect(readdirSync(dir)).toHaveLength(0);
     });
   });
