@@ -28,6 +28,12 @@ export interface OutboxSettings {
   backends: Record<string, AliasSpec>;
   /** PostgreSQL schema holding the tables (created by `migrate()`). @default the search_path */
   schema?: string;
+  /**
+   * Run `migrate()` in `createOutbox`. @default true for a `sqlite:` URL (the embedded
+   * default: the outbox owns the file), false otherwise (run `anymail-outbox migrate` as a
+   * deploy step, where several workers share one database).
+   */
+  autoMigrate?: boolean;
   /** Connections in the pool made from a postgres URL. @default 10 */
   poolSize?: number;
   /**
@@ -96,7 +102,7 @@ export interface OutboxSettings {
   workerId?: string;
 }
 
-type OptionalSetting = 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
+type OptionalSetting = 'autoMigrate' | 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
 export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> & Pick<OutboxSettings, OptionalSetting>;
 
 const jsonSerializer: ContextSerializer = {
@@ -122,6 +128,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     backends: settings.backends,
     schema: settings.schema,
     sqliteSynchronous: settings.sqliteSynchronous,
+    autoMigrate: settings.autoMigrate ?? (typeof settings.database === 'string' && settings.database.startsWith('sqlite:')),
     poolSize: positive('poolSize', settings.poolSize ?? 10),
     batchSize: positive('batchSize', settings.batchSize ?? 100),
     concurrency: positive('concurrency', settings.concurrency ?? 8),

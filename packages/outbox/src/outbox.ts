@@ -292,11 +292,15 @@ export class Outbox {
   }
 }
 
-/** Create an outbox. Call `migrate()` once (or run `anymail-outbox migrate`) before use. */
+/**
+ * Create an outbox. Its tables must be migrated: automatically for a `sqlite:` URL (see
+ * `autoMigrate`), else call `migrate()` once or run `anymail-outbox migrate` before use.
+ */
 export async function createOutbox(settings: OutboxSettings): Promise<Outbox> {
   const outbox = new Outbox(settings);
   try {
     await outbox.resolveBackends();
+    if (outbox.settings.autoMigrate) await outbox.migrate();
   } catch (error) {
     await outbox.close();
     throw error;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AnymailInvalidAddress, BadHeaderError, MemoryBackend } from '@anymail/core';
-import { createOutbox, type Outbox, type OutboxSettings } from '../src/index.js';
+import { createOutbox, OutboxNotMigrated, type Outbox, type OutboxSettings } from '../src/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
 import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
 
@@ -69,6 +69,18 @@ describe.each(stores)('outbox checks at enqueue: %s', (_name, makeStore) => {
     const good = await outbox.templates.create({ name: 'good', content: 'ok\n{{ name }}' });
     await expect(outbox.templates.update(good.id, { content: 'ok\n{% if x %}never closed' })).rejects.toThrow(/template 'good'.*content/);
     expect((await outbox.templates.list()).map((t) => t.name)).toEqual(['good']);
+  });
+
+  it('migrates an embedded SQLite file by itself (autoMigrate); otherwise says to run migrate', async () => {
+    const store = makeStore();
+    const automatic = typeof store.database === 'string' && store.database.startsWith('sqlite:');
+    const outbox = await createOutbox({ ...store, backends: { default: new ScriptedBackend() } });
+    cleanups.push(() => outbox.close());
+    if (automatic) expect((await outbox.send({ recipients: 'a@example.com' })).status).toBe('queued');
+    else await expect(outbox.send({ recipients: 'a@example.com' })).rejects.toThrow(/Run `await outbox.migrate\(\)` or `anymail-outbox migrate`/);
+    const manual = await createOutbox({ ...makeStore(), backends: { default: new ScriptedBackend() }, autoMigrate: false });
+    cleanups.push(() => manual.close());
+    await expect(manual.send({ recipients: 'a@example.com' })).rejects.toThrow(OutboxNotMigrated);
   });
 
   it('resolves backends like getConnection (instance, class, module specifier) and refuses a non-backend at createOutbox', async () => {

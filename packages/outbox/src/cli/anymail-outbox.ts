@@ -140,7 +140,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let outbox;
   try {
-    outbox = await createOutbox(await loadSettings(values, io, command === 'send-queued' || command === 'worker'));
+    const settings = await loadSettings(values, io, command === 'send-queued' || command === 'worker');
+    // `migrate` reports what it ran: it must not have run already inside createOutbox.
+    outbox = await createOutbox(command === 'migrate' ? { ...settings, autoMigrate: false } : settings);
     switch (command) {
       case 'migrate': {
         const ran = await outbox.migrate();
