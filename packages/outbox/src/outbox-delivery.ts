@@ -9,6 +9,7 @@ import type { InlineImage } from './outbox-inline-image.js';
 import { isLeaseExpiredResend } from './outbox-claim.js';
 import type { EmailRow } from './outbox-email.js';
 import { OutboxDatabaseError, outboxDatabaseError } from './outbox-errors.js';
+import { redactSecrets, secretValues } from './outbox-secrets.js';
 import { recordOutcomes, type Outcome } from './outbox-send-result.js';
 import { batchCapacity, classify, sendBatch, sendOne, type SendContext, type SendTask } from './outbox-send.js';
 import { applyContent, legacyMessage, restoredMessage } from './outbox-stored-message.js';
@@ -39,7 +40,7 @@ export interface DeliveryContext {
  * images a template renders are returned to attach after the stored attachments.
  */
 async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<{ message: EmailMessage; images: InlineImage[] }> {
-  const message = row.message_json === null ? legacyMessage(row) : restoredMessage(row.message_json);
+  const message = row.message_json === null ? legacyMessage(row) : restoredMessage(row.message_json, context.settings.sealKey);
   let images: InlineImage[] = [];
   if (row.render_on_delivery && row.template_id !== null) {
     const stored = await context.templates.getById(Number(row.template_id));
@@ -155,8 +156,17 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     endTurn();
   }
   const stopRenewing = renewLease(db, leased, settings);
+  // No credential reaches the log or the stored result: cut each message's secrets out of what the ESP said.
+  const redact = (outcome: Outcome) => {
+    const secrets = secretValues(messages.get(outcome.id)?.espExtra);
+    outcome.message = redactSecrets(outcome.message, secrets);
+    if (outcome.result?.attempts) {
+      outcome.result.attempts = outcome.result.attempts.map((a) => (a.error ? { ...a, error: redactSecrets(a.error, secrets) } : a));
+    }
+  };
   try {
     await Promise.all(sends);
+    outcomes.forEach(redact);
     // Sent mail must be recorded, or a later drain sends it again: ride out a dropped connection.
     await persistently('recording outcomes', () => recordOutcomes(db, outcomes, settings));
   } finally {

@@ -173,7 +173,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
   const messageId = existingId ? message.headers[existingId]! : settings.messageIdEnabled ? makeMessageId(settings.messageIdFqdn) : null;
   let stored: ReturnType<typeof storedMessage>;
   try {
-    stored = storedMessage(message);
+    stored = storedMessage(message, settings.sealKey);
   } catch (error) {
     if (!AnymailSerializationError.isInstance(error)) throw error;
     throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${error.message}`, { cause: error });

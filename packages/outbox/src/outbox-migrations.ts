@@ -139,7 +139,8 @@ const messageCodec: Migration = {
         .execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        const { json } = storedMessage(legacyMessage(row as LegacyRow));
+        // Left as the earlier version stored it (no key here): sealing applies to mail queued from now on.
+        const { json } = storedMessage(legacyMessage(row as LegacyRow), undefined, false);
         await db.updateTable('outbox_email').set({ message_json: json }).where('id', '=', row.id).execute();
       }
       after = Number(rows.at(-1)!.id);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { AnymailConfigurationError, type AliasSpec } from '@anymail/core';
 import type { OutboxDatabaseOption, SqliteSynchronous } from './outbox-database.js';
 import type { PriorityName } from './outbox-schema.js';
+import { secretKeyOf } from './outbox-secrets.js';
 
 /** Turns a template context into text for the `context` column, and back. */
 export interface ContextSerializer {
@@ -98,12 +99,23 @@ export interface OutboxSettings {
   templateCacheMs?: number;
   /** PostgreSQL: NOTIFY workers on enqueue and LISTEN in `work()`. @default true */
   notify?: boolean;
+  /**
+   * Key for credentials a message carries in `espExtra` (Postmark's per-message
+   * `serverToken`, say): they are stored sealed with AES-256-GCM under it. Without it, such
+   * a message is refused at enqueue, since the outbox never stores a credential in clear.
+   * A long random string (e.g. `openssl rand -base64 32`), the same for every worker.
+   */
+  secretKey?: string | Uint8Array;
   /** Names this process in leases and logs. @default `${hostname}:${pid}:${random}` */
   workerId?: string;
 }
 
-type OptionalSetting = 'autoMigrate' | 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
-export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> & Pick<OutboxSettings, OptionalSetting>;
+type OptionalSetting = 'secretKey' | 'autoMigrate' | 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
+export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> &
+  Pick<OutboxSettings, OptionalSetting> & {
+    /** The AES key derived from `secretKey`. */
+    readonly sealKey: Buffer | undefined;
+  };
 
 const jsonSerializer: ContextSerializer = {
   serialize: (context) => JSON.stringify(context),
@@ -151,6 +163,8 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     templateCacheMs: positive('templateCacheMs', settings.templateCacheMs ?? 60_000, true),
     notify: settings.notify ?? true,
     templateLanguageFallback: settings.templateLanguageFallback ?? false,
+    secretKey: settings.secretKey,
+    sealKey: secretKeyOf(settings.secretKey),
     workerId: settings.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
   };
 }

@@ -16,6 +16,7 @@ import {
   type Attachment,
   type EncodedMessage,
 } from '@anymail/core';
+import { openSecrets, sealSecrets } from './outbox-secrets.js';
 import { MESSAGE_ESP_FIELDS, type OutboxEspOptions } from './outbox-esp-options.js';
 
 /** Rendered content to put on a message (from the send input or a template). */
@@ -100,15 +101,19 @@ export function loadedAttachment(row: { name: string; mimetype: string; headers:
 }
 
 /** The message as the row keeps it: codec JSON without attachments (they go to their table), and the attachments. */
-export function storedMessage(message: EmailMessage): { json: string; attachments: StoredAttachment[] } {
+export function storedMessage(message: EmailMessage, sealKey: Buffer | undefined, seal = true): { json: string; attachments: StoredAttachment[] } {
   const encoded = encodeMessage(message);
   encoded.attachments = [];
+  // Credentials in espExtra are sealed (the encoded data is a copy: the message keeps its values).
+  if (seal) sealSecrets(encoded.espExtra, sealKey);
   return { json: JSON.stringify(encoded), attachments: message.attachments.map(storedAttachment) };
 }
 
 /** The stored message (without attachments, which `loadAttachments` adds). */
-export function restoredMessage(json: string): EmailMessage {
-  return decodeMessage(JSON.parse(json) as EncodedMessage);
+export function restoredMessage(json: string, sealKey: Buffer | undefined): EmailMessage {
+  const data = JSON.parse(json) as EncodedMessage;
+  openSecrets(data.espExtra, sealKey);
+  return decodeMessage(data);
 }
 
 /** The row's copy of the HTML part, for `OutboxEmail.htmlMessage`. */
