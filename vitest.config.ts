@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so no build is needed between edits.
     alias: [
+      { find: /^@anymail\/core\/replay-cache\/([a-z]+)$/, replacement: `${packagesDir}core/src/replay-cache/$1.ts` },
       { find: /^@anymail\/([a-z]+)\/test$/, replacement: `${packagesDir}$1/src/test/index.ts` },
       { find: /^@anymail\/([a-z]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
     ],

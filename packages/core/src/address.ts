@@ -1,6 +1,10 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { TextDecoder } from 'node:util';
+import { FORBIDDEN_IN_HEADER } from './control-chars.js';
 import { AnymailInvalidAddress } from './errors.js';
+import { decodeRfc2047, decodeRfc2047Fully, encodeRfc2047 } from './rfc2047.js';
+
+export { decodeRfc2047, encodeRfc2047 };
 
 /** One parsed email address. */
 export interface ParsedAddress {
@@ -25,13 +29,18 @@ export interface FormatAddressOptions {
 
 const HINT = "Use 'user@example.com' or 'Name <user@example.com>', and quote a display name that holds commas";
 // RFC 5322 atext plus any non-ASCII character (RFC 6531): everything except specials, space and controls.
-const DOT_ATOM = /^[^\s"(),.:;<>@[\\\]\x00-\x1f\x7f]+(?:\.[^\s"(),.:;<>@[\\\]\x00-\x1f\x7f]+)*$/;
+const DOT_ATOM = /^[^\s"(),.:;<>@[\\\]\x00-\x1f\x7f-\x9f]+(?:\.[^\s"(),.:;<>@[\\\]\x00-\x1f\x7f-\x9f]+)*$/;
 const DOMAIN_LABELS = /^[a-z0-9\u0080-\uffff](?:[a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?(?:\.[a-z0-9\u0080-\uffff](?:[a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?)*$/i;
-const DOMAIN_LITERAL = /^\[[^[\]\\\s]+\]$/;
+/** RFC 5321 4.1.3 general address literal: `tag:content`, without '<' and '>' (which nodemailer rewrites). */
+const GENERAL_LITERAL = /^[A-Za-z0-9-]*[A-Za-z0-9]:[!-;=?-Z^-~]+$/;
+// RFC 5321 4.5.3.1: the longest local part, domain and path (256 octets with its angle brackets).
+const MAX_LOCAL_OCTETS = 64;
+const MAX_DOMAIN_OCTETS = 255;
+const MAX_LABEL_OCTETS = 63;
+const MAX_ADDRESS_OCTETS = 254;
 /** Strings with none of these characters can only be a bare addr-spec (the fast path). */
 const NOT_BARE = /[\s"(),<>;:[\]\\]/;
 const NON_ASCII = /[^\x00-\x7f]/;
-const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=/g;
 const ONLY_ENCODED_WORDS = /^(?:=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)+$/;
 /** Whitespace, '"', '(', '<' and '>' end an unquoted word. */
 const ATOM_END = new Set([32, 9, 10, 13, 34, 40, 60, 62]);
@@ -93,42 +102,6 @@ function splitList(text: string, field: string): string[] {
   return parts;
 }
 
-const decoders = new Map<string, TextDecoder | null>();
-function decoderFor(charset: string): TextDecoder | null {
-  const key = charset.toLowerCase();
-  let decoder = decoders.get(key);
-  if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(key);
-    } catch {
-      decoder = null; // unknown charset: the encoded-word is kept as written
-    }
-    decoders.set(key, decoder);
-  }
-  return decoder;
-}
-
-function decodeEncodedWord(word: string, charset: string, encoding: string, text: string): string {
-  const decoder = decoderFor(charset);
-  if (!decoder) return word;
-  if (encoding === 'b' || encoding === 'B') return decoder.decode(Buffer.from(text, 'base64'));
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const hex = c === 61 /* = */ ? text.slice(i + 1, i + 3) : '';
-    if (/^[0-9a-f]{2}$/i.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(c === 95 /* _ */ ? 32 : c & 0xff);
-  }
-  return decoder.decode(Uint8Array.from(bytes));
-}
-
-/** Decode RFC 2047 encoded-words (`=?utf-8?q?...?=`) in a header text. */
-export function decodeRfc2047(text: string): string {
-  return text.includes('=?') ? text.replace(ENCODED_WORD, decodeEncodedWord) : text;
-}
-
 interface Word {
   text: string;
   raw: string;
@@ -148,8 +121,37 @@ function punycode(domain: string): string {
   return ascii;
 }
 
-/** Validate a bare `local@domain` and split it; returns a reason string when it is not valid. */
+/** RFC 5321 4.1.3: an IPv4 literal, an `IPv6:` literal or a general `tag:content` one. */
+function validLiteral(literal: string): boolean {
+  const inner = literal.slice(1, -1);
+  if (isIPv4(inner)) return true;
+  if (/^IPv6:/i.test(inner)) return isIPv6(inner.slice(5));
+  return GENERAL_LITERAL.test(inner);
+}
+
+/** Why a domain is not valid (labels, characters, RFC 5321 / RFC 1035 lengths), or undefined. */
+function domainProblem(domain: string): string | undefined {
+  if (domain.charCodeAt(0) === 91 /* [ */) {
+    return domain.endsWith(']') && validLiteral(domain) ? undefined : 'invalid domain literal (use [192.0.2.1] or [IPv6:2001:db8::1])';
+  }
+  // Lengths first: they bound the work of the label pattern below.
+  if (domain.length > MAX_DOMAIN_OCTETS) return `domain over ${MAX_DOMAIN_OCTETS} octets`;
+  if (!DOMAIN_LABELS.test(domain)) return 'invalid domain';
+  const ascii = NON_ASCII.test(domain) ? punycode(domain) : domain;
+  if (ascii === '') return 'invalid domain';
+  if (ascii.length > MAX_DOMAIN_OCTETS) return `domain over ${MAX_DOMAIN_OCTETS} octets`;
+  if (ascii.split('.').some((label) => label.length > MAX_LABEL_OCTETS)) return `a domain label over ${MAX_LABEL_OCTETS} octets`;
+  return undefined;
+}
+
+/**
+ * Validate a bare `local@domain` and split it; returns a reason string when it is not valid.
+ * Refuses what RFC 5321/5322 forbid and what nodemailer would rewrite (so the To: header
+ * always matches the envelope): control characters anywhere, '<' and '>' in a quoted local
+ * part, and parts over the SMTP length limits.
+ */
 function splitAddrSpec(spec: string): { username: string; domain: string } | string {
+  if (FORBIDDEN_IN_HEADER.test(spec)) return 'a control character or line break';
   let local: string;
   let rest: string;
   if (spec.charCodeAt(0) === 34) {
@@ -157,6 +159,8 @@ function splitAddrSpec(spec: string): { username: string; domain: string } | str
     if (end < 0) return 'unclosed quote';
     if (spec.charCodeAt(end + 1) !== 64 /* @ */) return 'text after the quoted local part';
     const content = spec.slice(1, end).replace(/\\(.)/g, '$1');
+    if (content.length > MAX_LOCAL_OCTETS) return `the part before the @ is over ${MAX_LOCAL_OCTETS} octets`;
+    if (/[<>]/.test(content)) return "'<' or '>' in the quoted part before the @";
     local = DOT_ATOM.test(content) ? content : `"${content.replace(/[\\"]/g, '\\$&')}"`;
     rest = spec.slice(end + 2);
   } else {
@@ -164,19 +168,28 @@ function splitAddrSpec(spec: string): { username: string; domain: string } | str
     if (at < 0) return 'no @';
     local = spec.slice(0, at);
     if (local === '') return 'nothing before the @';
+    if (local.length > MAX_LOCAL_OCTETS) return `the part before the @ is over ${MAX_LOCAL_OCTETS} octets`;
     if (!DOT_ATOM.test(local)) return 'invalid characters or dots before the @';
     rest = spec.slice(at + 1);
   }
+  if (Buffer.byteLength(local) > MAX_LOCAL_OCTETS) return `the part before the @ is over ${MAX_LOCAL_OCTETS} octets`;
   if (rest.includes('@')) return 'more than one @';
   if (rest === '') return 'no domain after the @';
-  if (DOMAIN_LITERAL.test(rest)) return { username: local, domain: rest };
-  if (!DOMAIN_LABELS.test(rest) || (NON_ASCII.test(rest) && punycode(rest) === '')) return 'invalid domain';
+  const problem = domainProblem(rest);
+  if (problem) return problem;
+  if (Buffer.byteLength(local) + 1 + (NON_ASCII.test(rest) ? punycode(rest).length : rest.length) > MAX_ADDRESS_OCTETS) {
+    return `address over ${MAX_ADDRESS_OCTETS} octets`;
+  }
   return { username: local, domain: rest };
 }
 
 function make(displayName: string, spec: string, field: string, value: string): ParsedAddress {
   const parts = splitAddrSpec(spec);
   if (typeof parts === 'string') throw invalid(field, value, parts);
+  // Checked once decoded: an encoded-word (`=?utf-8?q?a=0D=0A?=`) can hide a line break.
+  if (FORBIDDEN_IN_HEADER.test(displayName) || (displayName.includes('=?') && FORBIDDEN_IN_HEADER.test(decodeRfc2047Fully(displayName)))) {
+    throw invalid(field, value, 'the display name holds a control character or line break');
+  }
   const addrSpec = `${parts.username}@${parts.domain}`;
   const parsed = { displayName, addrSpec, username: parts.username, domain: parts.domain, address: addrSpec };
   if (displayName) parsed.address = `${quoteName(displayName)} <${addrSpec}>`;
@@ -294,25 +307,6 @@ export function hasNonAsciiLocalPart(address: ParsedAddress | string): boolean {
 /** Quote a display name when it holds RFC 5322 specials. */
 function quoteName(name: string): string {
   return NAME_SPECIALS.test(name) ? `"${name.replace(/[\\"]/g, '\\$&')}"` : name;
-}
-
-/** RFC 2047 B-encoded words of at most 45 UTF-8 bytes each (75 characters encoded), split between code points. */
-export function encodeRfc2047(text: string): string {
-  const words: string[] = [];
-  let chunk = '';
-  let bytes = 0;
-  for (const char of text) {
-    const size = Buffer.byteLength(char);
-    if (bytes + size > 45 && chunk !== '') {
-      words.push(chunk);
-      chunk = '';
-      bytes = 0;
-    }
-    chunk += char;
-    bytes += size;
-  }
-  words.push(chunk);
-  return words.map((word) => `=?utf-8?b?${Buffer.from(word).toString('base64')}?=`).join(' ');
 }
 
 /**

@@ -126,6 +126,16 @@ export class AnymailWebhookValidationFailure extends AnymailError {
   }
 }
 
+/**
+ * A webhook request cannot be processed right now (the replay cache is full, a certificate fetch
+ * timed out): answered 503 so the ESP retries later. Never means the request was accepted.
+ */
+export class AnymailWebhookBusy extends AnymailError {
+  constructor(message: string, options: AnymailErrorOptions = {}) {
+    super(message, { code: 'ANYMAIL_WEBHOOK_BUSY', statusCode: 503, ...options, category: 'server' });
+  }
+}
+
 /** A header name or value contains CR or LF (header injection). */
 export class BadHeaderError extends AnymailError {
   constructor(message: string, options: AnymailErrorOptions = {}) {

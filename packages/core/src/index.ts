@@ -22,7 +22,11 @@ export * from './backends/smtp-backend.js';
 export * from './tracking/tracking-event.js';
 export * from './tracking/webhook-auth.js';
 export * from './tracking/replay-cache.js';
+export { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './tracking/webhook-body.js';
+export * from './tracking/webhook-request.js';
+export * from './tracking/webhook-pipeline.js';
 export * from './tracking/webhook-handler.js';
+export * from './tracking/signed-webhook.js';
 // ESP layer
 export * from './esp/esp-request.js';
 export * from './esp/esp-features.js';

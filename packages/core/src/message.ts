@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseAddressList } from './address.js';
+import { AnymailInvalidAddress } from './errors.js';
 import type { BaseEmailBackend } from './backends/base-email-backend.js';
 import { getConnection } from './connection.js';
 import { DEFAULT_ATTACHMENT_MIMETYPE, guessMimetype } from './mimetypes.js';
@@ -83,9 +84,13 @@ export function makeContentId(domain = 'anymail.invalid'): string {
   return `${Date.now().toString(36)}.${contentIdCounter}.${randomBytes(6).toString('hex')}@${domain}`;
 }
 
-function toList(value: string | readonly string[] | undefined): string[] {
+/** An address field as a list; a plain-JS value of another type is refused here, not later in a crash. */
+function toList(value: string | readonly string[] | undefined, field: string): string[] {
   if (value === undefined) return [];
-  return typeof value === 'string' ? [value] : [...value];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value as readonly string[])];
+  const got = Array.isArray(value) ? `a list holding ${typeof value.find((item) => typeof item !== 'string')}` : value === null ? 'null' : typeof value;
+  throw new AnymailInvalidAddress(`${field} must be an email address string or a list of them (got ${got}).`);
 }
 
 function isUtf8(bytes: Uint8Array): boolean {
@@ -133,10 +138,10 @@ export class EmailMessage {
     this.subject = init.subject ?? '';
     this.body = init.body ?? '';
     this.from = init.from;
-    this.to = toList(init.to);
-    this.cc = toList(init.cc);
-    this.bcc = toList(init.bcc);
-    this.replyTo = toList(init.replyTo);
+    this.to = toList(init.to, 'to');
+    this.cc = toList(init.cc, 'cc');
+    this.bcc = toList(init.bcc, 'bcc');
+    this.replyTo = toList(init.replyTo, 'replyTo');
     this.headers = { ...init.headers };
     this.alternatives = [...(init.alternatives ?? [])];
     this.connection = init.connection;

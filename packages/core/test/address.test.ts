@@ -81,7 +81,10 @@ describe('parseAddress accepts', () => {
   it('quoted local parts, unquoting them when they do not need quotes', () => {
     expect(fields('"john doe"@example.com').addrSpec).toBe('"john doe"@example.com');
     expect(fields('<"john"@example.com>').addrSpec).toBe('john@example.com');
-    expect(fields('<"a>b,c"@example.com>').username).toBe('"a>b,c"');
+    expect(fields('<"a,b c"@example.com>').username).toBe('"a,b c"');
+    // '<' and '>' in a quoted local part are refused (issue #13): nodemailer rewrites them, so the
+    // To: header would differ from the envelope.
+    expect(() => fields('<"a>b,c"@example.com>')).toThrow(AnymailInvalidAddress);
   });
 
   it('plus tags, RFC 5322 atext, domain literals and single-label hosts', () => {

@@ -6,6 +6,7 @@ import { JsonEspBackend } from './support/json-esp-backend.js';
 describeEspConformance({
   espName: 'JsonEsp',
   createBackend: (apiUrl, options) => new JsonEspBackend({ ...options, apiUrl }),
+  secrets: ['secret-key'],
   successRoute: { status: 200, body: { id: 'msg-1' } },
   espExtraSample: { campaign: 'c1' },
   features: {

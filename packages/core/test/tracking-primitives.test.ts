@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AnymailError,
   MemoryReplayCache,
   basicAuthMatches,
   constantTimeEqual,
@@ -11,7 +12,7 @@ import {
 describe('MemoryReplayCache', () => {
   it('refuses a key until it expires, and accepts it again after release', () => {
     let now = 1000;
-    const cache = new MemoryReplayCache(10, () => now);
+    const cache = new MemoryReplayCache({ maxEntries: 10, now: () => now });
     expect(cache.claim('a', 2000)).toBe(true);
     expect(cache.claim('a', 2000)).toBe(false);
     now = 2001;
@@ -19,16 +20,41 @@ describe('MemoryReplayCache', () => {
     cache.release('a');
     expect(cache.claim('a', 3000)).toBe(true);
   });
-  it('keeps at most maxEntries keys, dropping the oldest', () => {
-    const cache = new MemoryReplayCache(3, () => 0);
-    for (const key of ['k1', 'k2', 'k3', 'k4']) expect(cache.claim(key, 100)).toBe(true);
+  it('when full, never forgets a still-valid key: a new claim is refused as busy (503) instead', () => {
+    let now = 0;
+    const cache = new MemoryReplayCache({ maxEntries: 3, now: () => now });
+    for (const key of ['k1', 'k2', 'k3']) expect(cache.claim(key, 100)).toBe(true);
+    let busy: unknown;
+    try {
+      cache.claim('k4', 100);
+    } catch (error) {
+      busy = error;
+    }
+    expect(AnymailError.isInstance(busy) && [busy.code, busy.statusCode]).toEqual(['ANYMAIL_WEBHOOK_BUSY', 503]);
     expect(cache.size).toBe(3);
-    expect(cache.claim('k4', 100)).toBe(false);
-    expect(cache.claim('k1', 100)).toBe(true);
+    // The captured request k1 is still refused, however many newer claims were tried.
+    for (let i = 0; i < 10; i++) expect(() => cache.claim(`new${i}`, 100)).toThrow(/full/);
+    expect(cache.claim('k1', 100)).toBe(false);
+    // Once the window has passed, the keys expire and room comes back.
+    now = 100;
+    expect(cache.claim('k4', 200)).toBe(true);
+    expect(cache.size).toBe(1);
+  });
+  it('evicts in expiry order even when keys arrive out of order, and ignores released keys', () => {
+    let now = 0;
+    const cache = new MemoryReplayCache({ maxEntries: 1000, now: () => now });
+    const expiries = Array.from({ length: 500 }, (_, i) => ((i * 7919) % 500) + 1);
+    expiries.forEach((expiresAt, i) => cache.claim(`k${i}`, expiresAt));
+    cache.release('k0');
+    for (now = 0; now <= 500; now += 50) {
+      cache.claim(`probe${now}`, now + 1);
+      const live = expiries.filter((e, i) => e > now && i !== 0).length;
+      expect(cache.size).toBe(live + 1);
+    }
   });
   it('drops expired keys while pruning', () => {
     let now = 0;
-    const cache = new MemoryReplayCache(100, () => now);
+    const cache = new MemoryReplayCache({ now: () => now });
     cache.claim('old', 10);
     now = 20;
     cache.claim('new', 50);

@@ -8,6 +8,7 @@ import {
   createTrackingEvent,
   createTrackingWebhook,
   tracking,
+  WebhookRequest,
   type AnymailTrackingEvent,
   type TrackingWebhookConfig,
 } from '../src/index.js';
@@ -21,14 +22,14 @@ function testWebhook(extra: Partial<TrackingWebhookConfig> = {}) {
     espName: 'Test',
     esp: 'test',
     env: {},
-    verify: async (request) => {
+    verify: async (_envelope, request) => {
       if (request.headers.get('x-test-valid') !== 'yes') {
         throw new AnymailWebhookValidationFailure('bad test signature', { statusCode: 400 });
       }
       const nonce = request.headers.get('x-nonce');
       if (nonce) await request.claim(cache, nonce, Date.now() + 60_000);
     },
-    parseEvents: (request) => (request.json() as string[]).map(event),
+    parseEvents: (ids) => (ids as string[]).map(event),
     ...extra,
   });
 }
@@ -39,7 +40,7 @@ describe('createTrackingWebhook.fetch', () => {
     const hook = testWebhook();
     expect((await hook.fetch(new Request('http://h/', { method: 'HEAD' }))).status).toBe(200);
     const put = await hook.fetch(new Request('http://h/', { method: 'PUT', body: '[]' }));
-    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST, HEAD']);
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST, HEAD, OPTIONS']);
   });
   it('fires the tracking signal once per event (sender = the webhook), then onEvent', async () => {
     const order: string[] = [];
@@ -59,7 +60,7 @@ describe('createTrackingWebhook.fetch', () => {
   it('answers 400 and fires nothing when verification fails', async () => {
     const fired: unknown[] = [];
     const hook = testWebhook({ onEvent: (e) => fired.push(e) });
-    const res = await hook.fetch(new Request('http://h/', { method: 'POST', body: '["a"]' }));
+    const res = await hook.fetch(new Request('http://h/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["a"]' }));
     expect([res.status, await res.text()]).toEqual([400, 'bad test signature']);
     expect(fired).toEqual([]);
   });
@@ -129,7 +130,7 @@ describe('createTrackingWebhook.node and parse', () => {
     const url = await serve((req, res) => void hook.node(req, res));
     expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(url, { method: 'POST', headers: valid, body: '["x","y"]' })).status).toBe(200);
-    expect((await fetch(url, { method: 'POST', body: '["z"]' })).status).toBe(400);
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["z"]' })).status).toBe(400);
     expect(ids).toEqual(['x', 'y']);
   });
   it('uses a body a framework already read (Buffer, string or parsed JSON)', async () => {
@@ -157,5 +158,44 @@ describe('createTrackingWebhook.node and parse', () => {
     expect(events.map((e) => e.eventId)).toEqual(['p']);
     await expect(hook.parse({ body: '["p"]', headers: new Headers() })).rejects.toBeInstanceOf(AnymailWebhookValidationFailure);
     expect(fired).toEqual([]);
+  });
+});
+
+describe('one parsed envelope', () => {
+  it('parses the body once: verify and parseEvents get the same envelope object', async () => {
+    let reads = 0;
+    const seen: unknown[] = [];
+    const hook = createTrackingWebhook<{ ids: string[] }>({
+      espName: 'Test',
+      esp: 'test',
+      env: {},
+      readEnvelope: (request) => {
+        reads++;
+        return { ids: request.json() as string[] };
+      },
+      verify: (envelope) => void seen.push(envelope),
+      parseEvents: (envelope) => (seen.push(envelope), envelope.ids.map(event)),
+    });
+    const res = await hook.fetch(new Request('http://h/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["a"]' }));
+    expect(res.status).toBe(200);
+    expect(reads).toBe(1);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+  });
+  it('WebhookRequest decodes and JSON-parses its body at most once', () => {
+    const request = new WebhookRequest({ body: new TextEncoder().encode('{"a":1}'), headers: {} });
+    expect(request.json()).toBe(request.json());
+    expect(request.text).toBe(request.text);
+  });
+  it('answers OPTIONS 204, a wrong content type 415, and a body over maxBodyBytes 413', async () => {
+    const hook = testWebhook({ maxBodyBytes: 8 });
+    const options = await hook.fetch(new Request('http://h/', { method: 'OPTIONS' }));
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST, HEAD, OPTIONS']);
+    const xml = await hook.fetch(new Request('http://h/', { method: 'POST', headers: { ...valid, 'content-type': 'text/xml' }, body: '[]' }));
+    expect(xml.status).toBe(415);
+    const big = await hook.fetch(new Request('http://h/', { method: 'POST', headers: valid, body: '["123456789"]' }));
+    expect([big.status, await big.text()]).toEqual([413, expect.stringMatching(/maxBodyBytes/)]);
+    await expect(hook.parse({ body: '["123456789"]', headers: valid })).rejects.toThrow(/maxBodyBytes/);
+    expect(() => testWebhook({ maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
   });
 });

@@ -1,4 +1,4 @@
-import { AnymailSerializationError } from '@anymail/core';
+import { AnymailSerializationError, assertHeaderValue } from '@anymail/core';
 import { z } from 'zod';
 
 // Field names and enums from Mailgun's OpenAPI spec, POST /v3/{domain_name}/messages request body.
@@ -95,6 +95,11 @@ export function parseMailgunExtra(extra: Record<string, unknown>): ParsedMailgun
     if (value === undefined) continue;
     if (Array.isArray(value)) fields.set(key, value);
     else fields.set(key, [jsonString(value)]);
+  }
+  // h: fields are header lines and o: options become X-Mailgun-* ones (o:tag → X-Mailgun-Tag):
+  // core's one rule for header values applies to each (issue #13).
+  for (const [key, values] of fields) {
+    if (key.startsWith('h:') || key.startsWith('o:')) for (const value of values) assertHeaderValue(`Mailgun espExtra[${JSON.stringify(key)}]`, value);
   }
   return { senderDomain, fields };
 }

@@ -16,9 +16,17 @@ export interface EncodedForm {
 
 const CRLF = '\r\n';
 
-/** A quoted-string parameter value (RFC 7578 §4.2): escape `"` and `\`, drop line breaks. */
+const ESCAPES: Record<string, string> = { '"': '%22', '\r': '%0D', '\n': '%0A' };
+
+/**
+ * A field or file name as the WHATWG multipart/form-data encoder writes it (what RFC 7578 §4.2
+ * describes): `"`, CR and LF percent-encoded, nothing backslash-escaped (undici's parser refuses
+ * `\"`). Parsers that follow WHATWG decode those three escapes, so a `%` that already starts one
+ * of them is written `%25`: a literal `%0d%0a` in a file name can't come back as a line break,
+ * and a parser that undoes every percent-escape still gets the exact name.
+ */
 function quote(value: string): string {
-  return `"${value.replace(/[\r\n]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
+  return `"${value.replace(/%(?=0a|0d|22)/gi, '%25').replace(/["\r\n]/g, (c) => ESCAPES[c]!)}"`;
 }
 
 function containsBoundary(parts: readonly Uint8Array[], boundary: Buffer): boolean {

@@ -1,16 +1,15 @@
 import { createHmac } from 'node:crypto';
 import {
-  AnymailConfigurationError,
   AnymailWebhookValidationFailure,
-  MemoryReplayCache,
+  SignedWebhook,
   constantTimeEqual,
   createTrackingEvent,
   createTrackingWebhook,
-  sharedWebhookOptions,
-  loadSetting,
+  loadWebhookKeys,
   parseEventTime,
+  sharedWebhookOptions,
   type AnymailTrackingEvent,
-  type ReplayCache,
+  type SignedWebhookOptions,
   type TrackingWebhook,
   type TrackingWebhookOptions,
   type WebhookRequest,
@@ -23,7 +22,7 @@ import {
   MAILGUN_SUPPRESSION_REASONS,
 } from './mailgun-event-map.js';
 
-export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions {
+export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions, SignedWebhookOptions {
   /**
    * Mailgun's "HTTP webhook signing key"; env MAILGUN_WEBHOOK_SIGNING_KEY. A list accepts any of
    * them (key rotation, or several subaccounts). For events of a subaccount's domain Mailgun also
@@ -33,16 +32,13 @@ export interface MailgunTrackingWebhookOptions extends TrackingWebhookOptions {
   webhookSigningKey?: string | readonly string[];
   /** Refuse signatures older (or newer) than this. @default 300 (5 minutes) */
   timestampToleranceSeconds?: number;
-  /** Where used tokens are remembered. @default a MemoryReplayCache per webhook */
-  replayCache?: ReplayCache;
-  /** Clock, for tests. @default Date.now */
-  now?: () => number;
 }
 
 const ESP_NAME = 'Mailgun';
 type Json = Record<string, unknown>;
 
-interface MailgunPayload {
+/** The one parsed Mailgun body: read once, verified, then mapped. */
+export interface MailgunPayload {
   signature: MailgunSignature;
   /** Modern JSON webhooks. */
   eventData?: Json;
@@ -58,7 +54,8 @@ interface MailgunSignature {
   parentSignature: string;
 }
 
-async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
+/** Parse a Mailgun webhook body (JSON, or legacy form-encoded) once. */
+export async function readMailgunPayload(request: WebhookRequest): Promise<MailgunPayload> {
   const contentType = request.headers.get('content-type') ?? '';
   if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(contentType)) {
     let form: FormData;
@@ -90,63 +87,54 @@ async function readPayload(request: WebhookRequest): Promise<MailgunPayload> {
   };
 }
 
-/** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
-export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
-  const configured = loadSetting<string | readonly string[]>({
+/** Mailgun's signature checks (keys with rotation, 5-minute window, token replay cache), shared by tracking and inbound. */
+export function mailgunSignedWebhook(options: MailgunTrackingWebhookOptions): SignedWebhook<string> {
+  const keys = loadWebhookKeys({
     esp: 'mailgun',
+    espName: ESP_NAME,
     name: 'webhookSigningKey',
     value: options.webhookSigningKey,
     env: options.env,
+    required: true,
+    hint: 'pass the "HTTP webhook signing key" from the Mailgun control panel.',
   });
-  const signingKeys = (typeof configured === 'string' ? [configured] : [...configured]).filter((key) => key !== '');
-  if (signingKeys.length === 0) {
-    throw new AnymailConfigurationError('Mailgun webhookSigningKey is empty: pass the "HTTP webhook signing key" from the Mailgun control panel.', {
-      espName: ESP_NAME,
-    });
-  }
-  const toleranceMs = (options.timestampToleranceSeconds ?? 300) * 1000;
-  const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, options.now ?? Date.now);
-  const now = options.now ?? Date.now;
+  return new SignedWebhook({ espName: ESP_NAME, esp: 'mailgun', keys, defaultToleranceSeconds: 300, ...signedOptions(options) });
+}
 
-  return createTrackingWebhook({
-    espName: ESP_NAME,
-    esp: 'mailgun',
-    ...sharedWebhookOptions(options),
-    async verify(request) {
-      const { signature } = await readPayload(request);
-      if (!signatureMatches(signingKeys, signature)) {
-        throw new AnymailWebhookValidationFailure(
-          'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
-          { statusCode: 400, espName: ESP_NAME },
-        );
-      }
-      const timestampMs = Number(signature.timestamp) * 1000;
-      if (!Number.isFinite(timestampMs) || Math.abs(now() - timestampMs) > toleranceMs) {
-        throw new AnymailWebhookValidationFailure('Mailgun webhook timestamp is outside the allowed window', {
-          statusCode: 400,
-          espName: ESP_NAME,
-        });
-      }
-      await request.claim(replayCache, `mailgun:${signature.token}`, timestampMs + toleranceMs);
+function signedOptions(options: SignedWebhookOptions): SignedWebhookOptions {
+  return { timestampToleranceSeconds: options.timestampToleranceSeconds, replayCache: options.replayCache, now: options.now };
+}
+
+/** Verify a parsed Mailgun body: HMAC (or parent-account HMAC) under any key, window, token claim. */
+export function verifyMailgunSignature(signed: SignedWebhook<string>, { signature }: MailgunPayload, request: WebhookRequest): Promise<void> {
+  const given = [signature.signature, signature.parentSignature].filter((value) => value !== '').map((value) => value.toLowerCase());
+  return signed.verify(request, {
+    signatureValid: (key) => {
+      const expected = createHmac('sha256', key).update(signature.timestamp + signature.token).digest('hex');
+      // Both fields are compared, so the time taken doesn't tell which one matched.
+      let matched = false;
+      for (const value of given) matched = constantTimeEqual(expected, value) || matched;
+      return matched;
     },
-    async parseEvents(request) {
-      const payload = await readPayload(request);
-      return [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)];
-    },
+    timestampMs: /^\d+$/.test(signature.timestamp) ? Number(signature.timestamp) * 1000 : Number.NaN,
+    // The token is a signed nonce: Mailgun never sends two events with the same one.
+    claimKey: signature.token,
+    invalidMessage: 'Mailgun webhook signature is invalid (check webhookSigningKey: the "HTTP webhook signing key", not the API key)',
   });
 }
 
-/** Whether `signature` or `parent-signature` is the HMAC of timestamp + token under one of the keys (constant-time). */
-function signatureMatches(keys: readonly string[], signature: MailgunSignature): boolean {
-  const given = [signature.signature, signature.parentSignature].filter((value) => value !== '').map((value) => value.toLowerCase());
-  if (given.length === 0) return false;
-  let matched = false;
-  for (const key of keys) {
-    const expected = createHmac('sha256', key).update(signature.timestamp + signature.token).digest('hex');
-    // Every comparison runs, so the time taken doesn't tell which key or field matched.
-    for (const value of given) matched = constantTimeEqual(expected, value) || matched;
-  }
-  return matched;
+/** Mailgun tracking webhook: HMAC signature, timestamp window and token replay cache. */
+export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): TrackingWebhook {
+  const signed = mailgunSignedWebhook(options);
+  return createTrackingWebhook<MailgunPayload>({
+    espName: ESP_NAME,
+    esp: 'mailgun',
+    ...sharedWebhookOptions(options),
+    contentTypes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
+    readEnvelope: readMailgunPayload,
+    verify: (payload, request) => verifyMailgunSignature(signed, payload, request),
+    parseEvents: (payload) => [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)],
+  });
 }
 
 /** Map one `event-data` object (JSON webhooks). */

@@ -1,4 +1,4 @@
-import { describeEspConformance } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals } from '@anymail/core/test';
 import { expect } from 'vitest';
 import { MailgunBackend } from '../src/index.js';
 
@@ -8,6 +8,7 @@ const form = (call: { form(): URLSearchParams }) => call.form();
 describeEspConformance({
   espName: 'Mailgun',
   createBackend: (apiUrl, options) => new MailgunBackend({ ...options, apiKey: 'conformance-key', apiUrl }),
+  secrets: ['conformance-key'],
   successRoute: { status: 200, body: { id: '<20300102030405.1.abc@example.com>', message: 'Queued. Thank you.' } },
   routeKey: 'POST /example.com/messages',
   espExtraSample: { 'o:testmode': 'yes', senderDomain: 'example.com' },
@@ -51,5 +52,19 @@ describeEspConformance({
       expect(JSON.parse(form(call).get('recipient-variables')!)).toEqual({ 'to1@example.com': { 'anymail_header_x-order': '1' } });
     },
     espExtra: (call) => expect(form(call).get('o:testmode')).toBe('yes'),
+  },
+});
+
+// Issue #13: hostile values in message fields and in espExtra never reach Mailgun.
+describeInjectionRefusals({
+  espName: 'Mailgun',
+  createBackend: (apiUrl, options) => new MailgunBackend({ ...options, apiKey: 'conformance-key', apiUrl }),
+  successRoute: { status: 200, body: { id: '<20300102030405.1.abc@example.com>', message: 'Queued. Thank you.' } },
+  routeKey: 'POST /example.com/messages',
+  espExtraInjections: {
+    'CRLF in an h: header': { 'h:X-Note': 'a\r\nBcc: evil@attacker.test' },
+    'NUL in an h: header': { 'h:X-Note': 'a\u0000b' },
+    'an encoded CRLF in h:Reply-To': { 'h:Reply-To': '=?utf-8?q?a=0D=0ABcc:_x@attacker.test?= <r@example.com>' },
+    'CRLF in o:tag': { 'o:tag': ['ok', 'a\r\nb'] },
   },
 });

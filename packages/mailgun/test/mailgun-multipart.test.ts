@@ -21,13 +21,40 @@ describe('Mailgun form encoding', () => {
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
   });
 
-  it('escapes quotes and drops line breaks in names so a file name cannot add headers', () => {
-    const encoded = encodeMultipart([], [
-      { field: 'inline', filename: 'a"b\\c\r\nContent-Type: text/html', contentType: 'image/png', content: new Uint8Array([1]) },
-    ]);
+  // Issue #13 item 10: names are encoded as the WHATWG multipart/form-data encoder (and RFC 7578)
+  // does: '"', CR and LF percent-encoded, never backslash-escaped (undici's parser rejected that).
+  it('percent-encodes quotes and line breaks in file names as the WHATWG form encoder does', async () => {
+    const filename = 'a"b\\c\r\nContent-Type: text/html';
+    const encoded = encodeMultipart([], [{ field: 'inline', filename, contentType: 'image/png', content: new Uint8Array([1]) }]);
     const text = Buffer.from(encoded.body as Uint8Array).toString('latin1');
-    expect(text).toContain('name="inline"; filename="a\\"b\\\\c Content-Type: text/html"\r\nContent-Type: image/png\r\n');
+    expect(text).toContain('name="inline"; filename="a%22b\\c%0D%0AContent-Type: text/html"\r\nContent-Type: image/png\r\n');
+    const file = (await parse(encoded)).get('inline') as File;
+    expect(file.name).toBe(filename);
+    expect(file.type).toBe('image/png');
   });
+
+  it('reads back through undici the same as a FormData undici encodes itself', async () => {
+    const filename = 'quote " and \\ back\\slash "x".txt';
+    const form = new FormData();
+    form.append('attachment', new Blob([new Uint8Array([1])], { type: 'text/plain' }), filename);
+    const native = await new Response(form).formData();
+    const ours = await parse(encodeMultipart([], [{ field: 'attachment', filename, contentType: 'text/plain', content: new Uint8Array([1]) }]));
+    expect((ours.get('attachment') as File).name).toBe((native.get('attachment') as File).name);
+    expect((ours.get('attachment') as File).name).toBe(filename);
+  });
+
+  it.each(['x%0d%0aBcc: evil@attacker.test.txt', 'x%0D%0A.txt', 'x%22.txt', 'x%0a.txt'])(
+    'a literal %s in a file name never reads back as a line break or quote',
+    async (filename) => {
+      const encoded = encodeMultipart([], [{ field: 'attachment', filename, contentType: 'text/plain', content: new Uint8Array([1]) }]);
+      const header = Buffer.from(encoded.body as Uint8Array).toString('latin1').split('\r\n')[1]!;
+      expect(header).toMatch(/^Content-Disposition: form-data; name="attachment"; filename="[^"\r\n]*"$/);
+      const name = ((await parse(encoded)).get('attachment') as File).name;
+      expect(name).not.toMatch(/[\r\n"]/);
+      // A parser that undoes every percent-escape gets the name exactly as given.
+      expect(decodeURIComponent(header.slice(header.indexOf('filename="') + 10, -1))).toBe(filename);
+    },
+  );
 
   it('keeps non-ASCII file names as UTF-8', async () => {
     const form = await parse(encodeMultipart([], [{ field: 'attachment', filename: 'résumé.pdf', contentType: 'application/pdf', content: new Uint8Array([37]) }]));

@@ -55,14 +55,6 @@ describe('Mailgun webhook fixtures', () => {
 });
 
 describe('Mailgun webhook security', () => {
-  it('refuses a forged signature with 400 and fires nothing', async () => {
-    const fired: unknown[] = [];
-    const hook = webhook({ onEvent: (e: unknown) => fired.push(e) });
-    const sig = { ...sign(), signature: sign(undefined, undefined, 'wrong-key').signature };
-    const res = await hook.fetch(new Request('http://h/', { method: 'POST', headers: json, body: signedBody('opened.json', sig) }));
-    expect(res.status).toBe(400);
-    expect(fired).toEqual([]);
-  });
   it("verifies a subaccount's event by its parent-signature with the primary account's key", async () => {
     const PARENT = 'key-primary-account-signing';
     const own = sign(undefined, undefined, 'key-subaccount-we-do-not-hold');
@@ -97,44 +89,14 @@ describe('Mailgun webhook security', () => {
       body: readFileSync(new URL('opened.json', fixtureDir)) }));
     expect(res.status).toBe(400);
   });
-  it('refuses a stale timestamp and one from the future', async () => {
-    for (const ts of [NOW / 1000 - 301, NOW / 1000 + 301]) {
-      const res = await webhook().fetch(new Request('http://h/', { method: 'POST', headers: json,
-        body: signedBody('opened.json', sign(String(ts))) }));
-      expect(res.status).toBe(400);
-      expect(await res.text()).toMatch(/timestamp/);
-    }
-  });
   it('honours timestampToleranceSeconds', async () => {
     const body = signedBody('opened.json', sign(String(NOW / 1000 - 3000)));
     await expect(webhook({ timestampToleranceSeconds: 3600 }).parse({ body, headers: json })).resolves.toHaveLength(1);
-  });
-  it('refuses a replayed token', async () => {
-    const hook = webhook();
-    const body = signedBody('opened.json');
-    const post = () => hook.fetch(new Request('http://h/', { method: 'POST', headers: json, body }));
-    expect((await post()).status).toBe(200);
-    const replay = await post();
-    expect(replay.status).toBe(400);
-    expect(await replay.text()).toMatch(/replay/);
-  });
-  it('accepts the retry of a request whose receiver failed (token released)', async () => {
-    let fail = true;
-    const hook = webhook({ onEvent: () => { if (fail) throw new Error('db down'); } });
-    const body = signedBody('delivered.json');
-    const post = () => hook.fetch(new Request('http://h/', { method: 'POST', headers: json, body }));
-    expect((await post()).status).toBe(500);
-    fail = false;
-    expect((await post()).status).toBe(200);
   });
   it('requires a signing key, naming the env var', () => {
     expect(() => trackingWebhook({ env: {} })).toThrow(AnymailConfigurationError);
     expect(() => trackingWebhook({ env: {} })).toThrow(/MAILGUN_WEBHOOK_SIGNING_KEY/);
     expect(() => trackingWebhook({ env: { MAILGUN_WEBHOOK_SIGNING_KEY: KEY } })).not.toThrow();
-  });
-  it('rejects a body that is not JSON with 400', async () => {
-    const res = await webhook().fetch(new Request('http://h/', { method: 'POST', headers: json, body: '{nope' }));
-    expect(res.status).toBe(400);
   });
 });
 

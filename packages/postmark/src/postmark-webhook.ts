@@ -28,8 +28,7 @@ export function trackingWebhook(options: PostmarkTrackingWebhookOptions = {}): T
     esp: 'postmark',
     requireBasicAuth: true,
     ...sharedWebhookOptions(options),
-    parseEvents(request) {
-      const body = request.json();
+    parseEvents(body) {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new AnymailWebhookValidationFailure('Postmark webhook body must be a JSON object', { statusCode: 400 });
       }

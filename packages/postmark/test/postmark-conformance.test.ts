@@ -1,4 +1,4 @@
-import { describeEspConformance, type FakeEspCall } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test';
 import type { EmailMessage } from '@anymail/core';
 import { expect } from 'vitest';
 import { PostmarkBackend } from '../src/index.js';
@@ -20,6 +20,7 @@ const templated = (message: EmailMessage) => {
 describeEspConformance({
   espName: 'Postmark',
   createBackend: (apiUrl, options) => new PostmarkBackend({ ...options, apiUrl, serverToken: 'conformance-token' }),
+  secrets: ['conformance-token'],
   successRoute: postmarkFakeRoutes()['POST /email']!,
   successStatus: 'sent',
   espExtraSample: { MessageStream: 'broadcast' },
@@ -65,5 +66,20 @@ describeEspConformance({
       expect(first(call).Headers).toEqual([{ Name: 'X-Order', Value: '1' }]);
     },
     espExtra: (call) => expect(first(call).MessageStream).toBe('broadcast'),
+  },
+});
+
+// Issue #13: hostile values in message fields and in espExtra never reach Postmark.
+describeInjectionRefusals({
+  espName: 'Postmark',
+  createBackend: (apiUrl, options) => new PostmarkBackend({ ...options, apiUrl, serverToken: 'conformance-token' }),
+  successRoute: postmarkFakeRoutes()['POST /email']!,
+  espExtraInjections: {
+    'CRLF in a Headers value': { Headers: [{ Name: 'X-Note', Value: 'a\r\nBcc: evil@attacker.test' }] },
+    'CRLF in a Headers name': { Headers: [{ Name: 'X-Note\r\nBcc', Value: 'evil@attacker.test' }] },
+    'CRLF in ReplyTo': { ReplyTo: 'r@example.com\r\nBcc: evil@attacker.test' },
+    'an encoded CRLF in ReplyTo': { ReplyTo: '=?utf-8?q?a=0D=0ABcc:_x@attacker.test?= <r@example.com>' },
+    'ESC in Tag': { Tag: 'a\u001bb' },
+    'CRLF in a Metadata value': { Metadata: { k: 'a\r\nb' } },
   },
 });

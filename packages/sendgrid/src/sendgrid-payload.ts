@@ -13,6 +13,7 @@ import {
   type ParsedAddress,
   type PayloadContext,
 } from '@anymail/core';
+import { assertSendGridExtraHeaders } from './sendgrid-header-check.js';
 import { checkMergeFieldFormat, type ResolvedSendGridOptions } from './sendgrid-options.js';
 import { buildPersonalizations, stringifyArgs, stringifyHeaders, type RecipientList } from './sendgrid-personalizations.js';
 import {
@@ -127,6 +128,7 @@ export const sendGridFeatures = defineEspFeatures<SendGridDraft>({
         espName: 'SendGrid',
       });
     }
+    assertSendGridExtraHeaders(parsed.data);
     draft.espExtra = espExtra;
   },
 });

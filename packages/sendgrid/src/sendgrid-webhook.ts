@@ -2,17 +2,19 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:cr
 import {
   AnymailConfigurationError,
   AnymailWebhookValidationFailure,
-  MemoryReplayCache,
+  SignedWebhook,
+  claimDigest,
   createTrackingEvent,
   createTrackingWebhook,
-  sharedWebhookOptions,
-  loadSetting,
+  loadWebhookKeys,
   parseEventTime,
   resolveWebhookSecrets,
+  sharedWebhookOptions,
   type AnymailTrackingEvent,
-  type ReplayCache,
+  type SignedWebhookOptions,
   type TrackingWebhook,
   type TrackingWebhookOptions,
+  type WebhookRequest,
 } from '@anymail/core';
 import {
   SENDGRID_DROP_REASONS,
@@ -21,18 +23,15 @@ import {
   SENDGRID_EVENT_TYPES,
 } from './sendgrid-event-map.js';
 
-export interface SendGridTrackingWebhookOptions extends TrackingWebhookOptions {
+export interface SendGridTrackingWebhookOptions extends TrackingWebhookOptions, SignedWebhookOptions {
   /**
-   * The Signed Event Webhook public key (base64 DER, as SendGrid shows it, or PEM);
-   * env SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY.
+   * The Signed Event Webhook public key (base64 DER, as SendGrid shows it, or PEM); a list
+   * accepts any of them (key rotation). Env SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY
+   * (comma-separated for several).
    */
-  verificationKey?: string;
+  verificationKey?: string | readonly string[];
   /** SendGrid documents no window; we refuse signatures older or newer than this. @default 600 (10 minutes) */
   timestampToleranceSeconds?: number;
-  /** Refuses a second use of the same signature within the window. @default a MemoryReplayCache per webhook */
-  replayCache?: ReplayCache;
-  /** Clock, for tests. @default Date.now */
-  now?: () => number;
 }
 
 const ESP_NAME = 'SendGrid';
@@ -55,58 +54,41 @@ function importKey(key: string): KeyObject {
 
 /** SendGrid Event Webhook: ECDSA P-256 signature over timestamp + raw body, one event per array item. */
 export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): TrackingWebhook {
-  const rawKey = loadSetting<string | undefined>({
+  const rawKeys = loadWebhookKeys({
     esp: 'sendgrid',
+    espName: ESP_NAME,
     name: 'verificationKey',
     value: options.verificationKey,
-    default: undefined,
     extraEnv: ['SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY'],
     env: options.env,
+    required: false,
+    hint: 'paste the "Verification Key" from the Signed Event Webhook settings.',
   });
-  if (rawKey === undefined && resolveWebhookSecrets('sendgrid', options.webhookSecret, options.env).length === 0) {
+  if (rawKeys.length === 0 && resolveWebhookSecrets('sendgrid', options.webhookSecret, options.env).length === 0) {
     throw new AnymailConfigurationError(
       'SendGrid tracking webhook needs verificationKey (env SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY) ' +
         'or webhookSecret (basic auth in the webhook URL); without one, anyone could post fake events.',
       { espName: ESP_NAME },
     );
   }
-  const publicKey = rawKey === undefined ? undefined : importKey(rawKey);
-  const toleranceMs = (options.timestampToleranceSeconds ?? 600) * 1000;
-  const now = options.now ?? Date.now;
-  const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, now);
+  const signed = new SignedWebhook({
+    espName: ESP_NAME,
+    esp: 'sendgrid',
+    keys: rawKeys.map(importKey),
+    defaultToleranceSeconds: 600,
+    timestampToleranceSeconds: options.timestampToleranceSeconds,
+    replayCache: options.replayCache,
+    now: options.now,
+  });
 
-  return createTrackingWebhook({
+  return createTrackingWebhook<unknown>({
     espName: ESP_NAME,
     esp: 'sendgrid',
     ...sharedWebhookOptions(options),
-    async verify(request) {
-      if (!publicKey) return;
-      const signature = request.headers.get(SIGNATURE_HEADER) ?? '';
-      const timestamp = request.headers.get(TIMESTAMP_HEADER) ?? '';
-      const signed = Buffer.concat([Buffer.from(timestamp, 'utf8'), request.rawBody]);
-      let valid = false;
-      try {
-        valid = signature !== '' && cryptoVerify('sha256', signed, publicKey, Buffer.from(signature, 'base64'));
-      } catch {
-        valid = false;
-      }
-      if (!valid) {
-        throw new AnymailWebhookValidationFailure(
-          'SendGrid webhook signature is missing or invalid (check verificationKey, and pass the raw body bytes unchanged)',
-          { statusCode: 400, espName: ESP_NAME },
-        );
-      }
-      const timestampMs = Number(timestamp) * 1000;
-      if (!/^\d+$/.test(timestamp) || Math.abs(now() - timestampMs) > toleranceMs) {
-        throw new AnymailWebhookValidationFailure('SendGrid webhook timestamp is outside the allowed window', {
-          statusCode: 400,
-          espName: ESP_NAME,
-        });
-      }
-      await request.claim(replayCache, `sendgrid:${signature}`, timestampMs + toleranceMs);
-    },
-    parseEvents(request) {
-      const body = request.json();
+    contentTypes: ['application/json'],
+    readEnvelope: (request) => request.json(),
+    verify: (_body, request) => (signed.keys.length === 0 ? undefined : verifySendGridSignature(signed, request)),
+    parseEvents(body) {
       if (!Array.isArray(body)) {
         throw new AnymailWebhookValidationFailure('SendGrid webhook body must be a JSON array of events', {
           statusCode: 400,
@@ -114,6 +96,22 @@ export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): T
       }
       return body.map((event) => sendGridEvent(event as Json));
     },
+  });
+}
+
+/** ECDSA over timestamp + raw body under any key, then the window, then a claim on what was signed. */
+function verifySendGridSignature(signed: SignedWebhook<KeyObject>, request: WebhookRequest): Promise<void> {
+  const signature = request.headers.get(SIGNATURE_HEADER) ?? '';
+  const timestamp = request.headers.get(TIMESTAMP_HEADER) ?? '';
+  const signedBytes = Buffer.concat([Buffer.from(timestamp, 'utf8'), request.rawBody]);
+  const signatureBytes = Buffer.from(signature, 'base64');
+  return signed.verify(request, {
+    signatureValid: (key) => signature !== '' && cryptoVerify('sha256', signedBytes, key, signatureBytes),
+    timestampMs: /^\d+$/.test(timestamp) ? Number(timestamp) * 1000 : Number.NaN,
+    // Keyed on what was signed, not on the signature's spelling: base64 has several spellings of the
+    // same bytes, and ECDSA has two valid signatures (r, s) and (r, n - s) for one message.
+    claimKey: claimDigest(timestamp, request.rawBody),
+    invalidMessage: 'SendGrid webhook signature is missing or invalid (check verificationKey, and pass the raw body bytes unchanged)',
   });
 }
 

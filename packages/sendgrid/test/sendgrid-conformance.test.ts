@@ -1,5 +1,5 @@
 import type { EmailMessage } from '@anymail/core';
-import { describeEspConformance, type FakeEspCall } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test';
 import { expect } from 'vitest';
 import { SendGridBackend } from '../src/index.js';
 import { sendGridFakeRoutes } from '../src/test/index.js';
@@ -19,6 +19,7 @@ describeEspConformance({
   espName: 'SendGrid',
   // apiUrl is the fake's root; SendGrid's base URL ends in /v3/.
   createBackend: (apiUrl, options) => new SendGridBackend({ ...options, apiKey: 'SG.conformance', apiUrl: `${apiUrl}v3/` }),
+  secrets: ['SG.conformance'],
   successRoute: fakeRoute,
   routeKey: ROUTE,
   espExtraSample: { ip_pool_name: 'transactional', asm: { group_id: 42 } },
@@ -58,5 +59,22 @@ describeEspConformance({
       expect(json(call).ip_pool_name).toBe('transactional');
       expect(json(call).asm).toEqual({ group_id: 42 });
     },
+  },
+});
+
+// Issue #13: hostile values in message fields and in espExtra never reach SendGrid.
+describeInjectionRefusals({
+  espName: 'SendGrid',
+  createBackend: (apiUrl, options) => new SendGridBackend({ ...options, apiKey: 'SG.conformance', apiUrl: `${apiUrl}v3/` }),
+  successRoute: fakeRoute,
+  routeKey: ROUTE,
+  espExtraInjections: {
+    'CRLF in headers': { headers: { 'X-Note': 'a\r\nBcc: evil@attacker.test' } },
+    'CRLF in personalizations.headers': { personalizations: { headers: { 'X-Note': 'a\r\nb' } } },
+    'CRLF in a from name': { from: { email: 'from@example.com', name: 'a\r\nBcc: evil@attacker.test' } },
+    'an encoded CRLF in a reply_to name': { reply_to: { email: 'r@example.com', name: '=?utf-8?q?a=0D=0Ab?=' } },
+    'CRLF in the subject': { subject: 'a\r\nb' },
+    'ESC in a category': { categories: ['a\u001bb'] },
+    'CRLF in an attachment file name': { attachments: [{ content: 'eA==', filename: 'a\r\nb.txt' }] },
   },
 });

@@ -66,16 +66,50 @@ describe('SendGrid official signed fixtures', () => {
     await expect(tolerant.parse(signedRequest(fx))).resolves.toHaveLength(1);
   });
 
-  it('refuses a replayed signature, answering 400 and firing nothing', async () => {
+  it('refuses a replay whose signature is spelled differently (base64 variants, ECDSA (r, n - s))', async () => {
     const fx = signedFixture('signed-single-event.json');
     const fired: AnymailTrackingEvent[] = [];
     const hook = trackingWebhook({ ...atFixtureTime(fx), onEvent: (e) => fired.push(e) });
-    const post = () => { const r = signedRequest(fx); return hook.handle({ method: 'POST', ...r }); };
-    expect((await post()).status).toBe(200);
-    expect((await post()).status).toBe(400);
+    const post = (signature: string) => hook.handle({ method: 'POST', ...signedRequest(fx, { signature }) });
+    expect((await post(fx.signature)).status).toBe(200);
+    const respellings = [
+      fx.signature.replace(/=+$/, ''), // padding stripped
+      `${fx.signature.slice(0, 10)}!${fx.signature.slice(10)}`, // a character Node's decoder skips
+      ` ${fx.signature}`,
+      fx.signature.replace(/\+/g, '-').replace(/\//g, '_'), // base64url
+      Buffer.from(highS(Buffer.from(fx.signature, 'base64'))).toString('base64'), // the other valid ECDSA signature
+    ];
+    for (const signature of respellings) {
+      expect(signature).not.toBe(fx.signature);
+      const answer = await post(signature);
+      expect([answer.status, answer.body], signature).toEqual([400, expect.stringMatching(/replay|signature/)]);
+    }
+    // The (r, n - s) signature is genuinely valid: a fresh webhook accepts it, so only the replay check refused it.
+    const fresh = trackingWebhook(atFixtureTime(fx));
+    expect((await fresh.handle({ method: 'POST', ...signedRequest(fx, { signature: respellings[4]! }) })).status).toBe(200);
     expect(fired).toHaveLength(1);
   });
 });
+
+/** The equivalent ECDSA P-256 signature (r, n - s), DER encoded. */
+function highS(der: Buffer): Uint8Array {
+  const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const readInt = (at: number): [bigint, number] => {
+    const length = der[at + 1]!;
+    return [BigInt(`0x${der.subarray(at + 2, at + 2 + length).toString('hex')}`), at + 2 + length];
+  };
+  const [r, next] = readInt(2);
+  const [s] = readInt(next);
+  const encodeInt = (value: bigint) => {
+    let hex = value.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    let bytes = Buffer.from(hex, 'hex');
+    if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+    return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+  };
+  const body = Buffer.concat([encodeInt(r), encodeInt(n - s)]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
 
 describe('SendGrid events-all-types.json', () => {
   // Signed here with a test key pair (the docs sample is unsigned).

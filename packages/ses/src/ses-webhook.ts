@@ -1,14 +1,15 @@
 import {
   AnymailAPIError,
   AnymailConfigurationError,
+  AnymailWebhookBusy,
   AnymailWebhookValidationFailure,
-  MemoryReplayCache,
+  SignedWebhook,
   createTrackingEvent,
   createTrackingWebhook,
   sharedWebhookOptions,
   loadSetting,
   type AnymailTrackingEvent,
-  type ReplayCache,
+  type SignedWebhookOptions,
   type TrackingWebhook,
   type TrackingWebhookOptions,
   type WebhookRequest,
@@ -16,6 +17,7 @@ import {
 import { sesEvents } from './ses-event-map.js';
 import {
   SnsCertificateCache,
+  SnsCertificateError,
   isSnsUrl,
   snsSignatureAlgorithm,
   verifySnsSignature,
@@ -23,28 +25,31 @@ import {
   type SnsEnvelope,
 } from './ses-sns.js';
 
-export interface SesTrackingWebhookOptions extends TrackingWebhookOptions {
+export interface SesTrackingWebhookOptions extends TrackingWebhookOptions, SignedWebhookOptions {
   /** SNS topics whose messages are accepted (required); env SES_TOPIC_ARNS (comma-separated). */
   topicArns?: readonly string[];
   /** Confirm SNS subscriptions to allowed topics by calling their SubscribeURL. @default false */
   autoConfirmSubscriptions?: boolean;
-  /** Fetches signing certificates (PEM). Only ever called with an https://sns.<region>.amazonaws.com/….pem URL. */
+  /**
+   * Fetches signing certificates (PEM). Only ever called with an
+   * https://sns.<topic's region>.amazonaws.com/SimpleNotificationService-….pem URL. Certificates and
+   * failures are cached by URL.
+   */
   certificateFetcher?: SnsCertificateFetcher;
+  /** A certificate fetch taking longer is abandoned and the request answered 503 (SNS retries). @default 5000 */
+  certificateTimeoutMs?: number;
   /** Used to call SubscribeURL. @default globalThis.fetch */
   fetch?: (url: string) => Promise<Response>;
   /** Refuse messages whose Timestamp is older than this (SNS retries keep the original). @default 3600 */
   timestampToleranceSeconds?: number;
-  /** Refuses a second delivery of the same SNS MessageId. @default a MemoryReplayCache per webhook */
-  replayCache?: ReplayCache;
-  /** Clock for the timestamp window, for tests. @default Date.now */
-  now?: () => number;
 }
 
 const ESP_NAME = 'Amazon SES';
 const MESSAGE_TYPES = new Set(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']);
 const fail = (message: string) => new AnymailWebhookValidationFailure(message, { statusCode: 400, espName: ESP_NAME });
 
-function readEnvelope(request: WebhookRequest): SnsEnvelope {
+/** Parse an SNS envelope once (malformed or not SNS → 400). */
+export function readSnsEnvelope(request: WebhookRequest): SnsEnvelope {
   const body = request.json() as Partial<SnsEnvelope> | null;
   if (typeof body !== 'object' || body === null || typeof body.Type !== 'string' || !MESSAGE_TYPES.has(body.Type)) {
     throw fail('Body is not an SNS message (is raw message delivery on? It must be off: raw messages are unsigned)');
@@ -55,8 +60,18 @@ function readEnvelope(request: WebhookRequest): SnsEnvelope {
   return body as SnsEnvelope;
 }
 
-/** Amazon SES tracking webhook: SES events through an SNS HTTPS subscription. */
-export function trackingWebhook(options: SesTrackingWebhookOptions = {}): TrackingWebhook {
+/** Options of {@link snsVerifier}: what tracking and inbound SES webhooks share. */
+export type SnsVerifierOptions = Pick<
+  SesTrackingWebhookOptions,
+  'topicArns' | 'certificateFetcher' | 'certificateTimeoutMs' | 'timestampToleranceSeconds' | 'replayCache' | 'now' | 'env'
+>;
+
+/**
+ * The SNS checks, in cheapest-first order: headers agree with the body, topic allowed, certificate
+ * URL in the topic's region, timestamp window (no fetch for a stale forgery), certificate (cached,
+ * timed out), signature, then the MessageId replay claim.
+ */
+export function snsVerifier(options: SnsVerifierOptions): (envelope: SnsEnvelope, request: WebhookRequest) => Promise<void> {
   const topicArns = new Set(
     loadSetting<readonly string[]>({
       esp: 'ses',
@@ -71,55 +86,77 @@ export function trackingWebhook(options: SesTrackingWebhookOptions = {}): Tracki
       espName: ESP_NAME,
     });
   }
-  const certificates = new SnsCertificateCache(options.certificateFetcher);
-  const toleranceMs = (options.timestampToleranceSeconds ?? 3600) * 1000;
-  const now = options.now ?? Date.now;
-  const replayCache = options.replayCache ?? new MemoryReplayCache(undefined, now);
+  const signed = new SignedWebhook<never>({
+    espName: ESP_NAME,
+    esp: 'sns',
+    keys: [],
+    defaultToleranceSeconds: 3600,
+    maxFutureSeconds: 300,
+    timestampToleranceSeconds: options.timestampToleranceSeconds,
+    replayCache: options.replayCache,
+    now: options.now,
+  });
+  const certificates = new SnsCertificateCache(options.certificateFetcher, {
+    now: signed.now,
+    ...(options.certificateTimeoutMs === undefined ? {} : { timeoutMs: options.certificateTimeoutMs }),
+  });
+
+  return async (envelope, request) => {
+    const headerChecks: [string, string][] = [
+      ['x-amz-sns-message-type', envelope.Type],
+      ['x-amz-sns-topic-arn', envelope.TopicArn],
+      ['x-amz-sns-message-id', envelope.MessageId],
+    ];
+    if (request.headers.get('x-amz-sns-message-type') === null) throw fail('Missing x-amz-sns-message-type header');
+    for (const [header, value] of headerChecks) {
+      const given = request.headers.get(header);
+      if (given !== null && given !== value) throw fail(`Header ${header} does not match the SNS message body`);
+    }
+    if (!topicArns.has(envelope.TopicArn)) throw fail(`SNS topic ${envelope.TopicArn} is not in topicArns`);
+    if (!snsSignatureAlgorithm(envelope.SignatureVersion)) {
+      throw fail(`Unsupported SNS SignatureVersion ${JSON.stringify(envelope.SignatureVersion)}`);
+    }
+    const region = envelope.TopicArn.split(':')[3];
+    if (!isSnsUrl(envelope.SigningCertURL, { pem: true, region })) {
+      throw fail(`SNS SigningCertURL is not an https://sns.${region ?? '<region>'}.amazonaws.com/SimpleNotificationService-….pem URL`);
+    }
+    const sentAt = Date.parse(envelope.Timestamp);
+    signed.assertFresh(sentAt);
+    let certificate;
+    try {
+      certificate = await certificates.get(envelope.SigningCertURL);
+    } catch (error) {
+      if (error instanceof SnsCertificateError && error.reason === 'missing') {
+        throw fail('SNS SigningCertURL does not hold a signing certificate (forged message?)');
+      }
+      // Transient (timeout, network, AWS 5xx): 503 so SNS retries later.
+      throw new AnymailWebhookBusy('Could not fetch the SNS signing certificate; please retry', { espName: ESP_NAME, cause: error, retryAfterMs: 30_000 });
+    }
+    // Real time, not the injectable clock: the certificate's validity is a fact about today.
+    const nowDate = new Date();
+    if (nowDate < new Date(certificate.validFrom) || nowDate > new Date(certificate.validTo)) {
+      throw fail('SNS signing certificate is not valid now');
+    }
+    if (!verifySnsSignature(envelope, certificate)) throw fail('SNS message signature is invalid');
+    // The MessageId is signed, and SNS keeps it across retries of one message.
+    await signed.claim(request, envelope.MessageId, sentAt);
+  };
+}
+
+/** Amazon SES tracking webhook: SES events through an SNS HTTPS subscription. */
+export function trackingWebhook(options: SesTrackingWebhookOptions = {}): TrackingWebhook {
+  const verify = snsVerifier(options);
   const confirmFetch = options.fetch ?? ((url: string) => fetch(url, { redirect: 'error' }));
 
-  return createTrackingWebhook({
+  return createTrackingWebhook<SnsEnvelope>({
     espName: ESP_NAME,
     esp: 'ses',
     ...sharedWebhookOptions(options),
-    async verify(request) {
-      const envelope = readEnvelope(request);
-      const headerChecks: [string, string][] = [
-        ['x-amz-sns-message-type', envelope.Type],
-        ['x-amz-sns-topic-arn', envelope.TopicArn],
-        ['x-amz-sns-message-id', envelope.MessageId],
-      ];
-      if (request.headers.get('x-amz-sns-message-type') === null) throw fail('Missing x-amz-sns-message-type header');
-      for (const [header, value] of headerChecks) {
-        const given = request.headers.get(header);
-        if (given !== null && given !== value) throw fail(`Header ${header} does not match the SNS message body`);
-      }
-      if (!topicArns.has(envelope.TopicArn)) throw fail(`SNS topic ${envelope.TopicArn} is not in topicArns`);
-      if (!snsSignatureAlgorithm(envelope.SignatureVersion)) {
-        throw fail(`Unsupported SNS SignatureVersion ${JSON.stringify(envelope.SignatureVersion)}`);
-      }
-      if (!isSnsUrl(envelope.SigningCertURL, { pem: true })) {
-        throw fail('SNS SigningCertURL is not an https://sns.<region>.amazonaws.com/….pem URL');
-      }
-      let certificate;
-      try {
-        certificate = await certificates.get(envelope.SigningCertURL);
-      } catch (cause) {
-        // Transient: answered 500 so SNS retries.
-        throw new AnymailAPIError('Could not fetch the SNS signing certificate', { espName: ESP_NAME, cause });
-      }
-      const nowDate = new Date();
-      if (nowDate < new Date(certificate.validFrom) || nowDate > new Date(certificate.validTo)) {
-        throw fail('SNS signing certificate is not valid now');
-      }
-      if (!verifySnsSignature(envelope, certificate)) throw fail('SNS message signature is invalid');
-      const sentAt = Date.parse(envelope.Timestamp);
-      if (!Number.isFinite(sentAt) || now() - sentAt > toleranceMs || sentAt - now() > 5 * 60_000) {
-        throw fail('SNS message Timestamp is outside the allowed window');
-      }
-      await request.claim(replayCache, `sns:${envelope.MessageId}`, sentAt + toleranceMs);
-    },
-    async parseEvents(request) {
-      const envelope = readEnvelope(request);
+    // SNS posts its JSON envelope as text/plain.
+    contentTypes: ['text/plain', 'application/json'],
+    readEnvelope: readSnsEnvelope,
+    verify,
+    async parseEvents(envelope) {
       if (envelope.Type === 'SubscriptionConfirmation') {
         if (options.autoConfirmSubscriptions) await confirmSubscription(envelope, confirmFetch);
         return [];

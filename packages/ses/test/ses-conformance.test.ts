@@ -1,4 +1,4 @@
-import { describeEspConformance, type FakeEspCall } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test';
 import type { EmailMessage } from '@anymail/core';
 import { expect } from 'vitest';
 import { SesBackend } from '../src/index.js';
@@ -18,7 +18,15 @@ const templated = (message: EmailMessage) => {
 describeEspConformance({
   espName: 'Amazon SES',
   createBackend: (apiUrl, options) =>
-    new SesBackend({ ...options, endpoint: apiUrl, region: 'us-east-1', accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-secret' }),
+    new SesBackend({
+      ...options,
+      endpoint: apiUrl,
+      region: 'us-east-1',
+      accessKeyId: 'AKIDCONFORMANCE',
+      secretAccessKey: 'conformance-secret',
+      sessionToken: 'conformance-session-token',
+    }),
+  secrets: ['conformance-secret', 'conformance-session-token'],
   successRoute: sesFakeRoutes()['POST /v2/email/outbound-emails']!,
   espExtraSample: { ConfigurationSetName: 'from-extra', ListManagementOptions: { ContactListName: 'list' } },
   prepareFeature: { templateId: templated, mergeData: templated, mergeGlobalData: templated, mergeMetadata: templated, mergeHeaders: templated },
@@ -72,5 +80,23 @@ describeEspConformance({
       expect(json(call).BulkEmailEntries[0].ReplacementHeaders).toEqual([{ Name: 'X-Metadata', Value: '{"order":"1"}' }]),
     mergeHeaders: (call) => expect(json(call).BulkEmailEntries[0].ReplacementHeaders).toEqual([{ Name: 'X-Order', Value: '1' }]),
     espExtra: (call) => expect(json(call)).toMatchObject({ ConfigurationSetName: 'from-extra', ListManagementOptions: { ContactListName: 'list' } }),
+  },
+});
+
+// Issue #13: hostile values in message fields and in espExtra never reach SES.
+describeInjectionRefusals({
+  espName: 'Amazon SES',
+  createBackend: (apiUrl, options) =>
+    new SesBackend({ ...options, endpoint: apiUrl, region: 'us-east-1', accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-secret' }),
+  successRoute: sesFakeRoutes()['POST /v2/email/outbound-emails']!,
+  espExtraInjections: {
+    'CRLF in ReplyToAddresses': { ReplyToAddresses: ['r@example.com\r\nBcc: evil@attacker.test'] },
+    'an encoded CRLF in ReplyToAddresses': { ReplyToAddresses: ['=?utf-8?q?a=0D=0ABcc:_x@attacker.test?= <r@example.com>'] },
+    'CRLF in FromEmailAddress': { FromEmailAddress: 'from@example.com\r\nBcc: evil@attacker.test' },
+    'NUL in FeedbackForwardingEmailAddress': { FeedbackForwardingEmailAddress: 'b\u0000@example.com' },
+    'CRLF in a Destination address': { Destination: { ToAddresses: ['to@example.com\r\nBcc: evil@attacker.test'] } },
+    'CRLF in a Simple content header': {
+      Content: { Simple: { Subject: { Data: 'S' }, Body: { Text: { Data: 'B' } }, Headers: [{ Name: 'X-A', Value: 'a\r\nb' }] } },
+    },
   },
 });

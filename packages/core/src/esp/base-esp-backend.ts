@@ -14,18 +14,26 @@ import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
 import { makePayloadContext, unsupported, type FeatureName, type FeatureSupportTable, type PayloadContext } from './esp-features.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
+import { resolveTimeouts, type EspTimeouts } from './deadline.js';
 import { HttpTransport, type FetchFunction } from './http-transport.js';
-import { describeRequest } from './redact.js';
+import { credentialValues as requestCredentials, describeRequest, redactError } from './redact.js';
 import { resolveFeatures, type SendDefaults } from './resolve-features.js';
 
 /** Options every ESP backend takes. */
 export interface BaseEspBackendOptions extends BaseEmailBackendOptions {
   /** The ESP's API base URL (tests and sandboxes point it at a local server). */
   apiUrl?: string;
-  /** Response-headers and body timeout in ms. @default 30000 */
+  /** Idle timeout in ms: waiting for the response headers, then between body chunks. @default 30000 */
   timeoutMs?: number;
   /** Connect timeout in ms. @default min(timeoutMs, 10000) */
   connectTimeoutMs?: number;
+  /**
+   * Whole-request deadline in ms, from dispatch to the last body byte, whatever the ESP trickles.
+   * Reported as an AnymailAPIError with category 'timeout' (`deliveryUnknown: true` once the
+   * request went out). Also bounds how long `close()` waits for requests in flight.
+   * @default timeoutMs + connectTimeoutMs (40000 with the defaults)
+   */
+  deadlineMs?: number;
   /** Drop features the ESP cannot honour instead of raising AnymailUnsupportedFeature. @default false */
   ignoreUnsupportedFeatures?: boolean;
   /** Don't raise AnymailRecipientsRefused when every recipient is rejected or invalid. @default false */
@@ -67,7 +75,6 @@ interface Prepared {
   request: EspRequest;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
@@ -82,6 +89,8 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   readonly ignoreRecipientStatus: boolean;
   readonly sendDefaults: SendDefaults;
   readonly timeoutMs: number;
+  /** The whole-request deadline (see the `deadlineMs` option). */
+  readonly deadlineMs: number;
   /** Header names never logged in clear (lower-case). */
   protected readonly secretHeaders: readonly string[] = ['authorization', 'x-postmark-server-token', 'x-amz-security-token'];
   /**
@@ -94,6 +103,9 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   readonly #options: BaseEspBackendOptions;
   #transport: HttpTransport | undefined;
   #baseUrl: URL | undefined;
+  readonly #timeouts: EspTimeouts;
+  /** Headers of the latest request: where error redaction finds the credentials an ESP may echo. */
+  #lastHeaders: Readonly<Record<string, string>> = {};
 
   constructor(options: BaseEspBackendOptions = {}) {
     super(options);
@@ -101,7 +113,9 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     this.ignoreUnsupportedFeatures = options.ignoreUnsupportedFeatures ?? false;
     this.ignoreRecipientStatus = options.ignoreRecipientStatus ?? false;
     this.sendDefaults = options.sendDefaults ?? {};
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeouts = resolveTimeouts(new.target.name, options);
+    this.timeoutMs = this.#timeouts.timeoutMs;
+    this.deadlineMs = this.#timeouts.deadlineMs;
   }
 
   /** The API base URL requests are resolved against (ends with '/'). */
@@ -140,8 +154,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   protected get transport(): HttpTransport {
     this.#transport ??= new HttpTransport({
       espName: this.espName,
-      timeoutMs: this.timeoutMs,
-      connectTimeoutMs: this.#options.connectTimeoutMs,
+      ...this.#timeouts,
       maxResponseBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       connections: this.#options.connections ?? 32,
       fetch: this.#options.fetch,
@@ -287,7 +300,28 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     });
   }
 
+  /**
+   * Credential values this backend knows, hidden from error text besides those found in its
+   * requests' secret headers and apiUrl. Override to add e.g. a signing secret that is never sent.
+   */
+  protected credentialValues(): readonly string[] {
+    return [];
+  }
+
+  /** The error with the credentials of `headers`, the apiUrl and `credentialValues()` hidden. */
+  #redacted<E>(error: E, headers: Readonly<Record<string, string>>): E {
+    let apiUrl: string | undefined;
+    try {
+      apiUrl = this.apiUrl;
+    } catch {
+      apiUrl = undefined;
+    }
+    return redactError(error, [...requestCredentials(headers, this.secretHeaders, apiUrl), ...this.credentialValues()]);
+  }
+
   #handleError(error: unknown): void {
+    // Errors from #post were redacted with their own request's credentials; this catches the rest.
+    this.#redacted(error, this.#lastHeaders);
     if (!this.failSilently || !failSilentlyHides(error)) throw error;
   }
 
@@ -295,12 +329,18 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     this.#baseUrl ??= new URL(this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);
     const finalized = this.finalizeRequest(draft);
     const request = finalized instanceof Promise ? await finalized : finalized;
+    this.#lastHeaders = request.headers;
     const log = this.#options.debugLog ?? getSettings().debugLog;
     const started = log ? performance.now() : 0;
     if (log) log(describeRequest(this.espName, this.#baseUrl, request, this.secretHeaders));
-    const response = await this.transport.send(this.#baseUrl, request);
+    let response: EspResponse;
+    try {
+      response = await this.transport.send(this.#baseUrl, request);
+    } catch (error) {
+      throw this.#redacted(error, request.headers);
+    }
     if (log) log(`${this.espName} ← HTTP ${response.statusCode} (${response.body.byteLength} bytes, ${(performance.now() - started).toFixed(1)} ms)`);
-    if (!this.isSuccess(response)) throw this.#httpError(response, request);
+    if (!this.isSuccess(response)) throw this.#redacted(this.#httpError(response, request), request.headers);
     return response;
   }
 

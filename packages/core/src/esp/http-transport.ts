@@ -1,70 +1,28 @@
 import { Pool, type Dispatcher } from 'undici';
-import { AnymailAPIError, type FailureCategory } from '../errors.js';
+import { AnymailAPIError } from '../errors.js';
+import { deadlineError } from './deadline.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
+import { displayUrl } from './redact.js';
+import { networkError, tooLarge, transportError } from './transport-errors.js';
+
+export { networkError } from './transport-errors.js';
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export interface HttpTransportOptions {
   espName: string;
-  /** Headers and body timeout (and, through `fetch`, the whole request). */
+  /** Idle timeout: waiting for the response headers, then between body chunks. */
   timeoutMs: number;
-  /** Connect timeout. @default min(timeoutMs, 10000) */
-  connectTimeoutMs?: number;
+  /** Connect timeout. */
+  connectTimeoutMs: number;
+  /** The whole request, from dispatch to the last body byte. */
+  deadlineMs: number;
   /** Largest response body read; more is an error. */
   maxResponseBytes: number;
   /** Keep-alive connections per origin. */
   connections: number;
   /** Send through this Fetch API function instead of the undici pool. */
   fetch?: FetchFunction;
-}
-
-interface NetworkFacts {
-  category: FailureCategory;
-  deliveryUnknown: boolean;
-  what: string;
-}
-
-/** undici / Node error codes → what happened, and whether the ESP may have the request. */
-const networkErrors: Record<string, NetworkFacts> = {
-  ECONNREFUSED: { category: 'network', deliveryUnknown: false, what: 'connection refused' },
-  ENOTFOUND: { category: 'network', deliveryUnknown: false, what: 'host not found' },
-  EAI_AGAIN: { category: 'network', deliveryUnknown: false, what: 'DNS lookup failed' },
-  EHOSTUNREACH: { category: 'network', deliveryUnknown: false, what: 'host unreachable' },
-  ENETUNREACH: { category: 'network', deliveryUnknown: false, what: 'network unreachable' },
-  UND_ERR_CONNECT_TIMEOUT: { category: 'timeout', deliveryUnknown: false, what: 'connect timeout' },
-  UND_ERR_HEADERS_TIMEOUT: { category: 'timeout', deliveryUnknown: true, what: 'timed out waiting for the response headers' },
-  UND_ERR_BODY_TIMEOUT: { category: 'timeout', deliveryUnknown: true, what: 'timed out reading the response body' },
-  UND_ERR_SOCKET: { category: 'network', deliveryUnknown: true, what: 'connection closed by the server' },
-  ECONNRESET: { category: 'network', deliveryUnknown: true, what: 'connection reset' },
-  EPIPE: { category: 'network', deliveryUnknown: true, what: 'connection closed while sending' },
-  UND_ERR_CLOSED: { category: 'network', deliveryUnknown: false, what: 'client closed' },
-};
-
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    if ((current as { name?: unknown }).name === 'TimeoutError') return 'FETCH_TIMEOUT';
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** Map a transport failure to an AnymailAPIError carrying category and deliveryUnknown. */
-export function networkError(error: unknown, espName: string, url: string): AnymailAPIError {
-  const code = errorCode(error);
-  const facts: NetworkFacts =
-    code === 'FETCH_TIMEOUT'
-      ? { category: 'timeout', deliveryUnknown: true, what: 'request timed out' }
-      : (code && networkErrors[code]) || { category: 'network', deliveryUnknown: true, what: 'network error' };
-  return new AnymailAPIError(`${espName}: ${facts.what} (${code ?? 'unknown error'}) for ${url}`, {
-    code: `ANYMAIL_${facts.category === 'timeout' ? 'TIMEOUT' : 'NETWORK'}`,
-    category: facts.category,
-    deliveryUnknown: facts.deliveryUnknown,
-    espName,
-    cause: error,
-  });
 }
 
 class ReadResponse implements EspResponse {
@@ -98,30 +56,31 @@ class ReadResponse implements EspResponse {
   }
 }
 
-/** A failure while sending or reading: Anymail's own errors as they are, others mapped; after the headers, delivery is unknown. */
-function transportError(error: unknown, espName: string, url: string, statusCode: number): AnymailAPIError {
-  if (AnymailAPIError.isInstance(error)) return error;
-  const mapped = networkError(error, espName, url);
-  // Headers arrived but the body broke off: the ESP certainly has the request.
-  if (statusCode !== 0) return new AnymailAPIError(mapped.message, { ...mapped, statusCode, deliveryUnknown: true, cause: error });
-  return mapped;
-}
-
-function tooLarge(espName: string, statusCode: number, max: number): AnymailAPIError {
-  return new AnymailAPIError(`${espName} response body is larger than ${max} bytes (maxResponseBytes)`, {
-    code: 'ANYMAIL_RESPONSE_TOO_LARGE',
-    category: 'server',
-    statusCode,
-    espName,
-    deliveryUnknown: true,
-  });
-}
-
 interface Target {
   url: URL;
-  href: string;
+  /** The URL as errors and responses show it: no userinfo, secret query values hidden. */
+  display: string;
   origin: string;
   pathAndQuery: string;
+}
+
+/** The promise, or a rejection with the signal's reason once it aborts: a fetch may ignore its signal. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
@@ -141,16 +100,30 @@ export class HttpTransport {
     let target = byPath.get(request.path);
     if (!target) {
       const url = new URL(request.path, baseUrl);
-      target = { url, href: url.href, origin: url.origin, pathAndQuery: url.pathname + url.search };
+      target = { url, display: displayUrl(url), origin: url.origin, pathAndQuery: url.pathname + url.search };
       if (byPath.size < 256) byPath.set(request.path, target);
     }
-    return this.options.fetch ? this.#viaFetch(target.url, request) : this.#viaPool(target, request);
+    return this.options.fetch ? this.#viaFetch(target, request) : this.#viaPool(target, request);
   }
 
+  /**
+   * Lets requests in flight finish, but never waits longer than deadlineMs: by then each has
+   * met its deadline, and the pools are destroyed whatever is left (a queued request fails).
+   */
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((pool) => pool.close()));
+    if (pools.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.options.deadlineMs)));
+    const closed = Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
+    try {
+      if ((await Promise.race([closed, gaveUp])) === 'late') {
+        await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #pool(origin: string): Pool {
@@ -161,7 +134,7 @@ export class HttpTransport {
         connections,
         pipelining: 1,
         keepAliveTimeout: 30_000,
-        connect: { timeout: connectTimeoutMs ?? Math.min(timeoutMs, 10_000) },
+        connect: { timeout: connectTimeoutMs },
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -175,16 +148,29 @@ export class HttpTransport {
    * as they arrive, without a Readable stream per response (a large part of the CPU per send).
    */
   #viaPool(target: Target, request: EspRequest): Promise<EspResponse> {
-    const { espName, maxResponseBytes } = this.options;
+    const { espName, maxResponseBytes, deadlineMs } = this.options;
     return new Promise<EspResponse>((resolve, reject) => {
       let statusCode = 0;
       let headers: Record<string, string> = {};
       let chunks: Buffer[] = [];
       let size = 0;
       let settled = false;
+      // Set once undici starts writing the request on a connection; until then the ESP has nothing.
+      let started: Dispatcher.DispatchController | undefined;
+      // undici's timeouts are idle timeouts: a byte every few seconds resets them forever.
+      const deadline = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const error = deadlineError(espName, target.display, deadlineMs, started !== undefined, statusCode);
+        started?.abort(error);
+        reject(error);
+      }, deadlineMs);
       const handler: Dispatcher.DispatchHandler = {
-        // Its presence tells undici this handler uses the controller API (not the deprecated callbacks).
-        onRequestStart() {},
+        onRequestStart(controller) {
+          started = controller;
+          // The deadline passed while the request waited in the pool's queue: don't send it at all.
+          if (settled) controller.abort(new Error('deadline passed before the request was sent'));
+        },
         onResponseStart(controller, code, responseHeaders) {
           statusCode = code;
           chunks = [];
@@ -210,13 +196,15 @@ export class HttpTransport {
         onResponseEnd() {
           if (settled) return;
           settled = true;
+          clearTimeout(deadline);
           const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-          resolve(new ReadResponse(statusCode, headers, body, target.href, espName));
+          resolve(new ReadResponse(statusCode, headers, body, target.display, espName));
         },
         onResponseError(_controller, error) {
           if (settled) return;
           settled = true;
-          reject(transportError(error, espName, target.href, statusCode));
+          clearTimeout(deadline);
+          reject(transportError(error, espName, target.display, statusCode));
         },
       };
       try {
@@ -226,36 +214,64 @@ export class HttpTransport {
         );
       } catch (error) {
         settled = true;
-        reject(transportError(error, espName, target.href, 0));
+        clearTimeout(deadline);
+        reject(transportError(error, espName, target.display, 0));
       }
     });
   }
 
-  async #viaFetch(url: URL, request: EspRequest): Promise<EspResponse> {
-    const { espName, maxResponseBytes, timeoutMs } = this.options;
-    let response: Response;
+  /**
+   * One request through the user's fetch. One AbortController carries both limits: timeoutMs
+   * until the response headers, and deadlineMs for the whole request including the body.
+   */
+  async #viaFetch(target: Target, request: EspRequest): Promise<EspResponse> {
+    const { espName, maxResponseBytes, timeoutMs, deadlineMs } = this.options;
+    const abort = new AbortController();
+    let statusCode = 0;
+    let reason: AnymailAPIError | undefined;
+    const stop = (error: AnymailAPIError) => {
+      reason ??= error;
+      abort.abort(error);
+    };
+    const idle = setTimeout(
+      () => stop(networkError(Object.assign(new Error('headers timeout'), { name: 'TimeoutError' }), espName, target.display)),
+      timeoutMs,
+    );
+    const deadline = setTimeout(() => stop(deadlineError(espName, target.display, deadlineMs, true, statusCode)), deadlineMs);
     try {
-      response = await this.options.fetch!(url.href, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body as RequestInit['body'],
-        signal: AbortSignal.timeout(timeoutMs),
+      let response: Response;
+      try {
+        response = await untilAborted(
+          this.options.fetch!(target.url.href, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body as RequestInit['body'],
+            signal: abort.signal,
+          }),
+          abort.signal,
+        );
+      } catch (error) {
+        throw reason ?? networkError(error, espName, target.display);
+      } finally {
+        clearTimeout(idle);
+      }
+      statusCode = response.status;
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await untilAborted(response.arrayBuffer(), abort.signal));
+      } catch (error) {
+        if (reason) throw reason;
+        const mapped = networkError(error, espName, target.display);
+        throw new AnymailAPIError(mapped.message, { ...mapped, statusCode, deliveryUnknown: true, cause: error });
+      }
+      if (body.byteLength > maxResponseBytes) throw tooLarge(espName, statusCode, maxResponseBytes);
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name.toLowerCase()] = value;
       });
-    } catch (error) {
-      throw networkError(error, espName, url.href);
+      return new ReadResponse(statusCode, headers, body, target.display, espName);
+    } finally {
+      clearTimeout(deadline);
     }
-    let body: Uint8Array;
-    try {
-      body = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      const mapped = networkError(error, espName, url.href);
-      throw new AnymailAPIError(mapped.message, { ...mapped, statusCode: response.status, deliveryUnknown: true, cause: error });
-    }
-    if (body.byteLength > maxResponseBytes) throw tooLarge(espName, response.status, maxResponseBytes);
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value;
-    });
-    return new ReadResponse(response.status, headers, body, url.href, espName);
   }
 }

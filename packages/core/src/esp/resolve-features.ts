@@ -1,4 +1,5 @@
 import { parseAddress, parseAddressList } from '../address.js';
+import { AnymailInvalidAddress } from '../errors.js';
 import type { EmailMessage, EmailMessageInit, JsonObject } from '../message.js';
 import { getSettings } from '../settings.js';
 import type { MessageFeatures } from './esp-features.js';
@@ -46,7 +47,11 @@ function toList(value: string | readonly string[] | undefined): string[] {
 export function resolveFeatures(message: EmailMessage, defaults: SendDefaults = {}): Partial<MessageFeatures> {
   const features: Partial<MessageFeatures> = {};
   const from = message.from || defaults.from || getSettings().defaultFromEmail;
-  if (from) features.from = parseAddressList(from, 'from');
+  if (from) {
+    features.from = parseAddressList(from, 'from');
+    // A blank sender (only spaces) parses to no address: say so here, not in each ESP's payload.
+    if (features.from.length === 0) throw new AnymailInvalidAddress(`from is blank (${JSON.stringify(from)}). Set a sender such as 'Name <user@example.com>'.`);
+  }
   for (const field of ['to', 'cc', 'bcc', 'replyTo'] as const) {
     const list = [...toList(defaults[field]), ...message[field]].filter((item) => item !== '');
     if (list.length > 0) features[field] = parseAddressList(list, field);

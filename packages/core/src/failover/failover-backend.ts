@@ -9,6 +9,7 @@ import type { SendAttempt } from '../status.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { failurePolicy, type FailureAction } from './failure-policy.js';
 import { MemoryHealthStore, type HealthStore } from './health-store.js';
+import { AttemptQueue, InFlightLimiter, enterBackend, type Verdict } from './in-flight.js';
 import { PriorityStrategy } from './priority-strategy.js';
 import { RoundRobinStrategy } from './round-robin-strategy.js';
 import type { SelectStrategy } from './select-strategy.js';
@@ -33,6 +34,11 @@ export interface FailoverBackendOptions extends BaseEmailBackendOptions {
   coolDownMs?: number;
   /** Consecutive failover-class failures that open a backend's breaker. @default 3 */
   failureThreshold?: number;
+  /**
+   * Most attempts at once to a backend that has failed and not succeeded since (its breaker not
+   * yet open); further sends go to the next backend meanwhile. @default 1
+   */
+  maxInFlightWhileFailing?: number;
   /**
    * What to do when an attempt may have reached the ESP (a timeout after the request was sent,
    * a reset after the body was written): 'raise' (default) never resends, because the first
@@ -90,6 +96,7 @@ export class FailoverBackend extends BaseEmailBackend {
   readonly onUnknownOutcome: 'raise' | 'failover';
   readonly #policy: Record<FailureCategory, FailureAction>;
   readonly #breaker: CircuitBreaker;
+  readonly #inFlight: InFlightLimiter;
   readonly #debugLog: ((line: string) => void) | undefined;
 
   constructor(options: FailoverBackendOptions) {
@@ -130,6 +137,7 @@ export class FailoverBackend extends BaseEmailBackend {
       failureThreshold: options.failureThreshold ?? 3,
       coolDownMs: options.coolDownMs ?? 30_000,
     });
+    this.#inFlight = new InFlightLimiter(options.maxInFlightWhileFailing ?? 1);
     this.#debugLog = options.debugLog;
   }
 
@@ -179,7 +187,8 @@ export class FailoverBackend extends BaseEmailBackend {
     let lastError: unknown;
     let previous: Member | undefined;
     let skippedOpen = 0;
-    for (const index of order) {
+    const queue = new AttemptQueue(order);
+    for (let index = await queue.next(); index !== undefined; index = await queue.next()) {
       const member = this.members[index]!;
       const missing = usedFeatures(member.backend, member.unsupported, message);
       if (missing.length > 0) {
@@ -187,20 +196,33 @@ export class FailoverBackend extends BaseEmailBackend {
         attempts.push({ espName: member.name, category: 'unsupported-feature', durationMs: 0, error: `unsupported: ${missing.join(', ')}` });
         continue;
       }
-      const admission = await this.#breaker.admit(member.key);
-      if (admission === 'open') {
+      const slot = await enterBackend(this.#breaker, this.#inFlight, member.key);
+      if ('skip' in slot) {
         skippedOpen++;
-        this.#log(`skipping ${member.name}: cooling down after repeated failures`);
+        if (slot.skip === 'busy' && slot.verdict) queue.deferUntil(index, slot.verdict);
+        this.#log(
+          slot.skip === 'open'
+            ? `skipping ${member.name}: cooling down after repeated failures`
+            : `skipping ${member.name} for now: failing, and already trying it (maxInFlightWhileFailing)`,
+        );
         continue;
       }
       if (previous && lastError && AnymailError.isInstance(lastError)) {
         await failoverSignal.sendRobust(this.constructor, { message, from: previous.name, to: member.name, category: lastError.category });
       }
-      const copy = message.clone();
+      let copy: EmailMessage;
+      try {
+        copy = message.clone();
+      } catch (error) {
+        slot.release('none'); // never keep a probe or trial slot that no attempt will release
+        throw error;
+      }
       const started = performance.now();
+      let verdict: Verdict = 'none';
       try {
         const count = await member.backend.sendMessages([copy]);
         await this.#breaker.recordSuccess(member.key);
+        verdict = 'success';
         const status = copy.anymailStatus;
         attempts.push({ espName: member.name, durationMs: performance.now() - started });
         if (status) {
@@ -208,7 +230,7 @@ export class FailoverBackend extends BaseEmailBackend {
           status.attempts = attempts;
         }
         message.anymailStatus = status;
-        this.#log(`${member.name} ${count > 0 ? 'sent' : 'skipped'} the message${admission === 'probe' ? ' (probe succeeded)' : ''}`);
+        this.#log(`${member.name} ${count > 0 ? 'sent' : 'skipped'} the message${slot.probe ? ' (probe succeeded)' : ''}`);
         return count;
       } catch (error) {
         const durationMs = performance.now() - started;
@@ -227,6 +249,7 @@ export class FailoverBackend extends BaseEmailBackend {
           throw this.#withAttempts(error, attempts, message);
         }
         await this.#breaker.recordFailure(member.key);
+        verdict = 'failure';
         if (error.deliveryUnknown && this.onUnknownOutcome === 'raise') {
           this.#log(`${member.name} failed after the request may have reached it: not resending (onUnknownOutcome 'raise')`);
           throw this.#withAttempts(
@@ -242,13 +265,15 @@ export class FailoverBackend extends BaseEmailBackend {
         this.#log(`${member.name} failed with ${error.category}: trying the next backend`);
         lastError = error;
         previous = member;
+      } finally {
+        slot.release(verdict);
       }
     }
     if (lastError) throw this.#withAttempts(lastError as AnymailError, attempts, message);
     throw this.#withAttempts(
       new AnymailAPIError(
         skippedOpen > 0
-          ? `Every backend is cooling down after repeated failures (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
+          ? `Every backend is cooling down after repeated failures, or failing and its trial failed too (${this.members.map((m) => m.name).join(', ')}); not waiting on timeouts. Try again later.`
           : `No backend can send this message (${attempts.map((a) => `${a.espName}: ${a.error}`).join('; ')}).`,
         { code: skippedOpen > 0 ? 'ANYMAIL_ALL_BACKENDS_DOWN' : 'ANYMAIL_UNSUPPORTED_FEATURE', category: skippedOpen > 0 ? 'network' : 'unsupported-feature' },
       ),

@@ -51,8 +51,24 @@ export interface EspConformanceOptions {
   espExtraSample?: Record<string, unknown>;
   /** Status every recipient gets from `successRoute`. @default 'queued' */
   successStatus?: string;
+  /**
+   * The credential values `createBackend` configures (API key, token, secret): none may appear
+   * in an error's message, responseBody, String() or JSON, even when the ESP echoes the request.
+   */
+  secrets?: readonly string[];
   /** Extra setup of the base message (e.g. a templateId an ESP requires for merge data). */
   prepareFeature?: Partial<Record<FeatureName, (message: EmailMessage) => void>>;
+}
+
+/** The promise's value or rejection; 'still pending' when it has not settled within `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve('still pending'), ms)));
+  try {
+    return await Promise.race([promise.catch((error: unknown) => error), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function baseMessage(backend: BaseEspBackend): EmailMessage {
@@ -160,6 +176,23 @@ export function describeEspConformance(options: EspConformanceOptions): void {
           if (name === 'HTTP 429') expect(anymailError.retryAfterMs).toBe(7000);
         });
       }
+      it('ends a response trickled forever at deadlineMs (timeout, deliveryUnknown), and close() does not hang', async () => {
+        reset();
+        esp.setRoute(routeKey, { trickleMs: 50 });
+        const quick = options.createBackend(esp.url, { timeoutMs: 300, deadlineMs: 700 });
+        const started = performance.now();
+        const error = await settledWithin(baseMessage(quick).send(), 5000);
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect(AnymailError.isInstance(error)).toBe(true);
+        expect((error as AnymailError).category).toBe('timeout');
+        expect((error as AnymailError).deliveryUnknown).toBe(true);
+        expect((error as AnymailError).espName).toBe(options.espName);
+        // A second request still trickling when close() is called: close() waits at most deadlineMs.
+        const pending = baseMessage(quick).send().catch((e: unknown) => e);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await expect(settledWithin(quick.close().then(() => 'closed'), 3000)).resolves.toBe('closed');
+        expect(((await settledWithin(pending, 2000)) as AnymailError).category).toBe('timeout');
+      });
       it('maps a refused port to network without deliveryUnknown', async () => {
         const port = await getClosedPort();
         const dead = options.createBackend(`http://127.0.0.1:${port}/`, { timeoutMs: 500 });
@@ -167,6 +200,52 @@ export function describeEspConformance(options: EspConformanceOptions): void {
         await dead.close();
         expect((error as AnymailError).category).toBe('network');
         expect((error as AnymailError).deliveryUnknown).toBe(false);
+      });
+    });
+
+    describe('secrets in errors', () => {
+      const secrets = [...(options.secrets ?? []), 'conformance-url-password'];
+      /** An ESP that echoes everything it was sent: headers, URL and body. */
+      const echo =
+        (status: number, contentType = 'application/json'): FakeEspRoute =>
+        (call) => ({
+          status,
+          headers: { 'content-type': contentType },
+          body: JSON.stringify({
+            // Credential headers first, so the echo holds them even after truncation.
+            message: `rejected ${call.method} ${call.url} with ${Object.entries(call.headers)
+              .sort(([a], [b]) => Number(/auth|token|key|secret/i.test(b)) - Number(/auth|token|key|secret/i.test(a)))
+              .map(([name, value]) => `${name}: ${value}`)
+              .join(', ')}`,
+            errors: [{ message: `headers were ${JSON.stringify(call.headers)}` }],
+            echo: call.headers,
+          }).slice(0, status === 200 ? -1 : undefined), // a 200 with a body that is not JSON
+        });
+      const expectNoSecret = (error: unknown) => {
+        expect(AnymailError.isInstance(error)).toBe(true);
+        const anymailError = error as AnymailError;
+        const texts = [anymailError.message, anymailError.responseBody ?? '', String(error), JSON.stringify(error), anymailError.stack ?? ''];
+        for (const secret of secrets) {
+          for (const text of texts) expect(text).not.toContain(secret);
+        }
+      };
+      for (const [name, status] of [['HTTP 401', 401], ['HTTP 400', 400], ['HTTP 500', 500], ['an unreadable 200', 200]] as const) {
+        it(`keeps the configured credentials out of the error when the ESP echoes the request (${name})`, async () => {
+          reset();
+          esp.setRoute(routeKey, echo(status));
+          const error = await baseMessage(backend).send().catch((e: unknown) => e);
+          expect(esp.calls).toHaveLength(1);
+          expectNoSecret(error);
+          expect((error as AnymailError).statusCode).toBe(status);
+        });
+      }
+      it('keeps the apiUrl userinfo out of a network error', async () => {
+        const port = await getClosedPort();
+        const dead = options.createBackend(`http://user:conformance-url-password@127.0.0.1:${port}/`, { timeoutMs: 500 });
+        const error = await baseMessage(dead).send().catch((e: unknown) => e);
+        await dead.close();
+        expect((error as AnymailError).category).toBe('network');
+        expectNoSecret(error);
       });
     });
 

@@ -17,7 +17,11 @@ export interface FakeEspCall {
   form(): URLSearchParams;
 }
 
-/** A canned answer. `hang` never answers; `reset` drops the connection after reading the body. */
+/**
+ * A canned answer. `hang` never answers; `reset` drops the connection after reading the body;
+ * `trickleMs` sends the status and headers, then one byte of body every `trickleMs` forever
+ * (an ESP that never finishes, yet never goes idle long enough for an idle timeout).
+ */
 export interface FakeEspReply {
   status?: number;
   headers?: Record<string, string>;
@@ -25,6 +29,7 @@ export interface FakeEspReply {
   body?: string | Uint8Array | object;
   hang?: boolean;
   reset?: boolean;
+  trickleMs?: number;
 }
 
 export type FakeEspRoute = FakeEspReply | ((call: FakeEspCall) => FakeEspReply | Promise<FakeEspReply>);
@@ -90,6 +95,13 @@ export async function startFakeEsp(initialRoutes: FakeEspRoutes = {}): Promise<F
     if (reply.hang) return;
     if (reply.reset) {
       request.socket.destroy();
+      return;
+    }
+    if (reply.trickleMs !== undefined) {
+      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+      response.write(' ');
+      const timer = setInterval(() => response.write(' '), reply.trickleMs);
+      response.on('close', () => clearInterval(timer));
       return;
     }
     const headers: Record<string, string> = { ...reply.headers };

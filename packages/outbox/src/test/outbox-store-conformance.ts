@@ -10,8 +10,12 @@ import { deliveryCases } from './conformance-delivery.js';
 import { enqueueCases } from './conformance-enqueue.js';
 import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
+<<<<<<< HEAD
 import { messageCases } from './conformance-message.js';
 import { templateCases } from './conformance-templates.js';
+=======
+import { headerSafetyCases } from './conformance-header-safety.js';
+>>>>>>> main
 
 export interface OutboxStoreFixture {
   /** Shown in the describe title, e.g. 'SQLite file'. */
@@ -67,6 +71,7 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     });
 
     enqueueCases(context);
+    headerSafetyCases(context);
     deliveryCases(context);
     featureCases(context);
     espOptionsCases(context);
