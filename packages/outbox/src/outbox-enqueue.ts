@@ -11,7 +11,6 @@ import { OutboxInvalidEmail } from './outbox-errors.js';
 import { espOptionsProblem, type OutboxEspOptions } from './outbox-esp-options.js';
 import { applyContent, htmlOf, storedMessage, type StoredAttachment } from './outbox-stored-message.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
-import { assertOutboxHeaders } from './outbox-header-safety.js';
 import { PRIORITY, type OutboxDatabase, type OutboxEmailTable, type PriorityName } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplate, OutboxTemplates } from './outbox-templates.js';
@@ -179,28 +178,8 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
     if (!AnymailSerializationError.isInstance(error)) throw error;
     throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${error.message}`, { cause: error });
   }
-<<<<<<< HEAD
   const sendAt = input.emailMessage?.sendAt;
   const scheduled = input.scheduledTime ?? (sendAt === undefined ? undefined : sendAt instanceof Date ? sendAt : sendAt * 1000);
-=======
-
-  let espOptions: string | null = null;
-  if (input.espOptions !== undefined) {
-    const problem = espOptionsProblem(input.espOptions);
-    if (problem) throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${problem}`);
-    espOptions = encodeEspOptions(input.espOptions);
-  }
-
-  const headers = { ...input.headers };
-  let messageId: string | null = null;
-  const existingId = Object.keys(headers).find((name) => name.toLowerCase() === 'message-id');
-  if (existingId) messageId = headers[existingId]!;
-  else if (settings.messageIdEnabled) messageId = makeMessageId(settings.messageIdFqdn);
-
-  const attachments = [...normalizeAttachments(input.attachments), ...inlineImages];
-  assertOutboxHeaders({ sender: input.sender, to, cc, bcc, subject, headers, attachments, espOptions: input.espOptions });
-
->>>>>>> main
   return {
     row: {
       from_email: message.from ?? '',
@@ -229,11 +208,7 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       last_updated: now,
       message_json: stored.json,
     },
-<<<<<<< HEAD
     attachments: stored.attachments,
-=======
-    attachments,
->>>>>>> main
   };
 }
 

@@ -10,12 +10,9 @@ import { deliveryCases } from './conformance-delivery.js';
 import { enqueueCases } from './conformance-enqueue.js';
 import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
-<<<<<<< HEAD
+import { headerSafetyCases } from './conformance-header-safety.js';
 import { messageCases } from './conformance-message.js';
 import { templateCases } from './conformance-templates.js';
-=======
-import { headerSafetyCases } from './conformance-header-safety.js';
->>>>>>> main
 
 export interface OutboxStoreFixture {
   /** Shown in the describe title, e.g. 'SQLite file'. */
