@@ -50,6 +50,8 @@ async function buildMessage(row: EmailRow, context: DeliveryContext): Promise<{ 
     applyContent(message, { subject: rendered.subject, text: rendered.message, html: rendered.htmlMessage });
     images = rendered.inlineImages;
   }
+  // As post_office: the stored email keeps its recipients; only the delivered one goes elsewhere.
+  if (context.settings.overrideRecipients) message.to = [...context.settings.overrideRecipients];
   if (row.message_id !== null && !Object.keys(message.headers).some((name) => name.toLowerCase() === 'message-id')) {
     message.headers['Message-ID'] = row.message_id;
   }

@@ -154,11 +154,6 @@ async function messageOf(input: OutboxSendInput, context: EnqueueContext): Promi
 export async function prepareEmail(input: OutboxSendInput, context: EnqueueContext, now: number): Promise<PreparedEmail> {
   const { settings } = context;
   const { message, templateId, storedContext } = await messageOf(input, context);
-  if (settings.overrideRecipients) {
-    message.to = [...settings.overrideRecipients];
-    message.cc = [];
-    message.bcc = [];
-  }
   if (message.recipients().length === 0) throw new OutboxInvalidEmail('An outbox email needs at least one of recipients, cc or bcc.');
   validateMessage(message);
   const backend = input.backend ?? 'default';

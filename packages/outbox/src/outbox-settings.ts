@@ -55,7 +55,10 @@ export interface OutboxSettings {
   espBatchSize?: number;
   /** DEFAULT_PRIORITY. @default 'medium' */
   defaultPriority?: PriorityName;
-  /** OVERRIDE_RECIPIENTS: every email goes to these instead (cc and bcc are dropped). */
+  /**
+   * OVERRIDE_RECIPIENTS: at delivery, `to` is replaced by these (the stored email keeps its
+   * own). As in post_office, cc and bcc are kept: clear them too if they must not be reached.
+   */
   overrideRecipients?: readonly string[];
   /** MESSAGE_ID_ENABLED: give each email a Message-ID header at enqueue. @default false */
   messageIdEnabled?: boolean;
