@@ -90,6 +90,7 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
   const outcomes: Outcome[] = [];
   for (const row of rows) {
     const id = Number(row.id);
+    if (isLeaseExpiredResend(row)) settings.logger?.warn(`Outbox email #${id}: sending again after an expired lease (attempt ${row.attempts}); the ESP may already have it.`);
     if (isLeaseExpiredResend(row) && settings.logLevel >= 1) {
       logs.push({
         email_id: id,
@@ -175,6 +176,7 @@ export async function deliverClaimed(db: Kysely<OutboxDatabase>, rows: EmailRow[
     stopRenewing();
   }
   for (const outcome of outcomes) {
+    if (outcome.status !== 'sent') settings.logger?.warn(`Outbox email #${outcome.id} ${outcome.status}: ${outcome.exceptionType} ${outcome.message}`);
     if (settings.logLevel === 2 || (settings.logLevel === 1 && outcome.status !== 'sent')) {
       logs.push({ email_id: outcome.id, status: outcome.status, exception_type: outcome.exceptionType, message: outcome.message, date: now() });
     }

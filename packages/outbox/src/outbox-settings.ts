@@ -15,6 +15,13 @@ export interface ContextSerializer {
   deserialize(text: string): Record<string, unknown>;
 }
 
+/** Where the outbox says what it does (what post_office logs): `console`, a pino logger, … */
+export interface OutboxLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 export type SendingOrderField = 'priority' | '-priority' | 'id' | '-id' | 'created' | '-created' | 'scheduledTime' | '-scheduledTime';
 
 export interface OutboxSettings {
@@ -109,11 +116,16 @@ export interface OutboxSettings {
    * A long random string (e.g. `openssl rand -base64 32`), the same for every worker.
    */
   secretKey?: string | Uint8Array;
+  /**
+   * Told of each drain's totals (info), failed or resent mail (warn) and database trouble in
+   * a worker (error). Messages hold no credentials. @default silent
+   */
+  logger?: OutboxLogger;
   /** Names this process in leases and logs. @default `${hostname}:${pid}:${random}` */
   workerId?: string;
 }
 
-type OptionalSetting = 'secretKey' | 'autoMigrate' | 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
+type OptionalSetting = 'logger' | 'secretKey' | 'autoMigrate' | 'sqliteSynchronous' | 'schema' | 'attachmentsDir' | 'overrideRecipients' | 'database' | 'templateImagesDir';
 export type ResolvedOutboxSettings = Required<Omit<OutboxSettings, OptionalSetting>> &
   Pick<OutboxSettings, OptionalSetting> & {
     /** The AES key derived from `secretKey`. */
@@ -132,12 +144,16 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
+export function checkLogLevel(logLevel: number): 0 | 1 | 2 {
+  if (logLevel !== 0 && logLevel !== 1 && logLevel !== 2) throw new AnymailConfigurationError(`Outbox \`logLevel\` must be 0, 1 or 2 (got ${logLevel}).`);
+  return logLevel;
+}
+
 export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSettings {
   if (!settings.backends || !settings.backends['default']) {
     throw new AnymailConfigurationError("Outbox `backends` needs a 'default' backend, e.g. backends: { default: new PostmarkBackend() }.");
   }
-  const logLevel = settings.logLevel ?? 2;
-  if (![0, 1, 2].includes(logLevel)) throw new AnymailConfigurationError(`Outbox \`logLevel\` must be 0, 1 or 2 (got ${logLevel}).`);
+  const logLevel = checkLogLevel(settings.logLevel ?? 2);
   return {
     database: settings.database,
     backends: settings.backends,
@@ -167,6 +183,7 @@ export function resolveSettings(settings: OutboxSettings): ResolvedOutboxSetting
     notify: settings.notify ?? true,
     templateLanguageFallback: settings.templateLanguageFallback ?? false,
     secretKey: settings.secretKey,
+    logger: settings.logger,
     sealKey: secretKeyOf(settings.secretKey),
     workerId: settings.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
   };

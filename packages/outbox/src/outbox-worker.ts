@@ -128,6 +128,7 @@ export async function runWorker(outbox: Outbox, pool: pg.Pool | undefined, optio
         if (!options.onError && !isTransient(error)) throw error;
         options.onError?.(error);
         failures++;
+        outbox.settings.logger?.error(`Outbox worker: ${error instanceof Error ? error.message : String(error)}; trying again (failure ${failures} in a row).`);
         if (signal?.aborted) break;
         await sleep(backoffMs(failures, pollIntervalMs));
         continue;

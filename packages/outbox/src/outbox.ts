@@ -12,7 +12,7 @@ import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
 import { INSERT_CHUNK, insertEmails, prepareEmail, type EnqueueContext, type OutboxSendInput } from './outbox-enqueue.js';
 import { migrateOutbox } from './outbox-migrations.js';
 import type { OutboxDatabase } from './outbox-schema.js';
-import { resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
+import { checkLogLevel, resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
 import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
 import { expireEmails, requeueEmails, type RequeueFilter } from './outbox-operations.js';
@@ -23,6 +23,8 @@ import { runWorker, type WorkOptions } from './outbox-worker.js';
 export interface EnqueueOptions {
   /** The caller's open transaction: the email exists exactly when it commits. */
   transaction?: OutboxTransaction;
+  /** post_office's `log_level` for mail delivered at once (priority `now`). @default the logLevel setting */
+  logLevel?: 0 | 1 | 2;
 }
 
 export interface SendQueuedOptions {
@@ -32,6 +34,8 @@ export interface SendQueuedOptions {
   limit?: number;
   /** Called after each batch with the running totals. */
   onProgress?: (report: SendReport) => void;
+  /** post_office's `send_queued(log_level=…)` for this run. @default the logLevel setting */
+  logLevel?: 0 | 1 | 2;
 }
 
 export interface CleanupOptions {
@@ -73,7 +77,7 @@ export class Outbox {
   /** Queue one email (post_office's `mail.send`). Priority `now` delivers it before resolving. */
   async send(input: OutboxSendInput, options: EnqueueOptions = {}): Promise<OutboxEmail> {
     const [email] = await withDatabase('queueing an email', () => this.#enqueue([input], options));
-    if (email!.priority === 'now' && options.transaction === undefined) return (await this.#deliverNow([email!]))[0]!;
+    if (email!.priority === 'now' && options.transaction === undefined) return (await this.#deliverNow([email!], options.logLevel))[0]!;
     return email!;
   }
 
@@ -82,7 +86,7 @@ export class Outbox {
     const emails = await withDatabase('queueing emails', () => this.#enqueue(inputs, options));
     const now = emails.filter((email) => email.priority === 'now');
     if (now.length === 0 || options.transaction !== undefined) return emails;
-    const delivered = new Map((await this.#deliverNow(now)).map((email) => [email.id, email]));
+    const delivered = new Map((await this.#deliverNow(now, options.logLevel)).map((email) => [email.id, email]));
     return emails.map((email) => delivered.get(email.id) ?? email);
   }
 
@@ -97,7 +101,7 @@ export class Outbox {
   async #sendQueued(options: SendQueuedOptions): Promise<SendReport> {
     await expireEmails(this.db, Date.now());
     const batchSize = options.batchSize ?? this.settings.batchSize;
-    const context = this.#deliveryContext(options.concurrency);
+    const context = this.#deliveryContext(options.concurrency, options.logLevel);
     const totals: SendReport = { sent: 0, failed: 0, requeued: 0 };
     const inFlight: Array<Promise<void>> = [];
     // A failed batch is remembered, not left as a rejected promise nobody awaits yet (Node
@@ -139,6 +143,7 @@ export class Outbox {
       await Promise.all(inFlight);
     }
     if (failure) throw failure.error;
+    if (claimed > 0) this.settings.logger?.info(`Outbox drained ${claimed} emails: sent ${totals.sent}, failed ${totals.failed}, requeued ${totals.requeued}.`);
     return totals;
   }
 
@@ -229,7 +234,7 @@ export class Outbox {
     return emails;
   }
 
-  async #deliverNow(emails: OutboxEmail[]): Promise<OutboxEmail[]> {
+  async #deliverNow(emails: OutboxEmail[], logLevel?: 0 | 1 | 2): Promise<OutboxEmail[]> {
     const rows = await claimDue(this.db, {
       dialect: this.dialect,
       workerId: this.settings.workerId,
@@ -239,13 +244,15 @@ export class Outbox {
       now: Date.now(),
       ids: emails.map((email) => email.id),
     });
-    if (rows.length) await deliverClaimed(this.db, rows, this.#deliveryContext());
+    if (rows.length) await deliverClaimed(this.db, rows, this.#deliveryContext(undefined, logLevel));
     const fresh = await this.db.selectFrom('outbox_email').selectAll().where('id', 'in', emails.map((e) => e.id)).execute();
     return fresh.map(toOutboxEmail).sort((a, b) => a.id - b.id);
   }
 
-  #deliveryContext(concurrency?: number) {
-    const settings = concurrency === undefined ? this.settings : { ...this.settings, concurrency };
+  #deliveryContext(concurrency?: number, logLevel?: 0 | 1 | 2) {
+    let settings = this.settings;
+    if (concurrency !== undefined) settings = { ...settings, concurrency };
+    if (logLevel !== undefined) settings = { ...settings, logLevel: checkLogLevel(logLevel) };
     return {
       settings,
       limiter: new SendLimiter(settings.concurrency),

@@ -87,6 +87,27 @@ describe.each(stores)('outbox operations: %s', (_name, makeStore) => {
   });
 });
 
+describe('logLevel per call and the logger option', () => {
+  it('sendQueued({ logLevel }) and send({ priority: now }, { logLevel }) override the setting; the logger hears failures and totals', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-log-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const heard: string[] = [];
+    const logger = { info: (m: string) => void heard.push(`info ${m}`), warn: (m: string) => void heard.push(`warn ${m}`), error: (m: string) => void heard.push(`error ${m}`) };
+    const backend = new ScriptedBackend().failFor('bad@example.com', new AnymailAPIError('nope', { category: 'invalid-request' }));
+    const outbox = await createOutbox({ database: `sqlite:${join(dir, 'mail.db')}`, backends: { default: backend }, logLevel: 2, logger });
+    cleanups.push(() => outbox.close());
+    const [quiet, bad] = await outbox.sendMany([{ recipients: 'ok@example.com' }, { recipients: 'bad@example.com' }]);
+    expect(await outbox.sendQueued({ logLevel: 1 })).toEqual({ sent: 1, failed: 1, requeued: 0 });
+    expect(await outbox.logs(quiet!.id)).toEqual([]);
+    expect((await outbox.logs(bad!.id)).map((l) => l.status)).toEqual(['failed']);
+    const now = await outbox.send({ recipients: 'now@example.com', priority: 'now' }, { logLevel: 0 });
+    expect(now.status).toBe('sent');
+    expect(await outbox.logs(now.id)).toEqual([]);
+    expect(heard.some((line) => line.startsWith(`warn Outbox email #${bad!.id} failed`))).toBe(true);
+    expect(heard).toContain('info Outbox drained 2 emails: sent 1, failed 1, requeued 0.');
+  });
+});
+
 describe('anymail-outbox config errors', () => {
   it('a config that fails to load exits 2 with one line naming the file and the cause', async () => {
     const cli = io();
