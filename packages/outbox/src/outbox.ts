@@ -15,6 +15,7 @@ import type { OutboxDatabase } from './outbox-schema.js';
 import { checkLogLevel, resolveSettings, type OutboxSettings, type ResolvedOutboxSettings } from './outbox-settings.js';
 import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
+import { GroupCommit } from './outbox-group-commit.js';
 import { expireEmails, requeueEmails, type RequeueFilter } from './outbox-operations.js';
 import { makeTrackingReceiver, type OutboxTrackingReceiver } from './outbox-tracking.js';
 import { OutboxTemplates } from './outbox-templates.js';
@@ -53,6 +54,11 @@ export class Outbox {
   readonly #resolved = new Map<string, Promise<BaseEmailBackend>>();
   readonly #toClose: BaseEmailBackend[] = [];
   #closed = false;
+  #groupCommitter: GroupCommit | undefined;
+
+  get #groupCommit(): GroupCommit {
+    return (this.#groupCommitter ??= new GroupCommit(this.db));
+  }
 
   constructor(settings: OutboxSettings) {
     this.settings = resolveSettings(settings);
@@ -225,6 +231,8 @@ export class Outbox {
     let emails: OutboxEmail[];
     if (options.transaction !== undefined) {
       emails = await insertEmails(db, prepared, context, now);
+    } else if (this.dialect === 'sqlite') {
+      emails = await this.#groupCommit.insert(prepared, context);
     } else if (prepared.length > INSERT_CHUNK || hasAttachments) {
       emails = await this.db.transaction().execute((trx) => insertEmails(trx, prepared, context, now));
     } else {

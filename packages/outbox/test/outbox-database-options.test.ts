@@ -24,6 +24,17 @@ describe('outbox database options', () => {
     await expect(createOutbox({ database: `sqlite:${join(dir, 'x.db')}`, backends: { default: new ScriptedBackend() }, sqliteSynchronous: 'off' as never })).rejects.toThrow(/sqliteSynchronous/);
   });
 
+  it('concurrent send() calls on SQLite commit together (group commit), each getting its own email back', async () => {
+    const backend = new ScriptedBackend();
+    const outbox = await createOutbox({ database: `sqlite:${join(dir, 'group.db')}`, backends: { default: backend } });
+    const emails = await Promise.all(Array.from({ length: 200 }, (_, i) => outbox.send({ recipients: `g${i}@example.com`, subject: `g${i}` })));
+    expect(emails.map((email) => email.to[0])).toEqual(Array.from({ length: 200 }, (_, i) => `g${i}@example.com`));
+    expect(new Set(emails.map((email) => email.id)).size).toBe(200);
+    for (const email of emails.slice(0, 5)) expect((await outbox.get(email.id))!.subject).toBe(email.subject);
+    expect(await outbox.sendQueued()).toEqual({ sent: 200, failed: 0, requeued: 0 });
+    await outbox.close();
+  });
+
   it("accepts a Kysely instance from kysely's CommonJS build (another copy of the class)", async () => {
     const cjs = createRequire(import.meta.url)('kysely') as typeof import('kysely');
     const db = new cjs.Kysely({ dialect: new cjs.SqliteDialect({ database: new Database(join(dir, 'cjs.db')) }) });
