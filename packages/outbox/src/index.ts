@@ -1,7 +1,7 @@
 export { createOutbox, Outbox } from './outbox.js';
 export type { EnqueueOptions, SendQueuedOptions, CleanupOptions } from './outbox.js';
-export type { OutboxSettings, ContextSerializer, SendingOrderField } from './outbox-settings.js';
-export type { OutboxDatabaseOption, OutboxTransaction, OutboxDialect } from './outbox-database.js';
+export type { OutboxSettings, ContextSerializer, SendingOrderField, OutboxLogger } from './outbox-settings.js';
+export type { OutboxDatabaseOption, OutboxTransaction, OutboxDialect, PgPoolLike, PgQueryable, SqliteDatabaseLike, KyselyLike, SqliteSynchronous } from './outbox-database.js';
 export type { OutboxSendInput } from './outbox-enqueue.js';
 export type { OutboxEspOptions } from './outbox-esp-options.js';
 export { OutboxInvalidEmail, OutboxDatabaseError, OutboxNotMigrated } from './outbox-errors.js';

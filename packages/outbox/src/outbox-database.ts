@@ -4,30 +4,56 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadBetterSqlite3, loadPg } from './outbox-drivers.js';
 import { AnymailConfigurationError } from '@anymail/core';
 import type { OutboxDatabase } from './outbox-schema.js';
 
 export type OutboxDialect = 'sqlite' | 'postgres';
 
+/*
+ * The public shapes below are structural, so an application's type check needs neither
+ * @types/pg nor @types/better-sqlite3 (nor `any`): a pg Pool, a better-sqlite3 Database and a
+ * Kysely instance (any copy of kysely) all fit them.
+ */
+
 /** Anything with pg's `query`: a `pg.Pool`, or a `pg.Client`/`PoolClient` inside a transaction. */
 export interface PgQueryable {
-  query(...args: any[]): Promise<any>;
+  query: (...args: never[]) => unknown;
+}
+
+/** A `pg.Pool`. */
+export interface PgPoolLike extends PgQueryable {
+  connect: (...args: never[]) => unknown;
+  readonly totalCount: number;
+}
+
+/** A better-sqlite3 `Database`. */
+export interface SqliteDatabaseLike {
+  prepare: (...args: never[]) => unknown;
+  pragma: (...args: never[]) => unknown;
+}
+
+/** A `Kysely` instance (or a Kysely transaction), from any copy of kysely. */
+export interface KyselyLike {
+  getExecutor: (...args: never[]) => unknown;
+  selectFrom: (...args: never[]) => unknown;
+  withSchema: (...args: never[]) => unknown;
 }
 
 /**
  * Where the outbox keeps its tables: `'sqlite:./mail.db'`, `'sqlite::memory:'`,
  * `'postgres://user@host/db'`, a `pg.Pool`, a better-sqlite3 `Database`, or a `Kysely` instance.
  */
-export type OutboxDatabaseOption = string | pg.Pool | SqliteDatabase.Database | Kysely<any>;
+export type OutboxDatabaseOption = string | PgPoolLike | SqliteDatabaseLike | KyselyLike;
 
 /**
  * A caller's open transaction to enqueue in: a Kysely transaction, a pg client that ran
  * `BEGIN`, or the better-sqlite3 Database inside its own `transaction()`/`BEGIN`.
  */
-export type OutboxTransaction = Kysely<any> | PgQueryable | SqliteDatabase.Database;
+export type OutboxTransaction = KyselyLike | PgQueryable | SqliteDatabaseLike;
 
 export interface ResolvedDatabase {
   db: Kysely<OutboxDatabase>;
@@ -47,7 +73,7 @@ function isPgPool(value: unknown): value is pg.Pool {
   return typeof value === 'object' && value !== null && typeof (value as any).connect === 'function' && 'totalCount' in (value as any);
 }
 
-function isPgQueryable(value: unknown): value is PgQueryable {
+function isPgQueryable(value: unknown): value is { query(...args: unknown[]): Promise<unknown> } {
   return typeof value === 'object' && value !== null && typeof (value as any).query === 'function';
 }
 
@@ -86,7 +112,8 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'full'
     throw new AnymailConfigurationError(`Outbox \`sqliteSynchronous\` must be 'full', 'normal' or 'extra' (got ${JSON.stringify(synchronous)}).`);
   }
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const database = new SqliteDatabase(path);
+  const Database = loadBetterSqlite3();
+  const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   database.pragma('busy_timeout = 10000');
@@ -157,7 +184,7 @@ export function resolveDatabase(option: OutboxDatabaseOption, options: ResolveOp
   let owned = false;
   if (typeof option === 'string') {
     if (/^postgres(ql)?:\/\//.test(option)) {
-      pool = guardPool(new pg.Pool({ connectionString: option, max: options.poolSize ?? 10 }));
+      pool = guardPool(new (loadPg().Pool)({ connectionString: option, max: options.poolSize ?? 10 }));
       rootDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
     } else if (option.startsWith('sqlite:')) {
       const path = option.slice('sqlite:'.length).replace(/^\/\//, '');
