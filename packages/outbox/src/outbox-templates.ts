@@ -55,7 +55,8 @@ function toTemplate(row: Record<string, any>): OutboxTemplate {
   };
 }
 
-const liquidOptions = { ownPropertyOnly: true, strictFilters: true, cache: false } as const;
+/** The engine options every outbox template renders with (the admin's editor checks with the same). */
+export const liquidOptions = { ownPropertyOnly: true, strictFilters: true, cache: false } as const;
 
 export class OutboxTemplates {
   readonly #db: () => Kysely<OutboxDatabase>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `anymail-outbox migrate | send-queued | worker | cleanup`: post_office's management
+ * `anymail-outbox migrate | send-queued | worker | cleanup | admin`: post_office's management
  * commands. Settings come from `--config <module>` (default export: settings, or a function
  * returning them) and the environment (`ANYMAIL_OUTBOX_DATABASE_URL`).
  * Exit codes: 0 done, 1 some mail failed, 2 usage or configuration error.
@@ -29,6 +29,7 @@ Commands:
   worker                  deliver continuously until SIGINT/SIGTERM
   cleanup                 delete old emails (and, when asked, unused attachments)
   requeue                 queue failed emails again (filters below)
+  admin                   serve the admin web app (credentials from ANYMAIL_OUTBOX_ADMIN_* env)
 
 Options:
   --config <file>         module whose default export is the outbox settings (or a function returning them)
@@ -42,6 +43,9 @@ Options:
   --since <date>          requeue: created at or after (ISO date)
   --until <date>          requeue: created before (ISO date)
   --recipient <address>   requeue: only mail to this address
+  --port <n>              admin: port (default 8025)
+  --host <addr>           admin: address to bind (default 127.0.0.1)
+  --base-path <path>      admin: serve under this path (e.g. /outbox)
   -h, --help`;
 
 class UsageError extends Error {}
@@ -121,6 +125,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         since: { type: 'string' },
         until: { type: 'string' },
         recipient: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'base-path': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -134,7 +141,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['migrate', 'send-queued', 'worker', 'cleanup', 'requeue'].includes(command)) {
+  if (!['migrate', 'send-queued', 'worker', 'cleanup', 'requeue', 'admin'].includes(command)) {
     io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
     return 2;
   }
@@ -197,6 +204,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ...(values.recipient ? { recipient: values.recipient } : {}),
         });
         io.out(`Requeued ${count} emails.`);
+        return 0;
+      }
+      case 'admin': {
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        // Loaded only here: the other commands need none of the admin's code.
+        const { serveAdmin } = await import('../admin/admin-cli.js');
+        await serveAdmin(outbox, { port: values.port, host: values.host, basePath: values['base-path'], env: io.env, out: io.out, signal: controller.signal });
         return 0;
       }
       default: {
