@@ -26,8 +26,11 @@ export async function requeueEmails(db: Kysely<OutboxDatabase>, filter: RequeueF
   const statuses = filter.status === undefined ? ['failed'] : typeof filter.status === 'string' ? [filter.status] : [...filter.status];
   let query = db
     .updateTable('outbox_email')
-    .set({ status: 'queued', scheduled_time: null, number_of_retries: 0, locked_by: null, locked_until: null, last_updated: now })
-    .where('status', 'in', statuses as OutboxStatus[]);
+    // Claims and retries start over: the next claim is a first attempt, not a resend after an expired lease.
+    .set({ status: 'queued', scheduled_time: null, number_of_retries: 0, attempts: 0, locked_by: null, locked_until: null, last_updated: now })
+    .where('status', 'in', statuses as OutboxStatus[])
+    // Never mail a worker holds right now.
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
   if (filter.since !== undefined) query = query.where('created', '>=', millis(filter.since));
   if (filter.until !== undefined) query = query.where('created', '<', millis(filter.until));
   if (filter.ids !== undefined) query = query.where('id', 'in', filter.ids.length ? [...filter.ids] : [-1]);
@@ -37,8 +40,14 @@ export async function requeueEmails(db: Kysely<OutboxDatabase>, filter: RequeueF
       eb.or([eb(eb.fn('lower', ['to']), 'like', needle), eb(eb.fn('lower', ['cc']), 'like', needle), eb(eb.fn('lower', ['bcc']), 'like', needle)]),
     );
   }
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const ids = (await query.returning('id').execute()).map((row) => Number(row.id));
+  for (let start = 0; start < ids.length; start += 500) {
+    await db
+      .insertInto('outbox_log')
+      .values(ids.slice(start, start + 500).map((id) => ({ email_id: id, status: 'queued' as const, exception_type: 'Requeue', message: 'Requeued by outbox.requeue().', date: now })))
+      .execute();
+  }
+  return ids.length;
 }
 
 /** Mark queued mail whose `expiresAt` has passed as `expired` (never sent); resolves to how many. */

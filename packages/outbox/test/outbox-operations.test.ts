@@ -60,6 +60,8 @@ describe.each(stores)('outbox operations: %s', (_name, makeStore) => {
     expect(await outbox.requeue({ since: new Date(Date.now() + 60_000) })).toBe(0);
     expect((await outbox.get(bob!.id))!.status).toBe('queued');
     expect(await outbox.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
+    // A requeued email's next claim is a first attempt, not a resend after an expired lease.
+    expect((await outbox.logs(bob!.id)).map((l) => l.exceptionType)).toEqual(['AnymailAPIError', 'Requeue', '']);
     const cli = io();
     const schemaArgs = store.schema ? ['--schema', store.schema] : [];
     expect(await runCli(['requeue', '--database', String(store.database), ...schemaArgs, '--status', 'failed'], cli)).toBe(0);
