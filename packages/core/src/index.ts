@@ -27,6 +27,20 @@ export * from './tracking/webhook-request.js';
 export * from './tracking/webhook-pipeline.js';
 export * from './tracking/webhook-handler.js';
 export * from './tracking/signed-webhook.js';
+export * from './inbound/inbound-message.js';
+export * from './inbound/inbound-event.js';
+export {
+  parseInboundMime,
+  sanitizeHeaderText,
+  headerValue,
+  parseSpamScore,
+  MAX_MIME_PARTS,
+  type InboundExtrasSource,
+} from './inbound/inbound-mime.js';
+export { constructInboundMime, type InboundFields, type InboundFieldAttachment } from './inbound/inbound-construct.js';
+export * from './inbound/inbound-handler.js';
+export { misroutedWebhook } from './inbound/misrouted.js';
+export { isFormRequest, requestForm, formText, formBytes, formFieldBytes, formJson, formToObject } from './inbound/inbound-form.js';
 // ESP layer
 export * from './esp/esp-request.js';
 export * from './esp/esp-features.js';
