@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { inboundWebhook } from '../src/mailgun-inbound.js';
 
 const KEY = 'key-inbound-conformance';

@@ -3,7 +3,15 @@
  * `sendMail()` or `EmailMessage.send()` at it, and the outbox delivers later. Each message
  * is queued whole, through core's message codec, so the delivery backend gets every field.
  */
-import { BaseEmailBackend, type BaseEmailBackendOptions, type EmailMessage } from '@anymail/core';
+import {
+  AnymailStatus,
+  BaseEmailBackend,
+  type BaseEmailBackendOptions,
+  type Delivery,
+  type EmailMessage,
+  type SendDriver,
+  type SendJob,
+} from '@anymail/core';
 import type { OutboxSendInput } from './outbox-enqueue.js';
 import type { PriorityName } from './outbox-schema.js';
 import type { Outbox } from './outbox.js';
@@ -24,6 +32,11 @@ function toInput(message: EmailMessage, options: OutboxEmailBackendOptions): Out
   };
 }
 
+/**
+ * Queues instead of sending. Runs the core send pipeline (sendDefaults, header checks, statuses,
+ * failSilently) without the preSend/postSend signals: those fire when the outbox delivers the
+ * message through the real backend. Several messages are queued in one transaction.
+ */
 export class OutboxEmailBackend extends BaseEmailBackend {
   readonly espName = 'Outbox';
   readonly #options: OutboxEmailBackendOptions;
@@ -33,14 +46,22 @@ export class OutboxEmailBackend extends BaseEmailBackend {
     this.#options = options;
   }
 
-  /** Queues every message with recipients; resolves to how many were queued. */
-  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    const inputs = messages.filter((message) => message.recipients().length > 0).map((message) => toInput(message, this.#options));
-    try {
-      return (await this.#options.outbox.sendMany(inputs)).length;
-    } catch (error) {
-      if (this.failSilently) return 0;
-      throw error;
-    }
+  protected override sendDriver(): SendDriver {
+    const queue = async (jobs: readonly SendJob[]): Promise<Delivery[]> => {
+      const emails = await this.#options.outbox.sendMany(jobs.map((job) => job.prepared as OutboxSendInput));
+      return emails.map((email, i) => ({
+        status: AnymailStatus.forAll(jobs[i]!.message.recipientEmails(), 'queued', String(email.id)),
+      }));
+    };
+    return {
+      ...super.sendDriver(),
+      signals: false,
+      fallbackFrom: false,
+      prepare: (job) => {
+        job.prepared = toInput(job.message, this.#options);
+      },
+      deliver: async (job) => (await queue([job]))[0]!,
+      combined: { max: Number.POSITIVE_INFINITY, canCombine: () => true, deliver: queue },
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { inboundWebhook } from '../src/postmark-inbound.js';
 
 const SECRET = 'anymail:inbound-conformance';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { inboundWebhook } from '../src/ses-inbound.js';
 import { makeTestCertificate, signSns, snsHeaders } from './ses-webhook-helpers.js';
 
