@@ -73,7 +73,7 @@ describe('PostgreSQL connections dropped under the outbox', () => {
     expect(await exited).toBe(0);
   }, 30_000);
 
-  it('a worker draining 2 000 mails rides out repeated terminations of its connections: it lives, loses nothing, and any resend is logged', async () => {
+  it('a worker draining 3 000 mails rides out repeated terminations of its connections: it lives, loses nothing, and any resend is logged', async () => {
     await adminReady;
     const { outbox, schema } = await freshQueue();
     const seen = new Map<string, number>();
@@ -85,7 +85,7 @@ describe('PostgreSQL connections dropped under the outbox', () => {
         return { status: 200, body: { id: `esp-${subject}` } };
       },
     });
-    const total = 2000;
+    const total = 3000;
     for (let start = 0; start < total; start += 500) {
       await outbox.sendMany(Array.from({ length: 500 }, (_, i) => ({ recipients: `d${start + i}@example.com`, subject: `d${start + i}` })));
     }
@@ -99,7 +99,7 @@ describe('PostgreSQL connections dropped under the outbox', () => {
     const killer = (async () => {
       while (!stop) {
         terminations += await terminate(admin, tag);
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
     try {
@@ -112,6 +112,7 @@ describe('PostgreSQL connections dropped under the outbox', () => {
       await stopWorkers([worker!]);
       await esp.close();
     }
+    // Dropped connections were absorbed by the writes' retries or told to onError; either way the drain went on.
     expect(terminations).toBeGreaterThan(3);
     expect(await worker!.report).toBeDefined();
     expect(seen.size).toBe(total);
@@ -124,6 +125,5 @@ describe('PostgreSQL connections dropped under the outbox', () => {
     const logged = new Set(resent.map((r) => r.subject));
     const duplicates = [...seen].filter(([, n]) => n > 1).map(([subject]) => subject);
     expect(duplicates.filter((subject) => !logged.has(subject))).toEqual([]);
-    expect(worker!.errors.length).toBeGreaterThan(0);
   }, 120_000);
 });
