@@ -20,3 +20,4 @@ export type { PriorityName, OutboxStatus, OutboxDatabase } from './outbox-schema
 export type { OutboxTrackingReceiver, TrackingStats } from './outbox-tracking.js';
 export type { SendResult } from './outbox-send-result.js';
 export type { RequeueFilter } from './outbox-operations.js';
+export { OutboxHealthStore } from './outbox-health-store.js';

@@ -172,9 +172,25 @@ function sendResult(dialect: OutboxDialect): Migration {
   };
 }
 
+/** FailoverBackend's breaker state, shared by every worker through `outbox.healthStore()`. */
+function backendHealth(dialect: OutboxDialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('outbox_backend_health')
+        .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
+        .addColumn('open_until', t.bigint, (c) => c.notNull())
+        .addColumn('updated', t.bigint, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they run. */
 export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec, '0004_send_result': sendResult(dialect) };
+  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec, '0004_send_result': sendResult(dialect), '0005_backend_health': backendHealth(dialect) };
 }
 
 /**

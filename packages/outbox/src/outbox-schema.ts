@@ -113,6 +113,14 @@ export interface OutboxTemplateTable {
   last_updated: BigIntColumn;
 }
 
+/** FailoverBackend's breaker state per backend, shared by every worker (outbox.healthStore()). */
+export interface OutboxBackendHealthTable {
+  key: string;
+  consecutive_failures: number;
+  open_until: BigIntColumn;
+  updated: BigIntColumn;
+}
+
 export interface OutboxDatabase {
   outbox_email: OutboxEmailTable;
   outbox_log: OutboxLogTable;
@@ -120,6 +128,7 @@ export interface OutboxDatabase {
   outbox_email_attachment: OutboxEmailAttachmentTable;
   outbox_template: OutboxTemplateTable;
   outbox_recipient: OutboxRecipientTable;
+  outbox_backend_health: OutboxBackendHealthTable;
 }
 
 export const PRIORITY = { low: 0, medium: 1, high: 2, now: 3 } as const;

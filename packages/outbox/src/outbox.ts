@@ -16,6 +16,7 @@ import { checkLogLevel, resolveSettings, type OutboxSettings, type ResolvedOutbo
 import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
 import { GroupCommit } from './outbox-group-commit.js';
+import { OutboxHealthStore } from './outbox-health-store.js';
 import { expireEmails, requeueEmails, type RequeueFilter } from './outbox-operations.js';
 import { makeTrackingReceiver, type OutboxTrackingReceiver } from './outbox-tracking.js';
 import { OutboxTemplates } from './outbox-templates.js';
@@ -197,6 +198,15 @@ export class Outbox {
    */
   trackingReceiver(): OutboxTrackingReceiver {
     return makeTrackingReceiver(() => this.db);
+  }
+
+  /**
+   * A FailoverBackend health store on this outbox's database:
+   * `new FailoverBackend({ backends, healthStore: outbox.healthStore() })` makes every worker
+   * share one circuit breaker per ESP. Reads are cached for `cacheMs` (default 250 ms).
+   */
+  healthStore(options: { cacheMs?: number } = {}): OutboxHealthStore {
+    return new OutboxHealthStore(() => this.db, options.cacheMs);
   }
 
   /** Each recipient of a sent email: the ESP's id for it and its furthest status. */

@@ -64,7 +64,7 @@ describe.each(stores)('outbox migrations: %s', (_name, makeStore) => {
     const backend = new ScriptedBackend();
     const outbox = await createOutbox({ ...store, backends: { default: backend }, autoMigrate: false });
     cleanups.push(() => outbox.close());
-    expect(await outbox.migrate()).toEqual(['0003_message_codec', '0004_send_result']);
+    expect(await outbox.migrate()).toEqual(['0003_message_codec', '0004_send_result', '0005_backend_health']);
     expect(await outbox.migrate()).toEqual([]);
     const moved = await outbox.db.selectFrom('outbox_email').select(['id', 'message_json']).orderBy('id').execute();
     expect(moved.every((row) => row.message_json !== null)).toBe(true);

@@ -12,7 +12,7 @@ import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { PostmarkBackend, trackingWebhook } from '@anymail/postmark';
 import { postmarkFakeRoutes } from '@anymail/postmark/test';
 import { SendGridBackend } from '@anymail/sendgrid';
-import { createOutbox, type Outbox, type OutboxSettings } from '../src/index.js';
+import { createOutbox, OutboxHealthStore, type Outbox, type OutboxSettings } from '../src/index.js';
 import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -74,6 +74,36 @@ describe.each(stores)('send results and tracking: %s', (_name, makeStore) => {
     const [log] = await outbox.logs(queued.id);
     expect(log!.message).toContain(`Postmark id ${email.espMessageId}`);
     expect(log!.message).toMatch(/failover: SendGrid \[server\].*; Postmark sent/);
+  });
+
+  it("shares FailoverBackend's circuit breaker between workers through the outbox database", async () => {
+    const down = await startFakeEsp({ 'POST /v3/mail/send': () => ({ status: 503, body: { errors: [{ message: 'down' }] } }) });
+    const up = await startFakeEsp(postmarkFakeRoutes());
+    cleanups.push(() => down.close(), () => up.close());
+    const store = makeStore();
+    // Two workers, each with its own FailoverBackend; the breaker state lives in the shared database.
+    const workers: Outbox[] = [];
+    for (let i = 0; i < 2; i++) {
+      let outbox: Outbox | undefined;
+      const failover = new FailoverBackend({
+        backends: [new SendGridBackend({ apiKey: 'SG.key', apiUrl: `${down.url}v3/` }), new PostmarkBackend({ serverToken: 'token', apiUrl: up.url })],
+        healthStore: new OutboxHealthStore(() => outbox!.db, 0),
+        failureThreshold: 2,
+        coolDownMs: 60_000,
+      });
+      outbox = await createOutbox({ ...store, backends: { default: failover } });
+      cleanups.push(() => outbox!.close());
+      await outbox.migrate();
+      workers.push(outbox);
+    }
+    await workers[0]!.sendMany([1, 2].map((i) => ({ sender: 'f@example.com', recipients: `w0-${i}@example.com`, subject: 's', message: 'm' })));
+    expect(await workers[0]!.sendQueued({ concurrency: 1 })).toEqual({ sent: 2, failed: 0, requeued: 0 });
+    expect(down.calls).toHaveLength(2);
+    // The other worker skips the open breaker: SendGrid is not tried again.
+    await workers[1]!.send({ sender: 'f@example.com', recipients: 'w1@example.com', subject: 's', message: 'm' });
+    expect(await workers[1]!.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
+    expect(down.calls).toHaveLength(2);
+    expect(up.calls).toHaveLength(3);
   });
 
   it("applies the sending ESP's delivered and bounced webhooks forward only; another ESP's event and unknown ids are counted", async () => {
