@@ -73,8 +73,9 @@ export const sesFeatures = defineEspFeatures<SesDraft>({
     draft.fields.FromEmailAddress = formatAddress(value[0]!);
   },
   to: () => undefined,
-  cc: onlyWithoutTemplate('cc'),
-  bcc: onlyWithoutTemplate('bcc'),
+  // Templated sends copy cc and bcc onto every entry (ses-bulk.ts), as Anymail does.
+  cc: () => undefined,
+  bcc: () => undefined,
   replyTo: (draft, value) => {
     if (draft.templated) draft.fields.ReplyToAddresses = value.map((address) => formatAddress(address));
   },

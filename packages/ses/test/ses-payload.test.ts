@@ -161,10 +161,19 @@ describe('SendBulkEmail payload', () => {
     ]);
   });
 
+  it('sends cc and bcc on every destination of a templated send, as Anymail does', async () => {
+    const { body, request } = await build({ ...templated, to: ['Ann <ann@example.com>', 'bob@example.com'], cc: ['Cé <cc@example.com>', 'cc2@example.com'], bcc: ['bcc@example.com'] });
+    const cc = ['=?utf-8?b?Q8Op?= <cc@example.com>', 'cc2@example.com'];
+    expect(body.BulkEmailEntries.map((entry: { Destination: unknown }) => entry.Destination)).toEqual([
+      { ToAddresses: ['Ann <ann@example.com>'], CcAddresses: cc, BccAddresses: ['bcc@example.com'] },
+      { ToAddresses: ['bob@example.com'], CcAddresses: cc, BccAddresses: ['bcc@example.com'] },
+    ]);
+    // Statuses are per entry, keyed by its to (as Anymail): cc and bcc get a copy of each entry's message.
+    expect(request.context).toEqual({ operation: 'SendBulkEmail', recipients: ['ann@example.com', 'bob@example.com'] });
+  });
+
   it('refuses what the template supplies or SendBulkEmail cannot carry', async () => {
     expect(await unsupportedFeature(build({ templateId: 'welcome', body: '' }))).toBe('subject');
-    expect(await unsupportedFeature(build({ ...templated, cc: ['cc@example.com'] }))).toBe('cc');
-    expect(await unsupportedFeature(build({ ...templated, bcc: ['bcc@example.com'] }))).toBe('bcc');
     const many = Array.from({ length: 51 }, (_, i) => `r${i}@example.com`);
     expect(await unsupportedFeature(build({ ...templated, to: many }))).toBe('to');
     expect(await unsupportedFeature(build({ ...templated, sendAt: new Date('2030-01-01T00:00:00Z') }))).toBe('sendAt');
