@@ -75,6 +75,17 @@ describe('SendGrid payload: standard message', () => {
     expect(body.reply_to_list).toEqual([{ email: 'help@example.com', name: 'Help, Desk' }]);
   });
 
+  it('sends a From header as from: unsupported when from is another address (no envelope sender), as Anymail', async () => {
+    const error = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>' } }).catch((e: unknown) => e);
+    expect(error instanceof AnymailUnsupportedFeature && error.feature).toBe('envelopeSender');
+    const { body } = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>', 'X-Other': '1' } }, { ignoreUnsupportedFeatures: true });
+    expect(body.from).toEqual({ email: 'shown@example.com', name: 'Shown' });
+    expect(body.headers).toEqual({ 'X-Other': '1' });
+    const same = await build({ from: 'shown@example.com', headers: { From: 'Shown <shown@example.com>' } });
+    expect(same.body.from).toEqual({ email: 'shown@example.com', name: 'Shown' });
+    expect(same.body.headers).toBeUndefined();
+  });
+
   it('omits an empty subject so a template can supply it', async () => {
     const { body } = await build({ subject: '', templateId: 'd-abc' });
     expect('subject' in body).toBe(false);

@@ -180,6 +180,16 @@ describe('SendBulkEmail payload', () => {
   });
 });
 
+describe('SES payload: a From header', () => {
+  it('is the From header and FromEmailAddress; from becomes the envelope sender (FeedbackForwardingEmailAddress), as Anymail', async () => {
+    const { body, mime } = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>' } });
+    expect(body.FromEmailAddress).toBe('Shown <shown@example.com>');
+    expect(body.FeedbackForwardingEmailAddress).toBe('bounces@example.com');
+    if (mime !== '') expect(mime.match(/^From: .*$/gim)).toEqual(['From: Shown <shown@example.com>']);
+    else expect(JSON.stringify(body.Content)).not.toContain('bounces@');
+  });
+});
+
 describe('AWS error parsing', () => {
   const response = (status: number, headers: Record<string, string>, text: string): EspResponse => ({
     statusCode: status,
