@@ -1,4 +1,4 @@
-// Tracking webhooks on plain node:http (the same handlers work in Express, see below).
+// Tracking and inbound webhooks on plain node:http (the same handlers work in Express, see below).
 //
 //   MAILGUN_WEBHOOK_SIGNING_KEY=... POSTMARK_WEBHOOK_SECRET=user:pass npx tsx examples/webhooks/node-server.ts
 //
@@ -7,7 +7,7 @@
 //   app.post('/webhooks/sendgrid', express.raw({ type: '*/*' }), (req, res) => sendgrid.node(req, res));
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { tracking } from '@anymail/core';
+import { inbound, tracking } from '@anymail/core';
 import { webhookRoutes } from './routes.js';
 
 export function createWebhookServer(env: NodeJS.ProcessEnv = process.env): Server {
@@ -28,7 +28,15 @@ tracking.connect(({ event, espName }) => {
   console.log(`${espName}: ${event.eventType} ${event.recipient ?? ''} message=${event.messageId ?? '?'}`);
 }, { dispatchUid: 'examples/webhooks/log' });
 
+// Received mail, the same for every ESP. Throwing here answers 500, so the ESP posts it again later.
+inbound.connect(({ event, espName }) => {
+  const { message } = event;
+  const files = message.attachments.map((attachment) => `${attachment.filename ?? '(unnamed)'} (${attachment.content.byteLength} bytes)`);
+  console.log(`${espName}: mail from ${message.from?.addrSpec ?? '?'} to ${message.envelopeRecipient ?? '?'}: ${message.subject ?? ''}`,
+    files.length > 0 ? `attachments: ${files.join(', ')}` : '', message.spamDetected ? '[spam]' : '');
+}, { dispatchUid: 'examples/webhooks/inbound-log' });
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.env.PORT ?? 8080);
-  createWebhookServer().listen(port, '127.0.0.1', () => console.log(`webhooks on http://127.0.0.1:${port}/webhooks/<esp>`));
+  createWebhookServer().listen(port, '127.0.0.1', () => console.log(`webhooks on http://127.0.0.1:${port}/webhooks/<esp> and /inbound/<esp>`));
 }

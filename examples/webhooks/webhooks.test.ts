@@ -6,12 +6,13 @@ import { createWebhookServer } from './node-server.js';
 import { webhookRoutes } from './routes.js';
 
 const bounce = readFileSync(new URL('../../packages/postmark/test/fixtures/webhooks/bounce.json', import.meta.url));
+const inboundMail = readFileSync(new URL('../../packages/postmark/test/fixtures/inbound/inbound.json', import.meta.url));
 const env = { POSTMARK_WEBHOOK_SECRET: 'example:secret' };
 const auth = { authorization: `Basic ${Buffer.from('example:secret').toString('base64')}` };
 
 describe('webhook examples', () => {
   it('routes only the ESPs that are configured', () => {
-    expect([...webhookRoutes(env).keys()]).toEqual(['/webhooks/postmark']);
+    expect([...webhookRoutes(env).keys()]).toEqual(['/webhooks/postmark', '/inbound/postmark']);
   });
   it('node:http example answers 200 for an authenticated Postmark post, 401 without, 404 elsewhere', async () => {
     const server = createWebhookServer(env);
@@ -21,6 +22,11 @@ describe('webhook examples', () => {
       expect((await fetch(`${base}/webhooks/postmark`, { method: 'POST', body: bounce, headers: auth })).status).toBe(200);
       expect((await fetch(`${base}/webhooks/postmark`, { method: 'POST', body: bounce })).status).toBe(401);
       expect((await fetch(`${base}/webhooks/mailgun`, { method: 'POST', body: '{}' })).status).toBe(404);
+      expect((await fetch(`${base}/inbound/postmark`, { method: 'POST', body: inboundMail, headers: auth })).status).toBe(200);
+      // The two URLs swapped in Postmark's settings: a 400 that says which handler to use.
+      const swapped = await fetch(`${base}/inbound/postmark`, { method: 'POST', body: bounce, headers: auth });
+      expect(swapped.status).toBe(400);
+      expect(await swapped.text()).toMatch(/trackingWebhook\(\)/);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -4,13 +4,19 @@ import { createServer } from 'node:http';
 const reply = process.env.BENCH_REPLY ?? '{"id":"<bench@example.com>","message":"Queued. Thank you."}';
 const status = Number(process.env.BENCH_STATUS ?? 200);
 const extraHeaders = JSON.parse(process.env.BENCH_HEADERS ?? '{}');
+// Optional answer delay: a real ESP takes milliseconds, which is what concurrency overlaps.
+const delayMs = Number(process.env.BENCH_DELAY_MS ?? 0);
 let served = 0;
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
     served++;
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply), ...extraHeaders });
-    response.end(reply);
+    const answer = () => {
+      response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply), ...extraHeaders });
+      response.end(reply);
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -9,13 +9,17 @@ export interface FakeServer {
 }
 
 /** The fake answers every request with `reply` (JSON text), `status` and extra `headers`. */
-export async function startBenchServer(reply?: string, options: { status?: number; headers?: Record<string, string> } = {}): Promise<FakeServer> {
+export async function startBenchServer(
+  reply?: string,
+  options: { status?: number; headers?: Record<string, string>; delayMs?: number } = {},
+): Promise<FakeServer> {
   const child = fork(fileURLToPath(new URL('./fake-esp-server.mjs', import.meta.url)), [], {
     env: {
       ...process.env,
       ...(reply !== undefined ? { BENCH_REPLY: reply } : {}),
       ...(options.status !== undefined ? { BENCH_STATUS: String(options.status) } : {}),
       ...(options.headers ? { BENCH_HEADERS: JSON.stringify(options.headers) } : {}),
+      ...(options.delayMs !== undefined ? { BENCH_DELAY_MS: String(options.delayMs) } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BaseEmailBackend } from './backends/base-email-backend.js';
-import { AnymailConfigurationError, AnymailError } from './errors.js';
+import { BaseEmailBackend, backendName } from './backends/base-email-backend.js';
+import { settleResults, type SendResult } from './backends/send-result.js';
+import { AnymailConfigurationError } from './errors.js';
 import type { EmailMessage } from './message.js';
 import { getSettings, type AliasSpec, type BackendSpec } from './settings.js';
 
@@ -132,6 +133,12 @@ async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, s
   return resolveSpec(spec as BackendSpec, options, seen);
 }
 
+/** Options of a backend class: what its constructor takes. */
+export type OptionsOf<C> = C extends new (options: infer O) => BaseEmailBackend ? NonNullable<O> : never;
+
+/** Options for a backend named by alias, built-in name or module: checked by that backend at run time. */
+export type GetConnectionOptions = Record<string, unknown> & { failSilently?: boolean };
+
 /**
  * Get a backend instance: a class, an alias from `configure({ backends })`, a built-in name
  * ('smtp', 'console', 'file', 'memory', 'dummy') or a module specifier such as
@@ -143,10 +150,13 @@ async function resolveAlias(spec: AliasSpec, options: Record<string, unknown>, s
  * (a configuration error says so); `failSilently` then gives a view of the instance, so the shared
  * instance is never changed.
  */
-export async function getConnection(
-  backend?: BackendSpec,
-  options: Record<string, unknown> & { failSilently?: boolean } = {},
-): Promise<BaseEmailBackend> {
+export async function getConnection<C extends new (options: never) => BaseEmailBackend>(
+  backend: C,
+  options?: OptionsOf<C>,
+): Promise<InstanceType<C>>;
+export async function getConnection(backend?: string | BaseEmailBackend, options?: GetConnectionOptions): Promise<BaseEmailBackend>;
+export async function getConnection(backend?: BackendSpec, options?: { failSilently?: boolean }): Promise<BaseEmailBackend>;
+export async function getConnection(backend?: BackendSpec, options: GetConnectionOptions = {}): Promise<BaseEmailBackend> {
   const clean = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const spec = backend ?? getSettings().emailBackend ?? (getSettings().backends?.default ? 'default' : 'smtp');
   const { backend: instance, created, failSilently } = await resolveSpec(spec, clean, new Set());
@@ -157,12 +167,16 @@ export async function getConnection(
 
 /**
  * An existing backend seen with `failSilently: true`, without changing the shared instance:
- * sends one message at a time over the instance's connection, counting those that went out.
+ * sends through the instance's results and applies the failSilently rule to them.
  */
 class FailSilentlyView extends BaseEmailBackend {
   constructor(readonly inner: BaseEmailBackend) {
     super({ failSilently: true });
     this.alias = inner.alias;
+  }
+
+  get espName(): string {
+    return backendName(this.inner);
   }
 
   override open(): Promise<boolean> {
@@ -174,20 +188,10 @@ class FailSilentlyView extends BaseEmailBackend {
   }
 
   override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
-    const opened = await this.inner.open();
-    let sent = 0;
-    try {
-      for (const message of messages) {
-        try {
-          sent += await this.inner.sendMessages([message]);
-        } catch (error) {
-          if (AnymailError.isInstance(error) && error.category === 'configuration') throw error;
-        }
-      }
-    } finally {
-      if (opened) await this.inner.close();
-    }
-    return sent;
+    return settleResults(await this.inner.sendResults(messages), true);
+  }
+
+  override sendResults(messages: readonly EmailMessage[]): Promise<SendResult[]> {
+    return this.inner.sendResults(messages);
   }
 }

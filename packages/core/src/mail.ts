@@ -1,8 +1,8 @@
 import type { BaseEmailBackend } from './backends/base-email-backend.js';
-import { getConnection } from './connection.js';
+import { getConnection, type GetConnectionOptions } from './connection.js';
 import { AnymailConfigurationError } from './errors.js';
 import { EmailMessage } from './message.js';
-import { getSettings } from './settings.js';
+import { getSettings, type BackendSpec } from './settings.js';
 
 export interface SendMailOptions {
   subject: string;
@@ -12,11 +12,24 @@ export interface SendMailOptions {
   htmlMessage?: string;
   failSilently?: boolean;
   connection?: BaseEmailBackend;
+  /** SMTP username for this call (Django's auth_user); for the default connection only. */
+  authUser?: string;
+  /** SMTP password for this call (Django's auth_password). */
+  authPassword?: string;
+}
+
+/** Per-call SMTP credentials and failSilently, as getConnection options (undefined ones left out). */
+function connectionOptions(options: { failSilently?: boolean; authUser?: string; authPassword?: string }): GetConnectionOptions {
+  return {
+    failSilently: options.failSilently,
+    ...(options.authUser !== undefined ? { username: options.authUser } : {}),
+    ...(options.authPassword !== undefined ? { password: options.authPassword } : {}),
+  };
 }
 
 /** Send one message (Django's send_mail). Resolves to 1 when sent, 0 when not. */
 export async function sendMail(options: SendMailOptions): Promise<number> {
-  const connection = options.connection ?? (await getConnection(undefined, { failSilently: options.failSilently }));
+  const connection = options.connection ?? (await getConnection(undefined, connectionOptions(options)));
   const message = new EmailMessage({
     subject: options.subject,
     body: options.message,
@@ -34,9 +47,9 @@ export type MassMailTuple = readonly [subject: string, message: string, from: st
 /** Send several messages over one connection (Django's send_mass_mail). Resolves to the number sent. */
 export async function sendMassMail(
   datatuple: Iterable<MassMailTuple>,
-  options: { failSilently?: boolean; connection?: BaseEmailBackend } = {},
+  options: { failSilently?: boolean; connection?: BaseEmailBackend; authUser?: string; authPassword?: string } = {},
 ): Promise<number> {
-  const connection = options.connection ?? (await getConnection(undefined, { failSilently: options.failSilently }));
+  const connection = options.connection ?? (await getConnection(undefined, connectionOptions(options)));
   const messages = [...datatuple].map(
     ([subject, body, from, to]) => new EmailMessage({ subject, body, from, to, connection }),
   );
@@ -98,4 +111,32 @@ export function mailAdmins(subject: string, message: string, options: MailPeople
 /** Mail the `managers` setting (Django's mail_managers), with `emailSubjectPrefix`. */
 export function mailManagers(subject: string, message: string, options: MailPeopleOptions = {}): Promise<number> {
   return mailPeople('managers', subject, message, options);
+}
+
+/**
+ * Django's `with get_connection() as connection:` for Node 20 (no `await using`): get a
+ * connection, open it once, run `use` with it, and close it afterwards, even when `use` throws.
+ * A connection already open before the call is left open.
+ */
+export async function withConnection<T>(use: (connection: BaseEmailBackend) => Promise<T>): Promise<T>;
+export async function withConnection<T>(
+  backend: BackendSpec | undefined,
+  use: (connection: BaseEmailBackend) => Promise<T>,
+): Promise<T>;
+export async function withConnection<T>(
+  backend: BackendSpec | undefined,
+  options: GetConnectionOptions,
+  use: (connection: BaseEmailBackend) => Promise<T>,
+): Promise<T>;
+export async function withConnection<T>(...args: unknown[]): Promise<T> {
+  const use = args.pop() as (connection: BaseEmailBackend) => Promise<T>;
+  if (typeof use !== 'function') throw new AnymailConfigurationError('withConnection needs a callback: withConnection(backend?, options?, async (connection) => { ... })');
+  const [backend, options] = args as [BackendSpec | undefined, GetConnectionOptions | undefined];
+  const connection = await getConnection(backend as string | undefined, options);
+  const opened = await connection.open();
+  try {
+    return await use(connection);
+  } finally {
+    if (opened) await connection.close();
+  }
 }

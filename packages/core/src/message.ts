@@ -4,9 +4,7 @@ import { basename } from 'node:path';
 import { parseAddressList } from './address.js';
 import { AnymailInvalidAddress } from './errors.js';
 import type { BaseEmailBackend } from './backends/base-email-backend.js';
-import { getConnection } from './connection.js';
 import { DEFAULT_ATTACHMENT_MIMETYPE, guessMimetype } from './mimetypes.js';
-import { buildMime } from './mime.js';
 import type { AnymailStatus } from './status.js';
 
 /** JSON-like values allowed in metadata and merge data. */
@@ -76,6 +74,11 @@ export interface EmailMessageInit {
   /** ESP-specific request fields, merged into the ESP's API request. */
   espExtra?: Record<string, unknown>;
 }
+
+// Loaded on first use, so importing EmailMessage loads neither nodemailer (MIME) nor the
+// backend registry (getConnection): a message can be built where neither is wanted.
+let mimeModule: Promise<typeof import('./mime.js')> | undefined;
+let connectionModule: Promise<typeof import('./connection.js')> | undefined;
 
 let contentIdCounter = 0;
 /** A unique Content-ID (without angle brackets). */
@@ -230,13 +233,18 @@ export class EmailMessage {
 
   /** The RFC 5322 message, as bytes. */
   async message(): Promise<Uint8Array> {
-    return buildMime(this);
+    mimeModule ??= import('./mime.js');
+    return (await mimeModule).buildMime(this);
   }
 
   /** Send through `connection` (or `getConnection()`); resolves to 1 when sent, 0 when not. */
   async send(options: { failSilently?: boolean } = {}): Promise<number> {
-    if (this.recipients().length === 0) return 0;
-    const connection = this.connection ?? (await getConnection(undefined, { failSilently: options.failSilently }));
+    // No early return without recipients: the backend's sendDefaults may add them.
+    let connection = this.connection;
+    if (!connection) {
+      connectionModule ??= import('./connection.js');
+      connection = await (await connectionModule).getConnection(undefined, { failSilently: options.failSilently });
+    }
     return connection.sendMessages([this]);
   }
 

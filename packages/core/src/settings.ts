@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { BaseEmailBackend } from './backends/base-email-backend.js';
 import { AnymailConfigurationError } from './errors.js';
+import { checkAnymailSettings } from './esp/esp-options-registry.js';
+import { closestName } from './options-check.js';
 
 const backendSpecSchema = z.union([
   z.string().min(1),
-  z.instanceof(BaseEmailBackend),
+  // Checked at parse time (not z.instanceof at load time): settings and backends import each other.
+  z.custom<BaseEmailBackend>((value) => value instanceof BaseEmailBackend, { message: 'expected a backend instance' }),
   z.custom<new (options?: never) => BaseEmailBackend>(
     (value) => typeof value === 'function' && value.prototype instanceof BaseEmailBackend,
     { message: 'expected a backend class' },
@@ -44,6 +47,9 @@ export const settingsSchema = z.strictObject({
       useSsl: z.boolean().optional(),
       timeoutMs: z.number().positive().optional(),
       connectTimeoutMs: z.number().positive().optional(),
+      /** TLS client certificate files (Django's EMAIL_SSL_KEYFILE / EMAIL_SSL_CERTFILE). */
+      sslKeyfile: z.string().optional(),
+      sslCertfile: z.string().optional(),
       tls: z
         .strictObject({
           rejectUnauthorized: z.boolean().optional(),
@@ -75,12 +81,19 @@ export function configure(settings: AnymailSettings): AnymailSettings {
     const problems = parsed.error.issues.map((issue) => {
       const path = issue.path.length ? issue.path.join('.') : '(settings)';
       if (issue.code === 'unrecognized_keys') {
-        return `unknown setting ${issue.keys.map((k) => [...issue.path, k].join('.')).join(', ')}`;
+        const valid = issue.path.length === 0 ? Object.keys(settingsSchema.shape) : [];
+        return issue.keys
+          .map((k) => {
+            const near = closestName(k, valid);
+            return `unknown setting ${[...issue.path, k].join('.')}${near ? ` (did you mean ${near}?)` : ''}`;
+          })
+          .join(', ');
       }
       return `${path}: ${issue.message}`;
     });
     throw new AnymailConfigurationError(`Invalid Anymail settings: ${problems.join('; ')}`);
   }
+  checkAnymailSettings(settings.anymail);
   current = { ...settings };
   return current;
 }

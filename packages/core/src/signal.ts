@@ -112,3 +112,29 @@ export class Signal<Args extends object> {
     }
   }
 }
+
+/** Any signal, whatever its arguments (what `receiver` accepts). */
+export interface SignalLike {
+  readonly name: string;
+  hasListeners(sender?: unknown): boolean;
+}
+
+/** The arguments of a signal. */
+export type SignalArgs<S> = S extends Signal<infer Args> ? Args : never;
+
+/**
+ * Django's `@receiver`: connect one function to one signal or several, with the same options,
+ * and get the function back (so it can be declared and connected in one statement):
+ * `const onSent = receiver([postSend, failover], { dispatchUid: 'audit' })((payload) => ...)`.
+ * With several signals the function receives any of their payloads.
+ */
+export function receiver<const S extends SignalLike | readonly SignalLike[]>(
+  signals: S,
+  options: ConnectOptions = {},
+): <R extends Receiver<SignalArgs<S extends readonly unknown[] ? S[number] : S>>>(fn: R) => R {
+  const list = (Array.isArray(signals) ? signals : [signals]) as readonly Signal<object>[];
+  return (fn) => {
+    for (const signal of list) signal.connect(fn as unknown as Receiver<object>, options);
+    return fn;
+  };
+}

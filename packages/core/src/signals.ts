@@ -1,6 +1,7 @@
 import type { EmailMessage } from './message.js';
 import { Signal } from './signal.js';
 import type { AnymailStatus } from './status.js';
+import type { AnymailInboundEvent } from './inbound/inbound-event.js';
 import type { AnymailTrackingEvent } from './tracking/tracking-event.js';
 
 export interface PreSendArgs {
@@ -17,7 +18,7 @@ export interface TrackingArgs {
   espName: string;
 }
 export interface InboundArgs {
-  event: unknown;
+  event: AnymailInboundEvent;
   espName: string;
 }
 export interface FailoverArgs {
@@ -35,7 +36,7 @@ export const preSend = new Signal<PreSendArgs>('preSend');
 export const postSend = new Signal<PostSendArgs>('postSend');
 /** One send per verified tracking-webhook event. */
 export const tracking = new Signal<TrackingArgs>('tracking');
-/** Inbound mail (reserved for inbound webhooks). */
+/** One send per received email, from every ESP's `inboundWebhook`. */
 export const inbound = new Signal<InboundArgs>('inbound');
 /** FailoverBackend moved a message from one backend to the next. */
 export const failover = new Signal<FailoverArgs>('failover');

@@ -10,7 +10,7 @@ import { FileBackend } from '../src/backends/file-backend.js';
 import { MemoryBackend } from '../src/backends/memory-backend.js';
 import { SmtpBackend } from '../src/backends/smtp-backend.js';
 import { getConnection } from '../src/connection.js';
-import { AnymailConfigurationError } from '../src/errors.js';
+import { AnymailAPIError, AnymailConfigurationError } from '../src/errors.js';
 import { EmailMessage } from '../src/message.js';
 import { configure } from '../src/settings.js';
 import { preSend } from '../src/signals.js';
@@ -207,7 +207,8 @@ describe('getConnection with failSilently on a shared instance', () => {
     const shared = new MemoryBackend();
     configure({ emailBackend: shared });
     const receiver = ({ message }: { message: EmailMessage }) => {
-      if (message.subject === 'fail') throw new Error('boom');
+      if (message.subject === 'fail') throw new AnymailAPIError('boom');
+      if (message.subject === 'bug') throw new TypeError('a bug in a receiver');
     };
     preSend.connect(receiver);
     try {
@@ -217,6 +218,8 @@ describe('getConnection with failSilently on a shared instance', () => {
       expect(shared.failSilently).toBe(false);
       expect(await getConnection()).toBe(shared);
       await expect(shared.sendMessages([messages[1]!])).rejects.toThrow('boom');
+      // The one failSilently rule: a bug is never hidden, not even through the view.
+      await expect(quiet.sendMessages([new EmailMessage({ subject: 'bug', to: ['b@example.com'] })])).rejects.toThrow(TypeError);
     } finally {
       preSend.disconnect(receiver);
     }

@@ -42,7 +42,7 @@ describe('BaseEspBackend over a loopback server', () => {
   });
 
   it('reuses one keep-alive connection for sequential sends', async () => {
-    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const backend = new JsonEspBackend({ apiUrl: esp.url, sendConcurrency: 1 });
     const messages = Array.from({ length: 20 }, (_, i) => message(backend, [`r${i}@example.com`]));
     await expect(backend.sendMessages(messages)).resolves.toBe(20);
     await backend.close();

@@ -149,7 +149,8 @@ describe('MemoryBackend', () => {
     configure({ defaultFromEmail: 'default@example.com' });
     const email = new EmailMessage({ subject: 's', to: ['to@example.com'] });
     await new MemoryBackend().sendMessages([email]);
-    expect(email.from).toBe('default@example.com');
+    expect(MemoryBackend.outbox[0]!.from).toBe('default@example.com');
+    expect(email.from).toBeUndefined(); // the caller's message is not changed
   });
 
   it('refuses header injection before anything is stored', async () => {

@@ -3,3 +3,5 @@ export { MAILGUN_API_URLS, type MailgunBackendOptions, type MailgunRegion } from
 export type { MailgunEspExtra } from './mailgun-extra.js';
 export type { MailgunSendResponse } from './mailgun-response.js';
 export { trackingWebhook, type MailgunTrackingWebhookOptions } from './mailgun-webhook.js';
+export { inboundWebhook, mailgunInboundEvent, type MailgunInboundWebhookOptions } from './mailgun-inbound.js';
+export { isInboundForm, type MailgunSignature } from './mailgun-webhook.js';

@@ -21,8 +21,9 @@ export class MailgunBackend extends BaseEspBackend {
   readonly #settings: ResolvedMailgunOptions;
 
   constructor(options: MailgunBackendOptions = {}) {
-    super(options);
-    this.#settings = resolveMailgunOptions(options);
+    const settings = resolveMailgunOptions(options);
+    super(settings.base);
+    this.#settings = settings;
   }
 
   /** The sender domain from options or the environment (messages may pick another). */

@@ -1,4 +1,13 @@
-import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+import {
+  AnymailConfigurationError,
+  defineEspOptions,
+  envMeta,
+  loadSetting,
+  resolveEspOptions,
+  type BaseEspBackendOptions,
+  type OptionsMatchSchema,
+} from '@anymail/core';
+import { z } from 'zod';
 
 /** Mailgun's API hosts: accounts and domains live in one region. */
 export const MAILGUN_API_URLS = {
@@ -35,8 +44,22 @@ export interface MailgunBackendOptions extends BaseEspBackendOptions {
   apiUrl?: string;
 }
 
+/** Every option MailgunBackend takes, checked at run time (an unknown key names the closest valid one). */
+export const mailgunOptions = defineEspOptions('Mailgun', 'mailgun', {
+  apiKey: z.string().optional().meta(envMeta('mailgun', 'apiKey')),
+  senderDomain: z.string().optional().meta(envMeta('mailgun', 'senderDomain')),
+  region: z.enum(['us', 'eu']).optional().meta(envMeta('mailgun', 'region')),
+  apiUrl: z.string().optional().meta(envMeta('mailgun', 'apiUrl')),
+});
+
+// Compile-time: the interface above and the schema name the same options.
+const sameKeys: OptionsMatchSchema<MailgunBackendOptions, typeof mailgunOptions> = true;
+void sameKeys;
+
 /** Mailgun settings resolved once, in the backend's constructor. */
 export interface ResolvedMailgunOptions {
+  /** The shared ESP options, with the `configure({ anymail: { mailgun } })` block under them. */
+  base: BaseEspBackendOptions;
   authorization: string;
   senderDomain: string | undefined;
   apiUrl: string;
@@ -61,7 +84,8 @@ export function checkSenderDomain(domain: string, where: string): string {
   return trimmed;
 }
 
-export function resolveMailgunOptions(options: MailgunBackendOptions): ResolvedMailgunOptions {
+export function resolveMailgunOptions(given: MailgunBackendOptions): ResolvedMailgunOptions {
+  const options = resolveEspOptions(mailgunOptions, given) as MailgunBackendOptions;
   const apiKey = loadSetting<string>({ esp: 'mailgun', name: 'apiKey', value: options.apiKey });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new AnymailConfigurationError('The Mailgun apiKey is empty. Pass apiKey, or set MAILGUN_API_KEY.');
@@ -75,6 +99,7 @@ export function resolveMailgunOptions(options: MailgunBackendOptions): ResolvedM
     throw new AnymailConfigurationError(`Mailgun apiUrl ${JSON.stringify(apiUrl)} is not a URL. Use e.g. '${MAILGUN_API_URLS.eu}'.`);
   }
   return {
+    base: options,
     authorization: `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`,
     senderDomain: senderDomain === undefined || senderDomain === '' ? undefined : checkSenderDomain(senderDomain, 'the senderDomain option'),
     apiUrl,

@@ -6,6 +6,7 @@ import {
   createTrackingEvent,
   createTrackingWebhook,
   loadWebhookKeys,
+  misroutedWebhook,
   parseEventTime,
   sharedWebhookOptions,
   type AnymailTrackingEvent,
@@ -46,7 +47,7 @@ export interface MailgunPayload {
   form?: FormData;
 }
 
-interface MailgunSignature {
+export interface MailgunSignature {
   timestamp: string;
   token: string;
   signature: string;
@@ -133,8 +134,18 @@ export function trackingWebhook(options: MailgunTrackingWebhookOptions = {}): Tr
     contentTypes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
     readEnvelope: readMailgunPayload,
     verify: (payload, request) => verifyMailgunSignature(signed, payload, request),
-    parseEvents: (payload) => [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)],
+    parseEvents(payload) {
+      if (payload.form && isInboundForm(payload.form)) {
+        throw misroutedWebhook(ESP_NAME, 'inbound', "the Mailgun route's forward()/store(notify=...) action");
+      }
+      return [payload.form ? legacyEvent(payload.form) : modernEvent(payload.eventData!)];
+    },
   });
+}
+
+/** A routes post (inbound mail) rather than a legacy tracking post: message fields and no `event`. */
+export function isInboundForm(form: FormData): boolean {
+  return !form.has('event') && (form.has('body-mime') || form.has('body-plain') || form.has('message-headers'));
 }
 
 /** Map one `event-data` object (JSON webhooks). */

@@ -1,4 +1,4 @@
-import { describeEspConformance, describeInjectionRefusals } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals } from '@anymail/core/test/vitest';
 import { expect } from 'vitest';
 import { MailgunBackend } from '../src/index.js';
 

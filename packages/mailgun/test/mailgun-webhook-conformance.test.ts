@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { trackingWebhook } from '../src/mailgun-webhook.js';
 
 const KEY = 'key-conformance-signing';

@@ -2,7 +2,16 @@
  * A core backend that queues instead of sending (post_office's EmailBackend): point
  * `sendMail()` or `EmailMessage.send()` at it, and the outbox delivers later.
  */
-import { BaseEmailBackend, type BaseEmailBackendOptions, type EmailMessage, type FeatureName } from '@anymail/core';
+import {
+  AnymailStatus,
+  BaseEmailBackend,
+  type BaseEmailBackendOptions,
+  type Delivery,
+  type EmailMessage,
+  type FeatureName,
+  type SendDriver,
+  type SendJob,
+} from '@anymail/core';
 import type { OutboxAttachments } from './outbox-attachments.js';
 import type { OutboxSendInput } from './outbox-enqueue.js';
 import { MESSAGE_ESP_FIELDS, type OutboxEspOptions } from './outbox-esp-options.js';
@@ -72,6 +81,11 @@ function toInput(message: EmailMessage, options: OutboxEmailBackendOptions): Out
   };
 }
 
+/**
+ * Queues instead of sending. Runs the core send pipeline (sendDefaults, header checks, statuses,
+ * failSilently) without the preSend/postSend signals: those fire when the outbox delivers the
+ * message through the real backend. Several messages are queued in one transaction.
+ */
 export class OutboxEmailBackend extends BaseEmailBackend {
   readonly espName = 'Outbox';
   readonly #options: OutboxEmailBackendOptions;
@@ -81,14 +95,22 @@ export class OutboxEmailBackend extends BaseEmailBackend {
     this.#options = options;
   }
 
-  /** Queues every message with recipients; resolves to how many were queued. */
-  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    const inputs = messages.filter((message) => message.recipients().length > 0).map((message) => toInput(message, this.#options));
-    try {
-      return (await this.#options.outbox.sendMany(inputs)).length;
-    } catch (error) {
-      if (this.failSilently) return 0;
-      throw error;
-    }
+  protected override sendDriver(): SendDriver {
+    const queue = async (jobs: readonly SendJob[]): Promise<Delivery[]> => {
+      const emails = await this.#options.outbox.sendMany(jobs.map((job) => job.prepared as OutboxSendInput));
+      return emails.map((email, i) => ({
+        status: AnymailStatus.forAll(jobs[i]!.message.recipientEmails(), 'queued', String(email.id)),
+      }));
+    };
+    return {
+      ...super.sendDriver(),
+      signals: false,
+      fallbackFrom: false,
+      prepare: (job) => {
+        job.prepared = toInput(job.message, this.#options);
+      },
+      deliver: async (job) => (await queue([job]))[0]!,
+      combined: { max: Number.POSITIVE_INFINITY, canCombine: () => true, deliver: queue },
+    };
   }
 }

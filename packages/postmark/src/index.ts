@@ -7,3 +7,4 @@ export { POSTMARK_BATCH_MAX_MESSAGES } from './postmark-batch.js';
 export { postmarkExtraSchema, type PostmarkExtra } from './postmark-extra.js';
 export type { PostmarkMessage, PostmarkAttachment, PostmarkHeader, PostmarkEndpoint } from './postmark-payload.js';
 export type { PostmarkResult } from './postmark-response.js';
+export { inboundWebhook, postmarkInboundEvent, isPostmarkInbound, type PostmarkInboundWebhookOptions } from './postmark-inbound.js';

@@ -46,8 +46,9 @@ export class PostmarkBackend extends BaseEspBackend {
   protected override readonly combinedSend: CombinedSend;
 
   constructor(options: PostmarkBackendOptions = {}) {
-    super(options);
-    this.#settings = resolvePostmarkOptions(options);
+    const settings = resolvePostmarkOptions(options);
+    super(settings.base);
+    this.#settings = settings;
     this.messageStream = this.#settings.messageStream;
     this.combinedSend = postmarkCombinedSend(this.#settings.serverToken);
   }

@@ -1,4 +1,12 @@
-import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+import {
+  AnymailConfigurationError,
+  defineEspOptions,
+  envMeta,
+  loadSetting,
+  resolveEspOptions,
+  type BaseEspBackendOptions,
+  type OptionsMatchSchema,
+} from '@anymail/core';
 import { z } from 'zod';
 
 /** Options of `PostmarkBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -25,8 +33,17 @@ export interface PostmarkBackendOptions extends BaseEspBackendOptions {
   messageStream?: string;
 }
 
+/** Every option PostmarkBackend takes, checked at run time (an unknown key names the closest valid one). */
+export const postmarkOptions = defineEspOptions('Postmark', 'postmark', {
+  serverToken: z.string().optional().meta(envMeta('Postmark', 'serverToken')),
+  apiUrl: z.string().optional().meta(envMeta('Postmark', 'apiUrl')),
+  messageStream: z.string().optional().meta(envMeta('Postmark', 'messageStream')),
+});
+
 /** The options as the backend uses them: looked up once, in the constructor. */
 export interface ResolvedPostmarkOptions {
+  /** The shared ESP options, with the `configure({ anymail: { postmark } })` block under them. */
+  base: BaseEspBackendOptions;
   serverToken: string;
   apiUrl: string;
   messageStream: string | undefined;
@@ -41,7 +58,8 @@ const resolvedSchema = z.object({
 });
 
 /** Look every setting up (option, `configure()`, env) and check it; errors never show a token. */
-export function resolvePostmarkOptions(options: PostmarkBackendOptions): ResolvedPostmarkOptions {
+export function resolvePostmarkOptions(given: PostmarkBackendOptions): ResolvedPostmarkOptions {
+  const options = resolveEspOptions(postmarkOptions, given) as PostmarkBackendOptions;
   const raw = {
     serverToken: loadSetting({ esp: 'Postmark', name: 'serverToken', value: options.serverToken }),
     apiUrl: loadSetting({ esp: 'Postmark', name: 'apiUrl', value: options.apiUrl, default: POSTMARK_DEFAULT_API_URL }),
@@ -58,5 +76,9 @@ export function resolvePostmarkOptions(options: PostmarkBackendOptions): Resolve
     throw new AnymailConfigurationError(`Invalid Postmark settings: ${problems}`, { espName: 'Postmark' });
   }
   const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
+  return { base: options, serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
 }
+
+// Compile-time: the interface above and the schema name the same options.
+const sameKeys: OptionsMatchSchema<PostmarkBackendOptions, typeof postmarkOptions> = true;
+void sameKeys;

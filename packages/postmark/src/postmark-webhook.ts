@@ -2,12 +2,14 @@ import {
   AnymailWebhookValidationFailure,
   createTrackingEvent,
   createTrackingWebhook,
+  misroutedWebhook,
   sharedWebhookOptions,
   parseEventTime,
   type AnymailTrackingEvent,
   type TrackingWebhook,
   type TrackingWebhookOptions,
 } from '@anymail/core';
+import { isPostmarkInbound } from './postmark-inbound.js';
 import { POSTMARK_BOUNCE_TYPES, POSTMARK_RECORD_TYPES, POSTMARK_TIME_FIELDS } from './postmark-event-map.js';
 
 /** Postmark needs nothing beyond the shared options: basic auth (`webhookSecret`) is its only check. */
@@ -32,6 +34,7 @@ export function trackingWebhook(options: PostmarkTrackingWebhookOptions = {}): T
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new AnymailWebhookValidationFailure('Postmark webhook body must be a JSON object', { statusCode: 400 });
       }
+      if (isPostmarkInbound(body as Json)) throw misroutedWebhook(ESP_NAME, 'inbound', "the inbound message stream's webhook URL");
       return [postmarkEvent(body as Json)];
     },
   });

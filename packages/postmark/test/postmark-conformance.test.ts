@@ -1,4 +1,4 @@
-import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test/vitest';
 import type { EmailMessage } from '@anymail/core';
 import { expect } from 'vitest';
 import { PostmarkBackend } from '../src/index.js';

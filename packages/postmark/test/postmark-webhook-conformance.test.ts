@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { trackingWebhook } from '../src/postmark-webhook.js';
 
 const SECRET = 'anymail:conformance-pass';

@@ -19,3 +19,4 @@ export {
   type SendGridMailSendBody,
   type SendGridPersonalization,
 } from './sendgrid-types.js';
+export { inboundWebhook, sendGridInboundEvent, type SendGridInboundWebhookOptions } from './sendgrid-inbound.js';

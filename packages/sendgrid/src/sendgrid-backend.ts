@@ -26,7 +26,7 @@ export class SendGridBackend extends BaseEspBackend {
 
   constructor(options: SendGridBackendOptions = {}) {
     const resolved = resolveSendGridOptions(options);
-    super({ ...options, timeoutMs: resolved.timeoutMs });
+    super(resolved.base);
     this.#options = resolved;
     this.#headers = Object.freeze({ 'content-type': 'application/json', authorization: `Bearer ${resolved.apiKey}` });
   }

@@ -1,4 +1,13 @@
-import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+import {
+  AnymailConfigurationError,
+  defineEspOptions,
+  envMeta,
+  loadSetting,
+  resolveEspOptions,
+  type BaseEspBackendOptions,
+  type OptionsMatchSchema,
+} from '@anymail/core';
+import { z } from 'zod';
 
 /** SendGrid's global API base URL. */
 export const SENDGRID_API_URL = 'https://api.sendgrid.com/v3/';
@@ -51,7 +60,23 @@ export interface SendGridBackendOptions extends BaseEspBackendOptions {
   timeoutMs?: number;
 }
 
+/** Every option SendGridBackend takes, checked at run time (an unknown key names the closest valid one). */
+export const sendGridOptions = defineEspOptions('SendGrid', 'sendgrid', {
+  apiKey: z.string().optional().meta(envMeta('sendgrid', 'apiKey')),
+  region: z.enum(['global', 'eu']).optional().meta(envMeta('sendgrid', 'region')),
+  apiUrl: z.string().optional().meta(envMeta('sendgrid', 'apiUrl')),
+  generateMessageId: z.boolean().optional().meta(envMeta('sendgrid', 'generateMessageId')),
+  mergeFieldFormat: z.string().optional().meta(envMeta('sendgrid', 'mergeFieldFormat')),
+  timeoutMs: z.number().positive().optional().meta(envMeta('sendgrid', 'timeoutMs')),
+});
+
+// Compile-time: the interface above and the schema name the same options.
+const sameKeys: OptionsMatchSchema<SendGridBackendOptions, typeof sendGridOptions> = true;
+void sameKeys;
+
 export interface ResolvedSendGridOptions {
+  /** The shared ESP options, with the `configure({ anymail: { sendgrid } })` block under them. */
+  base: BaseEspBackendOptions;
   apiKey: string;
   apiUrl: string;
   generateMessageId: boolean;
@@ -85,7 +110,8 @@ export function checkMergeFieldFormat(format: string | undefined, where: string)
 }
 
 /** Resolve every option once (constructor), with environment and settings fallbacks. */
-export function resolveSendGridOptions(options: SendGridBackendOptions): ResolvedSendGridOptions {
+export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedSendGridOptions {
+  const options = resolveEspOptions(sendGridOptions, given) as SendGridBackendOptions;
   const apiKey = loadSetting<string>({ esp: ESP, name: 'apiKey', value: options.apiKey });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new AnymailConfigurationError('SendGrid apiKey is empty. Pass a SendGrid API key (or set SENDGRID_API_KEY).');
@@ -126,5 +152,5 @@ export function resolveSendGridOptions(options: SendGridBackendOptions): Resolve
     'mergeFieldFormat',
   );
   const timeoutMs = loadSetting<number>({ esp: ESP, name: 'timeoutMs', value: options.timeoutMs, default: 30_000, fromEnv: parseTimeout });
-  return { apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs };
+  return { base: { ...options, timeoutMs }, apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs };
 }

@@ -6,6 +6,8 @@ import {
   claimDigest,
   createTrackingEvent,
   createTrackingWebhook,
+  isFormRequest,
+  misroutedWebhook,
   loadWebhookKeys,
   parseEventTime,
   resolveWebhookSecrets,
@@ -85,8 +87,12 @@ export function trackingWebhook(options: SendGridTrackingWebhookOptions = {}): T
     espName: ESP_NAME,
     esp: 'sendgrid',
     ...sharedWebhookOptions(options),
-    contentTypes: ['application/json'],
-    readEnvelope: (request) => request.json(),
+    // multipart/form-data only to recognise an Inbound Parse post sent here by mistake.
+    contentTypes: ['application/json', 'multipart/form-data'],
+    readEnvelope(request) {
+      if (isFormRequest(request)) throw misroutedWebhook(ESP_NAME, 'inbound', 'the Inbound Parse settings (Settings > Inbound Parse)');
+      return request.json();
+    },
     verify: (_body, request) => (signed.keys.length === 0 ? undefined : verifySendGridSignature(signed, request)),
     parseEvents(body) {
       if (!Array.isArray(body)) {

@@ -1,5 +1,5 @@
 import type { EmailMessage } from '@anymail/core';
-import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test';
+import { describeEspConformance, describeInjectionRefusals, type FakeEspCall } from '@anymail/core/test/vitest';
 import { expect } from 'vitest';
 import { SendGridBackend } from '../src/index.js';
 import { sendGridFakeRoutes } from '../src/test/index.js';

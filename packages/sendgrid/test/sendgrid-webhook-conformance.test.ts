@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { trackingWebhook } from '../src/sendgrid-webhook.js';
 
 const SIG = 'X-Twilio-Email-Event-Webhook-Signature';

@@ -6,3 +6,6 @@ export { sesExtraSchema, type SesExtra } from './ses-extra.js';
 export { SesCredentialProvider, resolveCredentials, resolveRegion, type AwsCredentials, type AwsCredentialsProvider, type SesCredentialsOptions } from './ses-credentials.js';
 export { signRequest, type AwsSigningCredentials, type SignRequestInput, type SigV4Headers } from './ses-sigv4.js';
 export { trackingWebhook, type SesTrackingWebhookOptions } from './ses-webhook.js';
+export { inboundWebhook, sesInboundEvent, type SesInboundWebhookOptions } from './ses-inbound.js';
+export { snsVerifier, type SnsVerifierOptions } from './ses-webhook.js';
+export { fetchS3Object, s3ObjectUrl, type S3ObjectLocation, type S3FetchOptions } from './ses-s3.js';

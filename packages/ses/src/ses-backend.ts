@@ -33,8 +33,9 @@ export class SesBackend extends BaseEspBackend {
   readonly #payloadSettings: SesPayloadSettings;
 
   constructor(options: SesBackendOptions = {}) {
-    super(options);
-    this.#settings = resolveSesOptions(options);
+    const settings = resolveSesOptions(options);
+    super(settings.base);
+    this.#settings = settings;
     this.#region = this.#settings.region;
     this.configurationSetName = this.#settings.configurationSetName;
     this.#credentials = new SesCredentialProvider(this.#settings.credentials);

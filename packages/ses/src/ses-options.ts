@@ -1,4 +1,13 @@
-import { AnymailConfigurationError, loadSetting, type BaseEspBackendOptions } from '@anymail/core';
+import {
+  AnymailConfigurationError,
+  defineEspOptions,
+  envMeta,
+  loadSetting,
+  resolveEspOptions,
+  type BaseEspBackendOptions,
+  type OptionsMatchSchema,
+} from '@anymail/core';
+import { z } from 'zod';
 import type { AwsCredentials, AwsCredentialsProvider, SesCredentialsOptions } from './ses-credentials.js';
 
 export const SES_ESP_NAME = 'Amazon SES';
@@ -23,8 +32,36 @@ export interface SesBackendOptions extends BaseEspBackendOptions, Omit<SesCreden
   messageTagName?: string;
 }
 
+const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', { message: 'expected a function' });
+
+/** Every option SesBackend takes, checked at run time (an unknown key names the closest valid one). */
+export const sesOptions = defineEspOptions(SES_ESP_NAME, 'ses', {
+  accessKeyId: z.string().optional().meta(envMeta('SES', 'accessKeyId', ['AWS_ACCESS_KEY_ID'])),
+  secretAccessKey: z.string().optional().meta(envMeta('SES', 'secretAccessKey', ['AWS_SECRET_ACCESS_KEY'])),
+  sessionToken: z.string().optional().meta(envMeta('SES', 'sessionToken', ['AWS_SESSION_TOKEN'])),
+  credentials: z.union([z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }).loose(), fn]).optional(),
+  region: z.string().optional().meta(envMeta('SES', 'region', ['AWS_REGION', 'AWS_DEFAULT_REGION'])),
+  endpoint: z.string().optional().meta(envMeta('SES', 'endpoint')),
+  configurationSetName: z.string().optional().meta(envMeta('SES', 'configurationSetName')),
+  messageTagName: z.string().optional().meta(envMeta('SES', 'messageTagName')),
+  profile: z.string().optional().meta({ env: ['AWS_PROFILE'] }),
+  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
+  homeDir: z.string().optional(),
+  refreshBeforeExpiryMs: z.number().nonnegative().optional(),
+  metadataTimeoutMs: z.number().positive().optional(),
+  imdsTokenTtlSeconds: z.number().int().positive().optional(),
+  containerRelativeOrigin: z.string().optional(),
+  now: fn.optional(),
+});
+
+// Compile-time: the interface above and the schema name the same options.
+const sameKeys: OptionsMatchSchema<SesBackendOptions, typeof sesOptions> = true;
+void sameKeys;
+
 /** The settings as the backend uses them, looked up in the constructor. */
 export interface ResolvedSesOptions {
+  /** The shared ESP options, with the `configure({ anymail: { ses } })` block under them. */
+  base: BaseEspBackendOptions;
   /** Region when known synchronously (option, configure(), env); else resolved at the first send. */
   region: string | undefined;
   endpoint: string | undefined;
@@ -44,7 +81,8 @@ function optional(name: string, value: string | undefined, env: SesCredentialsOp
 }
 
 /** Look every setting up (option, `configure()`, env) and check it; errors never show a secret. */
-export function resolveSesOptions(options: SesBackendOptions): ResolvedSesOptions {
+export function resolveSesOptions(given: SesBackendOptions): ResolvedSesOptions {
+  const options = resolveEspOptions(sesOptions, given) as SesBackendOptions;
   const env = options.env;
   const accessKeyId = optional('accessKeyId', options.accessKeyId, env);
   const secretAccessKey = optional('secretAccessKey', options.secretAccessKey, env);
@@ -75,6 +113,7 @@ export function resolveSesOptions(options: SesBackendOptions): ResolvedSesOption
     });
   }
   return {
+    base: options,
     region,
     endpoint,
     configurationSetName: optional('configurationSetName', options.configurationSetName, env),

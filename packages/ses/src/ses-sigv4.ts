@@ -117,7 +117,8 @@ export function signRequest(input: SignRequestInput): SigV4Headers {
     signedHeaders += signedHeaders === '' ? name : `;${name}`;
   }
 
-  const [path, query] = canonicalTarget(url);
+  // S3 signs the path as sent (encoded once, not normalized); every other service encodes it again.
+  const [path, query] = input.service === 's3' ? [url.pathname || '/', canonicalQuery(url.search)] : canonicalTarget(url);
   const canonicalRequest = `${input.method.toUpperCase()}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
   const scope = `${shortDate}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;

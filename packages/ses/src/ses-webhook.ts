@@ -8,6 +8,7 @@ import {
   createTrackingWebhook,
   sharedWebhookOptions,
   loadSetting,
+  misroutedWebhook,
   type AnymailTrackingEvent,
   type SignedWebhookOptions,
   type TrackingWebhook,
@@ -167,7 +168,8 @@ export function trackingWebhook(options: SesTrackingWebhookOptions = {}): Tracki
   });
 }
 
-async function confirmSubscription(envelope: SnsEnvelope, confirmFetch: (url: string) => Promise<Response>) {
+/** Confirm an SNS subscription by calling its SubscribeURL (only an SNS URL). */
+export async function confirmSubscription(envelope: SnsEnvelope, confirmFetch: (url: string) => Promise<Response>) {
   const url = envelope.SubscribeURL ?? '';
   if (!isSnsUrl(url)) throw fail('SNS SubscribeURL is not an https://sns.<region>.amazonaws.com URL; not confirming');
   const response = await confirmFetch(url);
@@ -186,6 +188,9 @@ export function notificationEvents(envelope: SnsEnvelope): AnymailTrackingEvent[
     record = JSON.parse(envelope.Message);
   } catch {
     record = undefined;
+  }
+  if (typeof record === 'object' && record !== null && (record as Record<string, unknown>).notificationType === 'Received') {
+    throw misroutedWebhook(ESP_NAME, 'inbound', 'the SNS topic of your SES receipt rule (subscribe the inbound URL to it)');
   }
   if (typeof record === 'object' && record !== null && ('eventType' in record || 'notificationType' in record)) {
     return sesEvents(record as Record<string, unknown>, envelope.MessageId);

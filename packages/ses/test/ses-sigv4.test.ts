@@ -230,3 +230,19 @@ describe('signRequest details', () => {
     expect(signingKeyCacheSize()).toBeLessThanOrEqual(32);
   });
 });
+
+describe('signRequest for S3 (the SES receipt-rule S3 action)', () => {
+  it('signs the object path encoded once, as the AWS SDK S3 signer does', async () => {
+    // An object key with characters SigV4 encodes: other services would sign them encoded twice.
+    const path = `/inbound-bucket/${['incoming', 'a b+c=%d', '\\email'].map((segment) => encodeURIComponent(segment)).join('/')}`;
+    const date = new Date('2026-12-04T12:00:00Z');
+    const ours = signRequest({ method: 'GET', url: `https://s3.us-east-1.amazonaws.com${path}`, region: 'us-east-1', service: 's3', credentials: keys, date });
+    const signer = new SignatureV4({ credentials: keys, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+    const aws = await signer.sign(
+      new HttpRequest({ method: 'GET', protocol: 'https:', hostname: 's3.us-east-1.amazonaws.com', path, headers: { host: 's3.us-east-1.amazonaws.com' } }),
+      { signingDate: date },
+    );
+    expect(ours.authorization).toBe(aws.headers.authorization);
+    expect(ours['x-amz-content-sha256']).toBe(aws.headers['x-amz-content-sha256']);
+  });
+});

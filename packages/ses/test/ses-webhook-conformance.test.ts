@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test';
+import { describeWebhookConformance, type ConformanceWebhookRequest } from '@anymail/core/test/vitest';
 import { trackingWebhook } from '../src/ses-webhook.js';
 import { makeTestCertificate, signSns, snsHeaders } from './ses-webhook-helpers.js';
 

@@ -1,9 +1,8 @@
 import { AnymailAPIError, AnymailError } from '../errors.js';
 import type { EmailMessage } from '../message.js';
-import { postSend } from '../signals.js';
 import { AnymailStatus } from '../status.js';
 import { BaseEmailBackend } from './base-email-backend.js';
-import { checkMessage, failSilentlyHides, runPreSend } from './send-steps.js';
+import type { SendDriver } from './send-pipeline.js';
 
 /** What delivering one message found out: the message id, and recipients the server refused. */
 export interface DeliveryResult {
@@ -15,39 +14,36 @@ export interface DeliveryResult {
 }
 
 /**
- * Shared loop of the non-ESP backends (console, file, memory, SMTP): signals, header checks,
- * failSilently, and a `sent` status. A subclass says how one message is delivered.
+ * The non-ESP backends (console, file, memory, SMTP) in the send pipeline: a subclass says how
+ * one message is delivered; the result becomes a `sent` status (refused recipients `rejected`).
  */
 export abstract class LocalBackend extends BaseEmailBackend {
   /** Name reported in signals and on `anymailStatus.espName`. */
   abstract readonly espName: string;
 
-  /** Deliver one message; resolve to the message id (if there is one) or a DeliveryResult. */
+  /** Deliver one message (defaults applied, through preSend); resolve to its id (if any) or a DeliveryResult. */
   protected abstract deliver(message: EmailMessage): Promise<string | null | DeliveryResult>;
 
-  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
-    let opened: boolean;
-    try {
-      opened = await this.open();
-    } catch (error) {
-      const failure = this.#asSendFailure(error, 'could not open its connection', 'network');
-      if (this.#raises(failure)) throw failure;
-      return 0;
-    }
-    let sent = 0;
-    try {
-      for (const message of messages) {
-        try {
-          if (await this.sendOne(message)) sent++;
-        } catch (error) {
-          if (this.#raises(error)) throw error;
+  protected override sendDriver(): SendDriver {
+    return {
+      ...super.sendDriver(),
+      deliver: async (job) => {
+        const delivered = await this.deliver(job.message);
+        const result = typeof delivered === 'object' && delivered !== null ? delivered : { messageId: delivered };
+        const emails = job.message.recipientEmails();
+        const status = AnymailStatus.forAll(emails, 'sent', result.messageId, result.espResponse);
+        const rejected = new Set((result.rejected ?? []).map((email) => email.toLowerCase()));
+        if (rejected.size > 0) {
+          status.setRecipientStatus(
+            Object.fromEntries(
+              emails.filter((email) => rejected.has(email.toLowerCase())).map((email) => [email, { status: 'rejected' as const, messageId: null }]),
+            ),
+          );
         }
-      }
-    } finally {
-      if (opened) await this.close();
-    }
-    return sent;
+        return { status };
+      },
+      failure: (error, stage) => this.#asSendFailure(error, stage === 'open' ? 'could not open its connection' : 'could not deliver the message', stage === 'open' ? 'network' : 'server'),
+    };
   }
 
   /**
@@ -63,40 +59,5 @@ export abstract class LocalBackend extends BaseEmailBackend {
       deliveryUnknown: false,
       cause: error,
     });
-  }
-
-  #raises(error: unknown): boolean {
-    return !this.failSilently || !failSilentlyHides(error);
-  }
-
-  private async sendOne(message: EmailMessage): Promise<boolean> {
-    const sender = this.constructor;
-    if (!(await runPreSend(sender, message, this.espName))) return false;
-    checkMessage(message);
-    if (message.recipients().length === 0) return false;
-    const emails = message.recipientEmails();
-    let result: DeliveryResult;
-    try {
-      const delivered = await this.deliver(message);
-      result = typeof delivered === 'object' && delivered !== null ? delivered : { messageId: delivered };
-    } catch (error) {
-      // A failed send still leaves a status saying so (a stale one from an earlier send would mislead).
-      const refused = AnymailError.isInstance(error) && error.category === 'recipients-refused';
-      message.anymailStatus = AnymailStatus.forAll(emails, refused ? 'rejected' : 'failed', null);
-      message.anymailStatus.espName = this.espName;
-      throw this.#asSendFailure(error, 'could not deliver the message', 'server');
-    }
-    const status = AnymailStatus.forAll(emails, 'sent', result.messageId, result.espResponse);
-    const rejected = new Set((result.rejected ?? []).map((email) => email.toLowerCase()));
-    if (rejected.size > 0) {
-      const refusedStatuses = Object.fromEntries(
-        emails.filter((email) => rejected.has(email.toLowerCase())).map((email) => [email, { status: 'rejected' as const, messageId: null }]),
-      );
-      status.setRecipientStatus(refusedStatuses);
-    }
-    status.espName = this.espName;
-    message.anymailStatus = status;
-    await postSend.sendRobust(sender, { message, status, espName: this.espName });
-    return true;
   }
 }

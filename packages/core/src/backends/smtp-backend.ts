@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { AnymailAPIError, AnymailConfigurationError, AnymailRecipientsRefused, type FailureCategory } from '../errors.js';
@@ -29,6 +30,28 @@ export interface SmtpBackendOptions extends BaseEmailBackendOptions {
   connectTimeoutMs?: number;
   /** Extra TLS options, e.g. `{ rejectUnauthorized: false }` for a test server. */
   tls?: { rejectUnauthorized?: boolean; servername?: string; ca?: string | Buffer };
+  /** PEM private key file of a TLS client certificate (Django's EMAIL_SSL_KEYFILE); with `sslCertfile`. */
+  sslKeyfile?: string;
+  /** PEM certificate file presented to the server (Django's EMAIL_SSL_CERTFILE). */
+  sslCertfile?: string;
+}
+
+/** The client certificate and key, read when the connection opens; a missing file is a configuration error. */
+function clientCertificate(options: SmtpBackendOptions): { key?: Buffer; cert?: Buffer } {
+  const read = (path: string | undefined, name: string): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new AnymailConfigurationError(`SMTP ${name} ${JSON.stringify(path)} cannot be read: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  if ((options.sslKeyfile === undefined) !== (options.sslCertfile === undefined) && options.sslCertfile === undefined) {
+    throw new AnymailConfigurationError('SMTP sslKeyfile needs sslCertfile (the certificate the key belongs to).');
+  }
+  const key = read(options.sslKeyfile, 'sslKeyfile');
+  const cert = read(options.sslCertfile, 'sslCertfile');
+  return { ...(key ? { key } : {}), ...(cert ? { cert } : {}) };
 }
 
 interface SmtpErrorLike {
@@ -109,7 +132,7 @@ export class SmtpBackend extends LocalBackend {
       socketTimeout: timeoutMs,
       pool: true,
       maxConnections: 1,
-      tls: options.tls,
+      tls: { ...options.tls, ...clientCertificate(options) },
     });
     return true;
   }

@@ -2,22 +2,20 @@ import { BaseEmailBackend, type BaseEmailBackendOptions } from '../backends/base
 import {
   AnymailAPIError,
   AnymailError,
-  AnymailRecipientsRefused,
   classifyHttpStatus,
   parseRetryAfter,
   type FailureCategory,
 } from '../errors.js';
 import type { EmailMessage } from '../message.js';
-import { checkMessage, failSilentlyHides, runPreSend } from '../backends/send-steps.js';
+import type { Delivery, SendDriver, SendJob } from '../backends/send-pipeline.js';
 import { getSettings } from '../settings.js';
-import { postSend } from '../signals.js';
-import { AnymailStatus } from '../status.js';
+import type { AnymailStatus } from '../status.js';
 import { makePayloadContext, unsupported, type FeatureName, type FeatureSupportTable, type PayloadContext } from './esp-features.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
 import { resolveTimeouts, type EspTimeouts } from './deadline.js';
 import { HttpTransport, type FetchFunction } from './http-transport.js';
 import { credentialValues as requestCredentials, describeRequest, redactError } from './redact.js';
-import { resolveFeatures, type SendDefaults } from './resolve-features.js';
+import { resolveFeatures } from './resolve-features.js';
 
 /** Options every ESP backend takes. */
 export interface BaseEspBackendOptions extends BaseEmailBackendOptions {
@@ -38,8 +36,6 @@ export interface BaseEspBackendOptions extends BaseEmailBackendOptions {
   ignoreUnsupportedFeatures?: boolean;
   /** Don't raise AnymailRecipientsRefused when every recipient is rejected or invalid. @default false */
   ignoreRecipientStatus?: boolean;
-  /** Message fields applied to every message (lists concatenated, objects merged, scalars: message wins). */
-  sendDefaults?: SendDefaults;
   /** Route HTTP through this Fetch API function (msw, edge runtimes) instead of the undici pool. */
   fetch?: FetchFunction;
   /** Largest ESP response read, in bytes. @default 1 MiB */
@@ -70,12 +66,9 @@ export interface CombinedSend {
   parse(response: EspResponse, combined: EspRequest, parts: readonly EspRequest[]): AnymailStatus[];
 }
 
-interface Prepared {
-  message: EmailMessage;
-  request: EspRequest;
-}
-
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Messages in flight at once in sendMessages, for ESPs without a batch endpoint. */
+export const DEFAULT_SEND_CONCURRENCY = 10;
 
 /**
  * The send loop every HTTP ESP shares: preSend → buildRequest → HTTP → parseResponse →
@@ -87,7 +80,6 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   abstract readonly espName: string;
   readonly ignoreUnsupportedFeatures: boolean;
   readonly ignoreRecipientStatus: boolean;
-  readonly sendDefaults: SendDefaults;
   readonly timeoutMs: number;
   /** The whole-request deadline (see the `deadlineMs` option). */
   readonly deadlineMs: number;
@@ -112,7 +104,6 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     this.#options = options;
     this.ignoreUnsupportedFeatures = options.ignoreUnsupportedFeatures ?? false;
     this.ignoreRecipientStatus = options.ignoreRecipientStatus ?? false;
-    this.sendDefaults = options.sendDefaults ?? {};
     this.#timeouts = resolveTimeouts(new.target.name, options);
     this.timeoutMs = this.#timeouts.timeoutMs;
     this.deadlineMs = this.#timeouts.deadlineMs;
@@ -174,60 +165,37 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     await transport?.close();
   }
 
-  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
-    let sent = 0;
-    const combinable: Prepared[] = [];
+  protected override defaultSendConcurrency(): number {
+    return DEFAULT_SEND_CONCURRENCY;
+  }
+
+  protected override sendDriver(): SendDriver {
     const combined = this.combinedSend;
-    for (const message of messages) {
-      try {
-        const pending = this.prepare(message);
-        const prepared = pending instanceof Promise ? await pending : pending;
-        if (!prepared) continue;
-        if (combined && messages.length > 1 && combined.canCombine(prepared.request)) {
-          combinable.push(prepared);
-          if (combinable.length >= combined.maxMessages) sent += await this.#sendCombined(combinable.splice(0));
-          continue;
-        }
-        sent += await this.#sendOne(prepared);
-      } catch (error) {
-        this.#handleError(error);
-      }
-    }
-    if (combinable.length > 0) {
-      try {
-        sent += await this.#sendCombined(combinable);
-      } catch (error) {
-        this.#handleError(error);
-      }
-    }
-    return sent;
+    return {
+      ...super.sendDriver(),
+      // The HTTP pool opens lazily and stays open between calls (keep-alive); close() ends it.
+      open: undefined,
+      close: undefined,
+      checkRecipients: !this.ignoreRecipientStatus,
+      prepare: (job) => {
+        const features = resolveFeatures(job.message);
+        const context = makePayloadContext(this.espName, job.message, features, this.ignoreUnsupportedFeatures);
+        const built = this.buildRequest(job.message, context);
+        if (built instanceof Promise) return built.then((request) => void (job.prepared = request));
+        job.prepared = built;
+      },
+      deliver: (job) => this.#deliverOne(job.message, job.prepared as EspRequest),
+      // Errors from #post were redacted with their own request's credentials; this catches the rest.
+      redact: (error) => this.#redacted(error, this.#lastHeaders),
+      combined: combined && {
+        max: combined.maxMessages,
+        canCombine: (job) => combined.canCombine(job.prepared as EspRequest),
+        deliver: (jobs) => this.#deliverCombined(combined, jobs),
+      },
+    };
   }
 
-  /**
-   * preSend, then build the request. Undefined when cancelled or without recipients.
-   * Stays synchronous when no preSend receiver is connected and buildRequest is synchronous,
-   * so the hot path pays no extra promise per message.
-   */
-  protected prepare(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
-    const go = runPreSend(this.constructor, message, this.espName);
-    if (go === true) return this.#build(message);
-    if (go === false) return undefined;
-    return go.then((proceed) => (proceed ? this.#build(message) : undefined));
-  }
-
-  #build(message: EmailMessage): Prepared | undefined | Promise<Prepared | undefined> {
-    checkMessage(message);
-    if (message.recipients().length === 0 && !this.sendDefaults.to && !this.sendDefaults.cc && !this.sendDefaults.bcc) {
-      return undefined;
-    }
-    const features = resolveFeatures(message, this.sendDefaults);
-    const context = makePayloadContext(this.espName, message, features, this.ignoreUnsupportedFeatures);
-    const built = this.buildRequest(message, context);
-    return built instanceof Promise ? built.then((request) => ({ message, request })) : { message, request: built };
-  }
-
-  async #sendOne({ message, request }: Prepared): Promise<number> {
+  async #deliverOne(message: EmailMessage, request: EspRequest): Promise<Delivery> {
     const response = await this.#post(request);
     let status: AnymailStatus;
     try {
@@ -235,16 +203,11 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     } catch (error) {
       throw this.#unreadable(error, response);
     }
-    const finishing = this.#finish(message, status);
-    if (finishing) await finishing;
-    this.#checkRecipients(status, response);
-    return 1;
+    return { status, statusCode: response.statusCode, responseBody: response.text() };
   }
 
-  async #sendCombined(parts: Prepared[]): Promise<number> {
-    const combined = this.combinedSend!;
-    if (parts.length === 1) return this.#sendOne(parts[0]!);
-    const requests = parts.map((part) => part.request);
+  async #deliverCombined(combined: CombinedSend, jobs: readonly SendJob[]): Promise<Delivery[]> {
+    const requests = jobs.map((job) => job.prepared as EspRequest);
     const request = combined.build(requests);
     const response = await this.#post(request);
     let statuses: AnymailStatus[];
@@ -253,38 +216,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     } catch (error) {
       throw this.#unreadable(error, response);
     }
-    let refused: unknown;
-    for (let i = 0; i < parts.length; i++) {
-      const finishing = this.#finish(parts[i]!.message, statuses[i]!);
-      if (finishing) await finishing;
-      try {
-        this.#checkRecipients(statuses[i]!, response);
-      } catch (error) {
-        refused ??= error;
-      }
-    }
-    if (refused) this.#handleError(refused);
-    return parts.length;
-  }
-
-  /** Set the status and run postSend; synchronous (no promise per message) when nobody listens. */
-  #finish(message: EmailMessage, status: AnymailStatus): Promise<unknown> | undefined {
-    status.espName = this.espName;
-    message.anymailStatus = status;
-    if (!postSend.hasListeners(this.constructor)) return undefined;
-    return postSend.sendRobust(this.constructor, { message, status, espName: this.espName });
-  }
-
-  #checkRecipients(status: AnymailStatus, response: EspResponse): void {
-    if (this.ignoreRecipientStatus) return;
-    const statuses = Object.values(status.recipients);
-    if (statuses.length > 0 && statuses.every((r) => r.status === 'invalid' || r.status === 'rejected')) {
-      throw new AnymailRecipientsRefused(
-        `${this.espName} refused every recipient: ${Object.keys(status.recipients).join(', ')}. ` +
-          'Pass ignoreRecipientStatus: true to treat this as a normal result.',
-        { espName: this.espName, statusCode: response.statusCode, responseBody: response.text() },
-      );
-    }
+    return statuses.map((status) => ({ status, statusCode: response.statusCode, responseBody: response.text() }));
   }
 
   #unreadable(error: unknown, response: EspResponse): AnymailError {
@@ -319,11 +251,6 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return redactError(error, [...requestCredentials(headers, this.secretHeaders, apiUrl), ...this.credentialValues()]);
   }
 
-  #handleError(error: unknown): void {
-    // Errors from #post were redacted with their own request's credentials; this catches the rest.
-    this.#redacted(error, this.#lastHeaders);
-    if (!this.failSilently || !failSilentlyHides(error)) throw error;
-  }
 
   async #post(draft: EspRequest): Promise<EspResponse> {
     this.#baseUrl ??= new URL(this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);

@@ -1,25 +1,12 @@
 import { parseAddress, parseAddressList, type ParsedAddress } from '../address.js';
 import { AnymailInvalidAddress } from '../errors.js';
-import type { EmailMessage, EmailMessageInit, JsonObject } from '../message.js';
+import type { EmailMessage, JsonObject } from '../message.js';
+import { deepMerge, type SendDefaults } from '../message-defaults.js';
 import { getSettings } from '../settings.js';
 import type { MessageFeatures } from './esp-features.js';
 
-/** Message fields a backend's `sendDefaults` may set. */
-export type SendDefaults = Omit<EmailMessageInit, 'connection' | 'contentSubtype'>;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-/** Deep merge for espExtra: objects merge recursively, anything else is replaced. */
-export function deepMerge<T extends Record<string, unknown>>(base: T, override: Record<string, unknown>): T {
-  const result: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    const existing = result[key];
-    result[key] = isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
-  }
-  return result as T;
-}
+export type { SendDefaults } from '../message-defaults.js';
+export { deepMerge } from '../message-defaults.js';
 
 function nonEmpty<T extends object>(value: T | undefined): T | undefined {
   if (value === undefined) return undefined;

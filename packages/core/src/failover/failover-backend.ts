@@ -1,5 +1,6 @@
 import { BaseEmailBackend, type BaseEmailBackendOptions } from '../backends/base-email-backend.js';
-import { AnymailAPIError, AnymailError, type FailureCategory } from '../errors.js';
+import { AnymailAPIError, AnymailConfigurationError, AnymailError, type FailureCategory } from '../errors.js';
+import type { Delivery, SendDriver, SkippedDelivery } from '../backends/send-pipeline.js';
 import { FEATURE_NAMES, type FeatureName } from '../esp/esp-features.js';
 import { resolveFeatures } from '../esp/resolve-features.js';
 import type { EmailMessage } from '../message.js';
@@ -102,10 +103,7 @@ export class FailoverBackend extends BaseEmailBackend {
   constructor(options: FailoverBackendOptions) {
     super(options);
     if (!options?.backends || options.backends.length === 0) {
-      throw new AnymailAPIError('FailoverBackend needs at least one backend: new FailoverBackend({ backends: [primary, secondary] })', {
-        category: 'configuration',
-        code: 'ANYMAIL_CONFIGURATION_ERROR',
-      });
+      throw new AnymailConfigurationError('FailoverBackend needs at least one backend: new FailoverBackend({ backends: [primary, secondary] })');
     }
     const seen = new Map<string, number>();
     this.members = options.backends.map((item) => {
@@ -164,16 +162,17 @@ export class FailoverBackend extends BaseEmailBackend {
     await Promise.all(this.members.map((member) => member.backend.close()));
   }
 
-  override async sendMessages(messages: readonly EmailMessage[]): Promise<number> {
-    let sent = 0;
-    for (const message of messages) {
-      try {
-        sent += await this.#sendWithFailover(message);
-      } catch (error) {
-        if (!this.failSilently || !AnymailError.isInstance(error) || error.category === 'configuration') throw error;
-      }
-    }
-    return sent;
+  /**
+   * In the pipeline, FailoverBackend applies its own sendDefaults and header checks, then hands
+   * the message to a member, whose own pipeline fires the signals and checks the recipients.
+   */
+  protected override sendDriver(): SendDriver {
+    return {
+      ...super.sendDriver(),
+      signals: false,
+      checkRecipients: false,
+      deliver: (job) => this.#sendWithFailover(job.message),
+    };
   }
 
   #log(line: string): void {
@@ -181,7 +180,7 @@ export class FailoverBackend extends BaseEmailBackend {
     log?.(`Failover: ${line}`);
   }
 
-  async #sendWithFailover(message: EmailMessage): Promise<number> {
+  async #sendWithFailover(message: EmailMessage): Promise<Delivery | SkippedDelivery> {
     const attempts: SendAttempt[] = [];
     const order = this.strategy.order(this.members.map((member) => member.weight));
     let lastError: unknown;
@@ -210,30 +209,21 @@ export class FailoverBackend extends BaseEmailBackend {
       if (previous && lastError && AnymailError.isInstance(lastError)) {
         await failoverSignal.sendRobust(this.constructor, { message, from: previous.name, to: member.name, category: lastError.category });
       }
-      let copy: EmailMessage;
-      try {
-        copy = message.clone();
-      } catch (error) {
-        slot.release('none'); // never keep a probe or trial slot that no attempt will release
-        throw error;
-      }
       const started = performance.now();
       let verdict: Verdict = 'none';
       try {
-        const count = await member.backend.sendMessages([copy]);
-        await this.#breaker.recordSuccess(member.key);
-        verdict = 'success';
-        const status = copy.anymailStatus;
-        attempts.push({ espName: member.name, durationMs: performance.now() - started });
-        if (status) {
-          status.espName ??= member.name;
-          status.attempts = attempts;
-        }
-        message.anymailStatus = status;
-        this.#log(`${member.name} ${count > 0 ? 'sent' : 'skipped'} the message${slot.probe ? ' (probe succeeded)' : ''}`);
-        return count;
-      } catch (error) {
+        // The member's pipeline sends its own copy (with its own defaults): `message` is not changed.
+        const [result] = await member.backend.sendResults([message]);
         const durationMs = performance.now() - started;
+        if (result!.outcome !== 'failed') {
+          await this.#breaker.recordSuccess(member.key);
+          verdict = 'success';
+          attempts.push({ espName: member.name, durationMs });
+          this.#log(`${member.name} ${result!.outcome === 'sent' ? 'sent' : 'skipped'} the message${slot.probe ? ' (probe succeeded)' : ''}`);
+          if (result!.outcome === 'sent') return { status: result!.status!, espName: result!.status?.espName ?? member.name, attempts };
+          return { skipped: result!.outcome === 'no-recipients' ? 'no-recipients' : 'cancelled', attempts };
+        }
+        const error = result!.error;
         if (!AnymailError.isInstance(error)) throw error;
         attempts.push({
           espName: member.name,
@@ -282,15 +272,11 @@ export class FailoverBackend extends BaseEmailBackend {
     );
   }
 
-  #withAttempts<E extends AnymailError>(error: E, attempts: SendAttempt[], message: EmailMessage): E {
+  /** The error, carrying every attempt (`failoverAttempts(error)`); the pipeline puts them on the failed status. */
+  #withAttempts<E extends AnymailError>(error: E, attempts: SendAttempt[], _message: EmailMessage): E {
     Object.defineProperty(error, 'attempts', { value: attempts, enumerable: true, configurable: true });
-    message.anymailStatus = undefined;
     return error;
   }
 }
 
-/** `error.attempts` after FailoverBackend raised. */
-export function failoverAttempts(error: unknown): SendAttempt[] | undefined {
-  const attempts = (error as { attempts?: unknown } | null)?.attempts;
-  return Array.isArray(attempts) ? (attempts as SendAttempt[]) : undefined;
-}
+export { failoverAttempts } from './attempts.js';

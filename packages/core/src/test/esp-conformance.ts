@@ -4,36 +4,12 @@ import { EmailMessage } from '../message.js';
 import { postSend, preSend } from '../signals.js';
 import { AnymailCancelSend } from '../errors.js';
 import type { FeatureName } from '../esp/esp-features.js';
+import { FEATURE_SAMPLES } from './feature-samples.js';
+import { describePipelineConformance } from './esp-conformance-pipeline.js';
 import type { BaseEspBackend, BaseEspBackendOptions } from '../esp/base-esp-backend.js';
 import { getClosedPort, startFakeEsp, type FakeEsp, type FakeEspCall, type FakeEspReply, type FakeEspRoute } from './fake-esp.js';
 
-/** How a message is given each feature in the conformance suite. */
-export const FEATURE_SAMPLES: Record<FeatureName, (message: EmailMessage) => void> = {
-  from: (m) => (m.from = 'From Name <from@example.com>'),
-  to: (m) => (m.to = ['to1@example.com', 'To 2 <to2@example.com>']),
-  cc: (m) => (m.cc = ['cc@example.com']),
-  bcc: (m) => (m.bcc = ['bcc@example.com']),
-  replyTo: (m) => (m.replyTo = ['reply@example.com']),
-  subject: (m) => (m.subject = 'Conformance subject'),
-  headers: (m) => (m.headers = { 'X-Custom': 'custom value' }),
-  textBody: (m) => (m.body = 'Text body'),
-  htmlBody: (m) => m.attachAlternative('<p>HTML body</p>', 'text/html'),
-  ampBody: (m) => m.attachAlternative('<!doctype html><html ⚡4email><body>AMP</body></html>', 'text/x-amp-html'),
-  alternatives: (m) => m.attachAlternative('BEGIN:VCALENDAR\r\nEND:VCALENDAR', 'text/calendar'),
-  attachments: (m) => m.attach('file.txt', 'attachment content', 'text/plain'),
-  envelopeSender: (m) => (m.envelopeSender = 'bounces@example.com'),
-  metadata: (m) => (m.metadata = { userId: '12345' }),
-  tags: (m) => (m.tags = ['tag-one']),
-  trackClicks: (m) => (m.trackClicks = true),
-  trackOpens: (m) => (m.trackOpens = true),
-  sendAt: (m) => (m.sendAt = new Date('2030-01-02T03:04:05Z')),
-  templateId: (m) => (m.templateId = 'template-1'),
-  mergeData: (m) => (m.mergeData = { 'to1@example.com': { name: 'One' } }),
-  mergeGlobalData: (m) => (m.mergeGlobalData = { site: 'Example' }),
-  mergeMetadata: (m) => (m.mergeMetadata = { 'to1@example.com': { order: '1' } }),
-  mergeHeaders: (m) => (m.mergeHeaders = { 'to1@example.com': { 'X-Order': '1' } }),
-  espExtra: () => undefined,
-};
+export { FEATURE_SAMPLES } from './feature-samples.js';
 
 export type FeatureExpectation = 'unsupported' | ((call: FakeEspCall, message: EmailMessage) => void);
 
@@ -45,8 +21,8 @@ export interface EspConformanceOptions {
   successRoute: FakeEspRoute;
   /** Key of the route ('METHOD /path' or '*'); default '*'. */
   routeKey?: string;
-  /** For each feature: check the request, or 'unsupported'. Features left out are not checked. */
-  features: Partial<Record<FeatureName, FeatureExpectation>>;
+  /** For every feature: check the request, or 'unsupported' (a complete table: a missing feature is a compile error). */
+  features: Record<FeatureName, FeatureExpectation>;
   /** The espExtra sample for the espExtra feature. */
   espExtraSample?: Record<string, unknown>;
   /** Status every recipient gets from `successRoute`. @default 'queued' */
@@ -248,6 +224,8 @@ export function describeEspConformance(options: EspConformanceOptions): void {
         expectNoSecret(error);
       });
     });
+
+    describePipelineConformance(options, { esp: () => esp, backend: () => backend, reset, routeKey });
 
     describe('signals', () => {
       it('runs preSend before the request and postSend after, with the status', async () => {

@@ -3,8 +3,12 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnymailError } from '../errors.js';
 import { MemoryReplayCache, type ReplayCache } from '../tracking/replay-cache.js';
-import type { AnymailTrackingEvent } from '../tracking/tracking-event.js';
-import type { TrackingWebhook } from '../tracking/webhook-handler.js';
+import type { WebhookHandler } from '../tracking/webhook-pipeline.js';
+
+/** What the suite needs of a delivered event (tracking and inbound events both have it). */
+export interface ConformanceEvent {
+  espName: string;
+}
 
 /** One request as the ESP would post it. */
 export interface ConformanceWebhookRequest {
@@ -14,7 +18,7 @@ export interface ConformanceWebhookRequest {
 
 /** What the suite hands `create`: its own receiver, replay cache, clock and body cap. */
 export interface ConformanceWebhookSetup {
-  onEvent: (event: AnymailTrackingEvent) => unknown;
+  onEvent: (event: ConformanceEvent) => unknown;
   replayCache: ReplayCache;
   now: () => number;
   maxBodyBytes?: number;
@@ -22,8 +26,8 @@ export interface ConformanceWebhookSetup {
 
 export interface WebhookConformanceOptions {
   espName: string;
-  /** Build the ESP's tracking webhook with the suite's options (plus the ESP's keys or credentials). */
-  create(setup: ConformanceWebhookSetup): TrackingWebhook;
+  /** Build the ESP's tracking (or inbound) webhook with the suite's options (plus the ESP's keys or credentials). */
+  create(setup: ConformanceWebhookSetup): WebhookHandler<ConformanceEvent>;
   /** An authentic request signed at `at` (ms since epoch), with a nonce no earlier call used. */
   authentic(at: number): ConformanceWebhookRequest | Promise<ConformanceWebhookRequest>;
   /** Forgeries made from an authentic request: altered body, wrong signature or credentials, … */
@@ -54,7 +58,7 @@ export function describeWebhookConformance(options: WebhookConformanceOptions): 
   const signed = options.toleranceSeconds !== undefined;
 
   function setup(extra: Partial<ConformanceWebhookSetup> = {}) {
-    const delivered: AnymailTrackingEvent[] = [];
+    const delivered: ConformanceEvent[] = [];
     const at = options.at ?? Date.now();
     let failures = 0;
     const now = () => at;

@@ -143,6 +143,22 @@ export function featureCases({ make }: ConformanceContext): void {
       expect(await outbox.get(fresh!.id)).toBeDefined();
     });
 
+    it('OutboxEmailBackend under failSilently hides a refused email but never a broken queue', async () => {
+      const { outbox } = await make();
+      const quiet = new OutboxEmailBackend({ outbox, failSilently: true, backend: 'no-such-alias' });
+      const message = new EmailMessage({ subject: 's', to: ['a@example.com'] });
+      expect(await quiet.sendMessages([message])).toBe(0);
+      expect([...message.anymailStatus!.status]).toEqual(['failed']);
+      // A queue that cannot store is not a failed send: the database's own error comes through.
+      await outbox.db.schema.alterTable('outbox_email').renameTo('outbox_email_gone').execute();
+      try {
+        const broken = new OutboxEmailBackend({ outbox, failSilently: true });
+        await expect(broken.sendMessages([new EmailMessage({ subject: 's', to: ['a@example.com'] })])).rejects.toThrow(/outbox_email/);
+      } finally {
+        await outbox.db.schema.alterTable('outbox_email_gone').renameTo('outbox_email').execute();
+      }
+    });
+
     it('OutboxEmailBackend queues what EmailMessage.send() sends, and the worker delivers it', async () => {
       const { outbox, backend } = await make();
       const queueing = new OutboxEmailBackend({ outbox });
