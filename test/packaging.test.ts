@@ -15,7 +15,12 @@ const tsc = join(root, 'node_modules', '.bin', 'tsc');
 let work: string;
 const unpacked = new Map<string, string>();
 
-type Manifest = Record<string, unknown> & { name: string; dependencies?: Record<string, string>; exports: Record<string, unknown> };
+type Manifest = Record<string, unknown> & {
+  name: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  exports: Record<string, unknown>;
+};
 
 beforeAll(() => {
   execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'pipe' });
@@ -110,7 +115,9 @@ describe('a consumer app built from the tarballs', () => {
       const target = join(modules, '@anymail', name);
       execFileSync('cp', ['-R', unpacked.get(name)!, target]);
       const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Manifest;
-      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      // Runtime dependencies, plus the optional peers the app uses (better-sqlite3 for the outbox's SQLite).
+      const wanted = [...Object.keys(manifest.dependencies ?? {}), ...['better-sqlite3'].filter((peer) => manifest.peerDependencies?.[peer])];
+      for (const dependency of wanted) {
         if (dependency.startsWith('@anymail/') || linked.has(dependency)) continue;
         linked.add(dependency);
         mkdirSync(dirname(join(modules, dependency)), { recursive: true });

@@ -304,7 +304,11 @@ export function hasNonAsciiLocalPart(address: ParsedAddress | string): boolean {
   return NON_ASCII.test(username);
 }
 
-/** Quote a display name when it holds RFC 5322 specials. */
+/** Quote a display name when it holds RFC 5322 specials (commas, quotes, ...); others stay as they are. */
+export function quoteDisplayName(name: string): string {
+  return quoteName(name);
+}
+
 function quoteName(name: string): string {
   return NAME_SPECIALS.test(name) ? `"${name.replace(/[\\"]/g, '\\$&')}"` : name;
 }

@@ -6,6 +6,8 @@ export * from './address.js';
 export * from './header-safety.js';
 export * from './mimetypes.js';
 export * from './message.js';
+export * from './message-codec.js';
+export { jsonProblem } from './json-faithful.js';
 export { resolveMessage, deepMerge, FALLBACK_FROM_EMAIL, type SendDefaults } from './message-defaults.js';
 export * from './settings.js';
 export * from './connection.js';

@@ -29,8 +29,12 @@ export function recipientStatusMap(): Record<string, RecipientStatus> {
 export class AnymailStatus {
   /** Every distinct status among the recipients. */
   status = new Set<SendStatusName>();
-  /** The ESP's message id; a Set when recipients got different ids. */
-  messageId: string | Set<string> | null = null;
+  /**
+   * The ESP's message id when every recipient has the same one (null when none has one);
+   * otherwise the Set of every recipient's id, `null` included for recipients without one
+   * (rejected), as Anymail does.
+   */
+  messageId: string | Set<string | null> | null = null;
   /** Keyed by bare (lower-cased as given) email address. */
   recipients: Record<string, RecipientStatus> = recipientStatusMap();
   /** The ESP's parsed response, as it came. */
@@ -44,17 +48,14 @@ export class AnymailStatus {
   setRecipientStatus(recipients: Record<string, RecipientStatus>): this {
     this.recipients = Object.assign(recipientStatusMap(), this.recipients, recipients);
     const statuses = new Set<SendStatusName>();
-    const ids = new Set<string>();
-    let anyNullId = false;
+    const ids = new Set<string | null>();
     for (const recipient of Object.values(this.recipients)) {
       statuses.add(recipient.status);
-      if (recipient.messageId === null) anyNullId = true;
-      else ids.add(recipient.messageId);
+      ids.add(recipient.messageId);
     }
     this.status = statuses;
-    if (ids.size === 0) this.messageId = null;
-    else if (ids.size === 1 && !anyNullId) this.messageId = [...ids][0]!;
-    else this.messageId = ids;
+    // A single value only when all agree; otherwise every id, a rejected recipient's null too.
+    this.messageId = ids.size === 0 ? null : ids.size === 1 ? [...ids][0]! : ids;
     return this;
   }
 

@@ -15,9 +15,22 @@ describe('AnymailStatus', () => {
     status.setRecipientStatus({ 'b@example.com': { status: 'rejected', messageId: null } });
     expect(Object.keys(status.recipients)).toEqual(['a@example.com', 'b@example.com']);
     expect([...status.status].sort()).toEqual(['queued', 'rejected']);
-    expect(status.messageId).toEqual(new Set(['id-1']));
+    // As Anymail: the set of every recipient's id, the rejected one's null included.
+    expect(status.messageId).toEqual(new Set(['id-1', null]));
     status.setRecipientStatus({ 'b@example.com': { status: 'queued', messageId: 'id-2' } });
     expect(status.messageId).toEqual(new Set(['id-1', 'id-2']));
+  });
+
+  it('messageId: one value only when every recipient agrees, null included (as Anymail)', () => {
+    const status = new AnymailStatus().setRecipientStatus({
+      'a@example.com': { status: 'rejected', messageId: null },
+      'b@example.com': { status: 'rejected', messageId: null },
+    });
+    expect(status.messageId).toBeNull();
+    status.setRecipientStatus({ 'c@example.com': { status: 'sent', messageId: 'id-3' } });
+    expect(status.messageId).toEqual(new Set([null, 'id-3']));
+    status.setRecipientStatus({ 'a@example.com': { status: 'sent', messageId: 'id-3' }, 'b@example.com': { status: 'sent', messageId: 'id-3' } });
+    expect(status.messageId).toBe('id-3');
   });
 
   it('keys recipients by address only: no inherited names, JSON as a plain object', () => {

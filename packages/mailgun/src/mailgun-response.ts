@@ -12,8 +12,9 @@ export const mailgunSendResponseSchema = z.object({
 export type MailgunSendResponse = z.infer<typeof mailgunSendResponseSchema>;
 
 /**
- * Every recipient is queued under the response's id. Mailgun's id is the Message-ID in angle
- * brackets; the status carries it without them, as tracking events do.
+ * Every recipient is queued under the response's id, kept as Mailgun gives it: the Message-ID in
+ * angle brackets, as Anymail does. Tracking events add the brackets when Mailgun omits them, so
+ * a stored id matches its events.
  */
 export function parseMailgunResponse(response: EspResponse, request: EspRequest, apiUrl: string): AnymailStatus {
   const text = response.text();
@@ -39,7 +40,6 @@ export function parseMailgunResponse(response: EspResponse, request: EspRequest,
       deliveryUnknown: true,
     });
   }
-  const messageId = parsed.data.id.replace(/^<(.*)>$/, '$1');
   const { recipients } = request.context as MailgunRequestContext;
-  return AnymailStatus.forAll(recipients, 'queued', messageId, body);
+  return AnymailStatus.forAll(recipients, 'queued', parsed.data.id, body);
 }

@@ -169,7 +169,7 @@ export function modernEvent(data: Json): AnymailTrackingEvent {
     eventType,
     timestamp: parseEventTime(data.timestamp),
     eventId: str(data.id),
-    messageId: str(headers['message-id']),
+    messageId: bracketed(headers['message-id']),
     recipient: str(data.recipient),
     tags: Array.isArray(data.tags) ? data.tags.map(String) : [],
     metadata: (data['user-variables'] ?? {}) as Record<string, unknown>,
@@ -205,7 +205,7 @@ export function legacyEvent(form: FormData): AnymailTrackingEvent {
     espEvent: fields,
     eventType,
     timestamp: parseEventTime(fields.timestamp),
-    messageId: str((fields['Message-Id'] ?? fields['message-id'])?.replace(/^<|>$/g, '')),
+    messageId: bracketed(fields['Message-Id'] ?? fields['message-id']),
     recipient: str(fields.recipient),
     tags,
     metadata,
@@ -216,6 +216,15 @@ export function legacyEvent(form: FormData): AnymailTrackingEvent {
     userAgent: str(fields['user-agent']),
     clickUrl: str(fields.url),
   });
+}
+
+/**
+ * Mailgun's events give the Message-ID without its angle brackets (legacy posts sometimes with
+ * them); the send status has them, so add them when missing, as Anymail does.
+ */
+function bracketed(value: unknown): string | undefined {
+  const id = str(value);
+  return id === undefined || id.startsWith('<') ? id : `<${id}>`;
 }
 
 function str(value: unknown): string | undefined {

@@ -47,7 +47,8 @@ describe('MailgunBackend over HTTP: success', () => {
     expect(call.form().getAll('to')).toEqual(['a@example.com', 'B <b@example.com>']);
     const status = message.anymailStatus!;
     expect(status.espName).toBe('Mailgun');
-    expect(status.messageId).toBe('20111114174239.25659.5817@samples.mailgun.org');
+    // As Anymail: Mailgun's id as it comes, angle brackets kept, so it matches tracking events.
+    expect(status.messageId).toBe('<20111114174239.25659.5817@samples.mailgun.org>');
     expect(Object.keys(status.recipients)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
     expect(Object.values(status.recipients).map((r) => r.status)).toEqual(['queued', 'queued', 'queued']);
     expect(status.espResponse).toEqual(JSON.parse(fixture('mailgun-messages-200.json')));

@@ -18,6 +18,15 @@ describe('Mailgun payload: standard fields', () => {
     expectSpecFields(form);
   });
 
+  it('sends a From header in the from field, the message from choosing the sender domain (envelope), as Anymail', async () => {
+    const form = await buildForm({ from: 'bounces@mg.example.com', headers: { From: 'Shown <shown@example.com>', 'X-Other': '1' } });
+    expect(form.getAll('from')).toEqual(['Shown <shown@example.com>']);
+    expect(form.fields.filter(([name]) => name.toLowerCase() === 'h:from')).toEqual([]);
+    expect(form.getAll('h:X-Other')).toEqual(['1']);
+    expect(form.request.path).toBe('mg.example.com/messages');
+    expectSpecFields(form);
+  });
+
   it('sends several from addresses in one field, names quoted or encoded', async () => {
     const form = await buildForm({ from: '"Smith, Jo" <jo@example.com>, Zoë <zoe@example.com>' });
     expect(form.getAll('from')).toEqual(['"Smith, Jo" <jo@example.com>, =?utf-8?b?Wm/Dqw==?= <zoe@example.com>']);

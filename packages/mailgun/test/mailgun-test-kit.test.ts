@@ -23,6 +23,7 @@ describe('@anymail/mailgun/test: loopback routes', () => {
       expect(send!.getAll('o:tag')).toEqual(['t1', 't2']);
       expect(send!.files.map((f) => [f.field, f.filename, Buffer.from(f.content).toString()])).toEqual([['attachment', 'notes.txt', 'some notes']]);
       expect(sent.anymailStatus!.messageId).toBe(send!.messageId);
+      expect(send!.messageId).toMatch(/^<.+@mg\.example\.com>$/);
     } finally {
       await backend.close();
       await esp.close();

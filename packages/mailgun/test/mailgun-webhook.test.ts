@@ -23,17 +23,17 @@ const webhook = (extra = {}) => trackingWebhook({ webhookSigningKey: KEY, now: (
 
 const expected: Record<string, Partial<AnymailTrackingEvent>> = {
   'delivered.json': { eventType: 'delivered', recipient: 'john@example.com', tags: [],
-    messageId: '20180622182958.1.48906CB188F1A454@exmple.org', metadata: {}, rejectReason: undefined, mtaResponse: 'OK' },
+    messageId: '<20180622182958.1.48906CB188F1A454@exmple.org>', metadata: {}, rejectReason: undefined, mtaResponse: 'OK' },
   'failed-permanent.json': { eventType: 'rejected', rejectReason: 'bounced', recipient: 'slava@mailgun.com',
-    messageId: '20180622211249.1.2A6098970A380E12@example.org', eventId: 'pl271FzxTTmGRW8Uj3dUWw',
+    messageId: '<20180622211249.1.2A6098970A380E12@example.org>', eventId: 'pl271FzxTTmGRW8Uj3dUWw',
     description: 'Not delivering to previously bounced address' },
   'failed-permanent-delayed-bounce.json': { eventType: 'bounced', rejectReason: 'bounced' },
   'failed-temporary.json': { eventType: 'deferred', rejectReason: 'other', recipient: 'test@test.com',
-    messageId: '20221006142837.1618e01bf42da9fa@test.com', eventId: 'xYrATi63Rke8EC_s7EoJeA',
+    messageId: '<20221006142837.1618e01bf42da9fa@test.com>', eventId: 'xYrATi63Rke8EC_s7EoJeA',
     mtaResponse: '4.7.652 The mail server [xxx.xxx.xxx.xxx] has exceeded the maximum number of connections.' },
   'opened.json': { eventType: 'opened', rejectReason: undefined },
   'clicked.json': { eventType: 'clicked', clickUrl: 'http://example.com/signup', recipient: 'recipient@example.com',
-    messageId: '20130821085807.30688.67706@samples.mailgun.org', eventId: 'G5zMz2ysS6OxZ2C8xb2Tqg',
+    messageId: '<20130821085807.30688.67706@samples.mailgun.org>', eventId: 'G5zMz2ysS6OxZ2C8xb2Tqg',
     timestamp: new Date(1377075564094.891),
     userAgent: 'Mozilla/5.0 (X11; Linux i686) AppleWebKit/537.36 (KHTML, like Gecko) Ubuntu Chromium/28.0.1500.71 Chrome/28.0.1500.71 Safari/537.36' },
   'complained.json': { eventType: 'complained' },
@@ -111,7 +111,18 @@ describe('Mailgun legacy form webhooks', () => {
     form.append('tag', 'welcome');
     const [event] = await webhook().parse({ body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(event).toMatchObject({ eventType: 'rejected', rejectReason: 'bounced', recipient: 'bob@example.com',
-      messageId: '20130503.1@example.com', tags: ['welcome'], metadata: { customer: '42' } });
+      messageId: '<20130503.1@example.com>', tags: ['welcome'], metadata: { customer: '42' } });
+  });
+  it('adds the angle brackets a legacy post omits (lowercase message-id), and keeps given ones', async () => {
+    const bare = legacyForm({ event: 'delivered', recipient: 'bob@example.com', 'message-id': '20130503.2@example.com' });
+    const [event] = await webhook().parse({ body: bare.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(event!.messageId).toBe('<20130503.2@example.com>');
+  });
+  it('keeps a modern event\'s message-id that already has angle brackets as it is', async () => {
+    const data = fixture('delivered.json') as { 'event-data': { message: { headers: Record<string, string> } } };
+    data['event-data'].message.headers['message-id'] = '<already@example.org>';
+    const [event] = await webhook().parse({ body: JSON.stringify({ ...data, signature: sign() }), headers: json });
+    expect(event!.messageId).toBe('<already@example.org>');
   });
   it('parses a multipart "bounced" post and checks its signature', async () => {
     const form = new FormData();

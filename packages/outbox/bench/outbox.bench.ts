@@ -1,8 +1,10 @@
 /**
  * Outbox throughput on SQLite (a script, not a test):
  *   npx tsx packages/outbox/bench/outbox.bench.ts [--emails 20000] [--drain 20000] [--rss 100000]
- * Rows: single `send`/s, `sendMany`/s, drain/s through a loopback fake ESP at concurrency 64
- * against the raw undici rate on the same server, and RSS across a long drain.
+ * Rows: single `send`/s, `sendMany`/s (SQLite synchronous=FULL, the default, and NORMAL),
+ * drain/s through a loopback fake ESP at concurrency 64 against the raw undici rate on the
+ * same server, drain/s through the fake Postmark per email (espBatchSize 1, the old way) and
+ * through its batch endpoint at concurrency 8 and 64, and RSS across a long drain.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { sql } from 'kysely';
 import { startFakeEsp } from '@anymail/core/test';
-import { createOutbox } from '@anymail/outbox';
+import { createOutbox, type OutboxSettings } from '@anymail/outbox';
+import { PostmarkBackend } from '@anymail/postmark';
+import { postmarkFakeRoutes } from '@anymail/postmark/test';
 import { ScriptedBackend } from '../src/test/index.js';
 import { LoopbackEspBackend } from '../test/support/loopback-esp-backend.js';
 
@@ -32,17 +36,24 @@ const rows: Array<[string, string]> = [];
 const rate = (count: number, ms: number) => Math.round((count * 1000) / ms);
 const mail = (i: number) => ({ recipients: `user${i}@example.com`, sender: 'shop@example.com', subject: `Order ${i}`, message: 'Thanks for your order.' });
 
-async function sqliteOutbox(name: string, backend = new ScriptedBackend() as never) {
-  const outbox = await createOutbox({ database: `sqlite:${join(dir, `${name}.db`)}`, backends: { default: backend }, logLevel: 1 });
+async function sqliteOutbox(name: string, backend = new ScriptedBackend() as never, extra: Partial<OutboxSettings> = {}) {
+  const outbox = await createOutbox({ database: `sqlite:${join(dir, `${name}.db`)}`, backends: { default: backend }, logLevel: 1, ...extra });
   await outbox.migrate();
   return outbox;
 }
 
-{
-  const outbox = await sqliteOutbox('send');
+for (const synchronous of ['full', 'normal'] as const) {
+  const outbox = await sqliteOutbox(`send-${synchronous}`, undefined, { sqliteSynchronous: synchronous });
   const started = performance.now();
   for (let i = 0; i < EMAILS; i++) await outbox.send(mail(i));
-  rows.push(['send (one insert each)', `${rate(EMAILS, performance.now() - started)}/s`]);
+  rows.push([`send (one insert each), synchronous=${synchronous.toUpperCase()}`, `${rate(EMAILS, performance.now() - started)}/s`]);
+  // A web app's requests: 64 callers at once, each awaiting its send() (group commit).
+  let next = 0;
+  const concurrentStart = performance.now();
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < EMAILS) await outbox.send(mail(next++));
+  }));
+  rows.push([`send, 64 concurrent callers, synchronous=${synchronous.toUpperCase()}`, `${rate(EMAILS, performance.now() - concurrentStart)}/s`]);
   await outbox.close();
 }
 {
@@ -93,6 +104,39 @@ const esp = await startFakeEsp({ 'POST /send': { body: { id: 'bench' } } });
   const drained = rate(report.sent, performance.now() - drainStart);
   rows.push(['sendQueued drain, concurrency 64', `${drained}/s (${(drained / raw).toFixed(2)}× raw; ${esp.connectionCount - connectionsBefore} new connections for ${report.sent} mails)`]);
   await outbox.close();
+}
+{
+  // The fake Postmark: per email (/email) as the outbox drained before, and through /email/batch.
+  const postmark = await startFakeEsp(postmarkFakeRoutes());
+  const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [['SQLite', () => ({ database: `sqlite:${join(dir, `pm-${Math.random()}.db`)}` })]];
+  if (values.postgres) stores.push(['PostgreSQL', () => ({ database: values.postgres!, schema: `outbox_bench_pm_${process.pid}_${Math.floor(Math.random() * 1e6)}` })]);
+  for (const [storeName, store] of stores) {
+    for (const concurrency of [8, 64]) {
+      const measured: Record<string, number> = {};
+      for (const espBatchSize of [1, 50]) {
+        const best: number[] = [];
+        for (let round = 0; round < 2; round++) {
+          const settings = store();
+          const backend = new PostmarkBackend({ serverToken: 'bench', apiUrl: postmark.url, connections: concurrency });
+          const outbox = await createOutbox({ ...settings, backends: { default: backend }, logLevel: 1, espBatchSize, concurrency });
+          await outbox.migrate();
+          for (let i = 0; i < DRAIN / 2; i += 1000) await outbox.sendMany(Array.from({ length: Math.min(1000, DRAIN / 2 - i) }, (_, j) => mail(i + j)));
+          postmark.calls.splice(0);
+          const started = performance.now();
+          const report = await outbox.sendQueued({ batchSize: 500 });
+          best.push(rate(report.sent, performance.now() - started));
+          if (settings.schema) await sql`drop schema ${sql.id(settings.schema)} cascade`.execute(outbox.db);
+          await outbox.close();
+        }
+        measured[espBatchSize] = Math.max(...best);
+      }
+      rows.push([
+        `${storeName} drain via fake Postmark, concurrency ${concurrency}`,
+        `per email ${measured[1]}/s; /email/batch (50 per request) ${measured[50]}/s (${(measured[50]! / measured[1]!).toFixed(1)}×)`,
+      ]);
+    }
+  }
+  await postmark.close();
 }
 if (RSS > 0) {
   const backend = new LoopbackEspBackend({ apiUrl: esp.url, connections: 64 });

@@ -2,12 +2,13 @@
  * Attachments: normalized at enqueue, stored once (in the database or as files named by
  * their SHA-256 in `attachmentsDir`) and shared by every email of a `sendMany` that uses them.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { guessMimetype, type EmailMessage } from '@anymail/core';
+import { guessMimetype, type AttachmentInput, type EmailMessage } from '@anymail/core';
+import { OutboxInvalidEmail } from './outbox-errors.js';
 import type { OutboxDatabase } from './outbox-schema.js';
+import { loadedAttachment, type StoredAttachment } from './outbox-stored-message.js';
 
 /** post_office's attachment forms: a file path, bytes, or an object with content or file. */
 export type OutboxAttachmentValue =
@@ -18,6 +19,7 @@ export type OutboxAttachmentValue =
       /** A file path to read. */
       file?: string;
       mimetype?: string;
+      /** Only `Content-ID` (the same as `contentId`); other headers are refused. */
       headers?: Record<string, string>;
       /** Makes the attachment inline, for `cid:` references in the HTML. */
       contentId?: string;
@@ -28,49 +30,49 @@ export type OutboxAttachments =
   | Record<string, OutboxAttachmentValue>
   | ReadonlyArray<{ name: string } & Exclude<OutboxAttachmentValue, string | Uint8Array>>;
 
-export interface NormalizedAttachment {
-  name: string;
-  mimetype: string;
-  headers: Record<string, string>;
-  content: Uint8Array;
-  sha256: string;
-}
-
-export function normalizeAttachments(input: OutboxAttachments | undefined): NormalizedAttachment[] {
+/** post_office's attachment forms as `EmailMessage.attach()` input (a contentId makes it inline). */
+export function normalizeAttachments(input: OutboxAttachments | undefined): AttachmentInput[] {
   if (!input) return [];
   const entries: Array<[string, OutboxAttachmentValue]> = Array.isArray(input)
     ? input.map(({ name, ...rest }) => [name, rest])
     : Object.entries(input as Record<string, OutboxAttachmentValue>);
   return entries.map(([name, value]) => {
     const spec = typeof value === 'string' ? { file: value } : value instanceof Uint8Array ? { content: value } : value;
-    let content: Uint8Array;
-    if (spec.content !== undefined) content = typeof spec.content === 'string' ? new TextEncoder().encode(spec.content) : spec.content;
+    let content: string | Uint8Array;
+    if (spec.content !== undefined) content = spec.content;
     else if (spec.file !== undefined) content = new Uint8Array(readFileSync(spec.file));
     else content = new Uint8Array();
-    const headers = { ...spec.headers };
-    if (spec.contentId !== undefined) headers['Content-ID'] = `<${spec.contentId.replace(/^<|>$/g, '')}>`;
+    let contentId = spec.contentId;
+    for (const [header, headerValue] of Object.entries(spec.headers ?? {})) {
+      // EmailMessage attachments carry no headers of their own but the Content-ID: refuse the rest rather than drop them.
+      if (header.toLowerCase() !== 'content-id') {
+        throw new OutboxInvalidEmail(`Attachment '${name}' has header '${header}': only Content-ID can be set on an attachment (use contentId).`);
+      }
+      contentId ??= headerValue;
+    }
+    contentId = contentId?.replace(/^<|>$/g, '');
     return {
-      name,
-      mimetype: spec.mimetype ?? guessMimetype(name) ?? 'application/octet-stream',
-      headers,
+      filename: name,
       content,
-      sha256: createHash('sha256').update(content).digest('hex'),
+      mimetype: spec.mimetype ?? guessMimetype(name) ?? 'application/octet-stream',
+      ...(contentId === undefined ? {} : { contentId, inline: true }),
     };
   });
 }
 
-/** Insert attachments (each distinct one once) and link them to the emails. */
+/** Insert attachments (each distinct one once) and link them to the emails, keeping each email's order. */
 export async function storeAttachments(
   db: Kysely<OutboxDatabase>,
-  links: Array<{ emailId: number; attachments: NormalizedAttachment[] }>,
+  links: Array<{ emailId: number; attachments: StoredAttachment[] }>,
   attachmentsDir: string | undefined,
   now: number,
 ): Promise<void> {
   const ids = new Map<string, number>();
-  const pairs: Array<{ email_id: number; attachment_id: number }> = [];
+  const pairs: Array<{ email_id: number; attachment_id: number; position: number }> = [];
   for (const { emailId, attachments } of links) {
-    for (const attachment of attachments) {
-      const key = `${attachment.sha256}\u0000${attachment.name}\u0000${attachment.mimetype}\u0000${JSON.stringify(attachment.headers)}`;
+    for (const [position, attachment] of attachments.entries()) {
+      // The position is part of the key: the same file twice in one email is two links.
+      const key = `${position}\u0000${attachment.sha256}\u0000${attachment.name}\u0000${attachment.mimetype}\u0000${attachment.meta}`;
       let id = ids.get(key);
       if (id === undefined) {
         let filePath: string | null = null;
@@ -85,7 +87,7 @@ export async function storeAttachments(
           .values({
             name: attachment.name,
             mimetype: attachment.mimetype,
-            headers: Object.keys(attachment.headers).length ? JSON.stringify(attachment.headers) : null,
+            headers: attachment.meta,
             content: filePath === null ? attachment.content : null,
             file_path: filePath,
             created: now,
@@ -95,13 +97,15 @@ export async function storeAttachments(
         id = Number(row.id);
         ids.set(key, id);
       }
-      pairs.push({ email_id: emailId, attachment_id: id });
+      pairs.push({ email_id: emailId, attachment_id: id, position });
     }
   }
-  if (pairs.length) await db.insertInto('outbox_email_attachment').values(pairs).onConflict((c) => c.doNothing()).execute();
+  for (let start = 0; start < pairs.length; start += 500) {
+    await db.insertInto('outbox_email_attachment').values(pairs.slice(start, start + 500)).onConflict((c) => c.doNothing()).execute();
+  }
 }
 
-/** Attach the stored attachments of each email to its message. */
+/** Attach the stored attachments of each email to its message, in the order they were given. */
 export async function loadAttachments(
   db: Kysely<OutboxDatabase>,
   messages: Map<number, EmailMessage>,
@@ -113,6 +117,8 @@ export async function loadAttachments(
     .innerJoin('outbox_attachment as a', 'a.id', 'l.attachment_id')
     .select(['l.email_id', 'a.name', 'a.mimetype', 'a.headers', 'a.content', 'a.file_path'])
     .where('l.email_id', 'in', [...messages.keys()])
+    .orderBy('l.email_id')
+    .orderBy('l.position')
     .orderBy('a.id')
     .execute();
   for (const row of rows) {
@@ -122,9 +128,7 @@ export async function loadAttachments(
       row.file_path !== null
         ? new Uint8Array(readFileSync(join(attachmentsDir ?? '.', basename(row.file_path))))
         : new Uint8Array(row.content ?? new Uint8Array());
-    const headers = row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {};
-    const contentId = headers['Content-ID']?.replace(/^<|>$/g, '');
-    message.attach({ filename: row.name, content, mimetype: row.mimetype, ...(contentId ? { contentId, inline: true } : {}) });
+    message.attachments.push(loadedAttachment(row, content));
   }
 }
 

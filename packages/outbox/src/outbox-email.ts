@@ -1,6 +1,8 @@
 /** An email row as users see it (camelCase, Dates), and the conversion from a row. */
 import type { Selectable } from 'kysely';
-import { decodeEspOptions, type OutboxEspOptions } from './outbox-esp-options.js';
+import type { OutboxEspOptions } from './outbox-esp-options.js';
+import type { SendResult } from './outbox-send-result.js';
+import { espOptionsOf } from './outbox-stored-message.js';
 import { PRIORITY, type OutboxEmailTable, type OutboxStatus, type PriorityName } from './outbox-schema.js';
 
 export interface OutboxEmail {
@@ -9,6 +11,7 @@ export interface OutboxEmail {
   to: string[];
   cc: string[];
   bcc: string[];
+  replyTo: string[];
   subject: string;
   message: string;
   htmlMessage: string;
@@ -25,6 +28,14 @@ export interface OutboxEmail {
   messageId: string | null;
   /** The ESP features given at enqueue (`espOptions`), or null. */
   espOptions: OutboxEspOptions | null;
+  /** The ESP that sent it (after failover, the one that succeeded), or the one that refused it; null before a send. */
+  espName: string | null;
+  /** The ESP's message id (the first, when recipients got different ones). */
+  espMessageId: string | null;
+  /** 'sent' once sent, then the furthest tracking event applied (delivered, bounced, opened…), forward only. */
+  deliveryStatus: string | null;
+  /** What the ESP said: ids, per-recipient status, and FailoverBackend's attempts. */
+  sendResult: SendResult | null;
   created: Date;
   lastUpdated: Date;
 }
@@ -42,12 +53,14 @@ function date(value: number | string | null): Date | null {
 export type EmailRow = Selectable<OutboxEmailTable>;
 
 export function toOutboxEmail(row: EmailRow): OutboxEmail {
+  const stored = row.message_json ? (JSON.parse(row.message_json) as Record<string, unknown>) : undefined;
   return {
     id: Number(row.id),
     fromEmail: row.from_email,
     to: JSON.parse(row.to) as string[],
     cc: JSON.parse(row.cc) as string[],
     bcc: JSON.parse(row.bcc) as string[],
+    replyTo: (stored?.['replyTo'] as string[] | undefined) ?? [],
     subject: row.subject,
     message: row.message,
     htmlMessage: row.html_message,
@@ -62,7 +75,11 @@ export function toOutboxEmail(row: EmailRow): OutboxEmail {
     language: row.language,
     renderOnDelivery: Boolean(row.render_on_delivery),
     messageId: row.message_id,
-    espOptions: decodeEspOptions(row.esp_options ?? null),
+    espOptions: stored ? espOptionsOf(stored) : row.esp_options ? (JSON.parse(row.esp_options) as OutboxEspOptions) : null,
+    espName: row.esp_name ?? null,
+    espMessageId: row.esp_message_id ?? null,
+    deliveryStatus: row.delivery_status ?? null,
+    sendResult: row.send_result ? (JSON.parse(row.send_result) as SendResult) : null,
     created: new Date(Number(row.created)),
     lastUpdated: new Date(Number(row.last_updated)),
   };

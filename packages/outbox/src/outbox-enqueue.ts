@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Insertable, type Kysely, sql } from 'kysely';
-import { AnymailError } from '@anymail/core';
-import { normalizeAttachments, storeAttachments, type NormalizedAttachment, type OutboxAttachments } from './outbox-attachments.js';
+import { AnymailSerializationError, assertNoHeaderInjection, EmailMessage, parseAddressList } from '@anymail/core';
+import { normalizeAttachments, storeAttachments, type OutboxAttachments } from './outbox-attachments.js';
 import type { OutboxDialect } from './outbox-database.js';
-import { encodeEspOptions, espOptionsProblem, type OutboxEspOptions } from './outbox-esp-options.js';
+import { OutboxInvalidEmail } from './outbox-errors.js';
+import { espOptionsProblem, type OutboxEspOptions } from './outbox-esp-options.js';
+import { applyContent, htmlOf, storedMessage, type StoredAttachment } from './outbox-stored-message.js';
 import { toOutboxEmail, type OutboxEmail } from './outbox-email.js';
-import { assertOutboxHeaders } from './outbox-header-safety.js';
 import { PRIORITY, type OutboxDatabase, type OutboxEmailTable, type PriorityName } from './outbox-schema.js';
 import type { ResolvedOutboxSettings } from './outbox-settings.js';
 import type { OutboxTemplate, OutboxTemplates } from './outbox-templates.js';
@@ -46,17 +47,19 @@ export interface OutboxSendInput {
    * Stored as JSON: values JSON cannot give back unchanged are refused.
    */
   espOptions?: OutboxEspOptions;
+  /**
+   * Queue this `EmailMessage` as it is, with every field (what `OutboxEmailBackend` does).
+   * Excludes the content fields above (recipients, sender, subject, template, attachments,
+   * headers, espOptions…); its `sendAt` becomes `scheduledTime` unless that is given.
+   */
+  emailMessage?: EmailMessage;
 }
 
-export class OutboxInvalidEmail extends AnymailError {
-  constructor(message: string) {
-    super(message, { code: 'ANYMAIL_OUTBOX_INVALID_EMAIL', category: 'invalid-request' });
-  }
-}
+export { OutboxInvalidEmail };
 
 export interface PreparedEmail {
   row: Insertable<OutboxEmailTable>;
-  attachments: NormalizedAttachment[];
+  attachments: StoredAttachment[];
 }
 
 export interface EnqueueContext {
@@ -81,17 +84,78 @@ export function makeMessageId(fqdn: string): string {
   return `<${Date.now().toString(36)}.${randomBytes(8).toString('hex')}@${fqdn}>`;
 }
 
-export async function prepareEmail(input: OutboxSendInput, context: EnqueueContext, now: number): Promise<PreparedEmail> {
-  const { settings, templates } = context;
-  let to = list(input.recipients);
-  let cc = list(input.cc);
-  let bcc = list(input.bcc);
-  if (settings.overrideRecipients) {
-    to = [...settings.overrideRecipients];
-    cc = [];
-    bcc = [];
+/** The same checks core makes before a send, made at enqueue: bad mail is refused now, not at delivery. */
+function validateMessage(message: EmailMessage): void {
+  assertNoHeaderInjection(message);
+  if (message.from) parseAddressList(message.from, 'from');
+  if (message.envelopeSender) parseAddressList(message.envelopeSender, 'envelopeSender');
+  for (const field of ['to', 'cc', 'bcc', 'replyTo'] as const) {
+    const addresses = message[field].filter((address) => address !== '');
+    if (addresses.length) parseAddressList(addresses, field);
   }
-  if (to.length + cc.length + bcc.length === 0) throw new OutboxInvalidEmail('An outbox email needs at least one of recipients, cc or bcc.');
+}
+
+const CONTENT_FIELDS = ['recipients', 'sender', 'subject', 'message', 'htmlMessage', 'template', 'language', 'context', 'cc', 'bcc', 'attachments', 'headers', 'renderOnDelivery', 'espOptions'] as const;
+
+/** The message a post_office-style input describes (content rendered unless renderOnDelivery). */
+async function messageOf(input: OutboxSendInput, context: EnqueueContext): Promise<{ message: EmailMessage; templateId: number | null; storedContext: string | null }> {
+  const { settings, templates } = context;
+  if (input.emailMessage !== undefined) {
+    const extra = CONTENT_FIELDS.filter((field) => input[field] !== undefined);
+    if (extra.length) throw new OutboxInvalidEmail(`Pass either emailMessage or ${extra.join(', ')}, not both: the message carries its own content.`);
+    if (!(input.emailMessage instanceof EmailMessage)) throw new OutboxInvalidEmail('emailMessage must be an EmailMessage.');
+    const message = input.emailMessage.clone();
+    // The outbox holds the mail until sendAt (scheduledTime); the ESP gets it when it is due.
+    message.sendAt = undefined;
+    return { message, templateId: null, storedContext: null };
+  }
+  let espFeatures: Omit<OutboxEspOptions, 'alternatives'> = {};
+  let alternatives: OutboxEspOptions['alternatives'] = [];
+  if (input.espOptions !== undefined) {
+    const problem = espOptionsProblem(input.espOptions);
+    if (problem) throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${problem}`);
+    ({ alternatives = [], ...espFeatures } = input.espOptions);
+  }
+  const message = new EmailMessage({
+    ...espFeatures,
+    from: input.sender || undefined,
+    to: list(input.recipients),
+    cc: list(input.cc),
+    bcc: list(input.bcc),
+    headers: { ...input.headers },
+    alternatives,
+  });
+  for (const attachment of normalizeAttachments(input.attachments)) message.attach(attachment);
+  const language = input.language ?? '';
+  if (input.template === undefined) {
+    if (input.renderOnDelivery) throw new OutboxInvalidEmail('renderOnDelivery needs a template.');
+    const given = { subject: input.subject ?? '', message: input.message ?? '', htmlMessage: input.htmlMessage ?? '' };
+    // As post_office: a context without a template renders the strings given.
+    const content = input.context === undefined ? given : await templates.renderStrings(given, input.context);
+    applyContent(message, { subject: content.subject, text: content.message, html: content.htmlMessage });
+    return { message, templateId: null, storedContext: null };
+  }
+  if (input.subject !== undefined || input.message !== undefined || input.htmlMessage !== undefined) {
+    throw new OutboxInvalidEmail('Pass either a template or subject/message/htmlMessage, not both.');
+  }
+  const template =
+    typeof input.template === 'string' ? await templates.get(input.template, language, context.db) : await templates.inLanguage(input.template, language, context.db);
+  if (input.renderOnDelivery) {
+    return { message, templateId: template.id, storedContext: settings.contextSerializer.serialize(input.context ?? {}) };
+  }
+  const rendered = await templates.render(template, input.context ?? {});
+  applyContent(message, { subject: rendered.subject, text: rendered.message, html: rendered.htmlMessage });
+  for (const image of rendered.inlineImages) {
+    message.attach({ filename: image.name, content: image.content, mimetype: image.mimetype, contentId: image.contentId, inline: true });
+  }
+  return { message, templateId: template.id, storedContext: null };
+}
+
+export async function prepareEmail(input: OutboxSendInput, context: EnqueueContext, now: number): Promise<PreparedEmail> {
+  const { settings } = context;
+  const { message, templateId, storedContext } = await messageOf(input, context);
+  if (message.recipients().length === 0) throw new OutboxInvalidEmail('An outbox email needs at least one of recipients, cc or bcc.');
+  validateMessage(message);
   const backend = input.backend ?? 'default';
   if (!settings.backends[backend]) {
     throw new OutboxInvalidEmail(`Unknown outbox backend alias '${backend}'. Known: ${Object.keys(settings.backends).join(', ')}.`);
@@ -100,68 +164,36 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
   const priority = PRIORITY[priorityName];
   if (priority === undefined) throw new OutboxInvalidEmail(`Outbox priority must be now, high, medium or low (got '${priorityName}').`);
 
-  let subject = input.subject ?? '';
-  let message = input.message ?? '';
-  let htmlMessage = input.htmlMessage ?? '';
-  let templateId: number | null = null;
-  let inlineImages: NormalizedAttachment[] = [];
-  let storedContext: string | null = null;
-  const language = input.language ?? '';
-  if (input.template !== undefined) {
-    if (input.subject !== undefined || input.message !== undefined || input.htmlMessage !== undefined) {
-      throw new OutboxInvalidEmail('Pass either a template or subject/message/htmlMessage, not both.');
-    }
-    const template =
-      typeof input.template === 'string' ? await templates.get(input.template, language, context.db) : input.template;
-    templateId = template.id;
-    if (input.renderOnDelivery) {
-      storedContext = settings.contextSerializer.serialize(input.context ?? {});
-    } else {
-      const rendered = await templates.render(template, input.context ?? {});
-      ({ subject, message, htmlMessage } = rendered);
-      inlineImages = normalizeAttachments(
-        rendered.inlineImages.map(({ name, content, mimetype, contentId }) => ({ name, content, mimetype, contentId })),
-      );
-    }
-  } else if (input.renderOnDelivery) {
-    throw new OutboxInvalidEmail('renderOnDelivery needs a template.');
+  const existingId = Object.keys(message.headers).find((name) => name.toLowerCase() === 'message-id');
+  const messageId = existingId ? message.headers[existingId]! : settings.messageIdEnabled ? makeMessageId(settings.messageIdFqdn) : null;
+  let stored: ReturnType<typeof storedMessage>;
+  try {
+    stored = storedMessage(message, settings.sealKey);
+  } catch (error) {
+    if (!AnymailSerializationError.isInstance(error)) throw error;
+    throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${error.message}`, { cause: error });
   }
-
-  let espOptions: string | null = null;
-  if (input.espOptions !== undefined) {
-    const problem = espOptionsProblem(input.espOptions);
-    if (problem) throw new OutboxInvalidEmail(`Outbox cannot queue this email: ${problem}`);
-    espOptions = encodeEspOptions(input.espOptions);
-  }
-
-  const headers = { ...input.headers };
-  let messageId: string | null = null;
-  const existingId = Object.keys(headers).find((name) => name.toLowerCase() === 'message-id');
-  if (existingId) messageId = headers[existingId]!;
-  else if (settings.messageIdEnabled) messageId = makeMessageId(settings.messageIdFqdn);
-
-  const attachments = [...normalizeAttachments(input.attachments), ...inlineImages];
-  assertOutboxHeaders({ sender: input.sender, to, cc, bcc, subject, headers, attachments, espOptions: input.espOptions });
-
+  const sendAt = input.emailMessage?.sendAt;
+  const scheduled = input.scheduledTime ?? (sendAt === undefined ? undefined : sendAt instanceof Date ? sendAt : sendAt * 1000);
   return {
     row: {
-      from_email: input.sender ?? '',
-      to: JSON.stringify(to),
-      cc: JSON.stringify(cc),
-      bcc: JSON.stringify(bcc),
-      subject,
-      message,
-      html_message: htmlMessage,
-      headers: Object.keys(headers).length ? JSON.stringify(headers) : null,
+      from_email: message.from ?? '',
+      to: JSON.stringify(message.to),
+      cc: JSON.stringify(message.cc),
+      bcc: JSON.stringify(message.bcc),
+      subject: message.subject,
+      message: message.contentSubtype === 'html' ? '' : message.body,
+      html_message: htmlOf(message),
+      headers: Object.keys(message.headers).length ? JSON.stringify(message.headers) : null,
       priority,
       status: 'queued',
-      scheduled_time: millis(input.scheduledTime),
+      scheduled_time: millis(scheduled),
       expires_at: millis(input.expiresAt),
       number_of_retries: 0,
       attempts: 0,
       backend_alias: backend,
       template_id: templateId,
-      language,
+      language: input.language ?? '',
       context: storedContext,
       render_on_delivery: input.renderOnDelivery ? 1 : 0,
       message_id: messageId,
@@ -169,10 +201,9 @@ export async function prepareEmail(input: OutboxSendInput, context: EnqueueConte
       locked_until: null,
       created: now,
       last_updated: now,
-      // Left out when unset, so plain mail can still be queued while a deploy waits for its migration.
-      ...(espOptions === null ? {} : { esp_options: espOptions }),
+      message_json: stored.json,
     },
-    attachments,
+    attachments: stored.attachments,
   };
 }
 
@@ -197,11 +228,14 @@ export async function insertEmails(
   for (let start = 0; start < prepared.length; start += INSERT_CHUNK) {
     const chunk = prepared.slice(start, start + INSERT_CHUNK);
     const insert = db.insertInto('outbox_email').values(chunk.map((p) => p.row));
+    // One pg_notify per statement (not per row): the 'notified' CTE runs once, and the join
+    // only makes the statement depend on it.
     const ids = notify
       ? await db
           .with('inserted', () => insert.returning('id'))
-          .selectFrom('inserted')
-          .select(['id', sql<string>`pg_notify(${notifyChannel(context.settings.schema)}, '')`.as('notified')])
+          .with('notified', (qb) => qb.selectNoFrom(sql<string>`pg_notify(${notifyChannel(context.settings.schema)}, '')`.as('n')))
+          .selectFrom(['inserted', 'notified'])
+          .select('inserted.id')
           .execute()
       : await insert.returning('id').execute();
     // Ids come from one sequence in VALUES order; sort rather than trust RETURNING's row order.

@@ -4,7 +4,7 @@
  * a value is accepted only if JSON gives it back unchanged: the ESP backend that delivers
  * the email must see exactly what the caller set.
  */
-import type { Alternative, EmailMessageInit } from '@anymail/core';
+import { jsonProblem, type Alternative, type EmailMessageInit } from '@anymail/core';
 
 /** The EmailMessage fields kept in espOptions, copied as they are. */
 export const MESSAGE_ESP_FIELDS = [
@@ -75,65 +75,6 @@ const FIELD_RULES: Record<keyof OutboxEspOptions, { expected: string; check: (va
 
 const KEEP_AS_JSON = 'the outbox keeps ESP options as JSON until delivery';
 
-function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-/** Why JSON would not give `value` back unchanged, or undefined when it would. */
-function unfaithful(value: unknown, path: string, ancestors: object[]): string | undefined {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return undefined;
-    case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON stores as null. Use a finite number or null.`;
-    case 'bigint':
-      return `${path} is a BigInt, which JSON cannot store (${KEEP_AS_JSON}). Pass it as a string (String(value)) or, if it is small enough, a number.`;
-    case 'function':
-    case 'symbol':
-      return `${path} is a ${typeof value}, which JSON cannot store (${KEEP_AS_JSON}). Remove it, or replace it with the data it stands for.`;
-    case 'undefined':
-      return `${path} is undefined inside a list, which JSON stores as null. Remove it from the list or use null.`;
-  }
-  if (value === null) return undefined;
-  const object = value as object;
-  if (ancestors.includes(object)) return `${path} refers back to an object that contains it; JSON cannot store a cycle. Pass a copy without the cycle.`;
-  if (object instanceof Date) {
-    return `${path} is a Date, which JSON would turn into a string (${KEEP_AS_JSON}). Pass date.toISOString() or epoch milliseconds (date.getTime()) instead.`;
-  }
-  if (object instanceof Map || object instanceof Set) {
-    const fix = object instanceof Map ? 'Object.fromEntries(map)' : 'Array.from(set)';
-    return `${path} is a ${object.constructor.name}, which JSON would store as {} (${KEEP_AS_JSON}). Pass ${fix} instead.`;
-  }
-  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
-    return `${path} is binary data, which JSON cannot store faithfully (${KEEP_AS_JSON}). Encode it as text (for example base64) first.`;
-  }
-  const inner = [...ancestors, object];
-  if (Array.isArray(object)) {
-    for (let index = 0; index < object.length; index++) {
-      if (!(index in object)) return `${childPath(path, index)} is a hole in a sparse list, which JSON stores as null. Fill it or remove it.`;
-      const problem = unfaithful(object[index], childPath(path, index), inner);
-      if (problem) return problem;
-    }
-    return undefined;
-  }
-  if (!isPlainObject(object)) {
-    const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain';
-    return `${path} is a ${name} object; JSON keeps only plain objects and arrays faithfully (${KEEP_AS_JSON}). Convert it to a plain object first.`;
-  }
-  if (Object.getOwnPropertySymbols(object).length) {
-    return `${path} has symbol keys, which JSON drops (${KEEP_AS_JSON}). Use string keys.`;
-  }
-  for (const [key, item] of Object.entries(object)) {
-    // An undefined property means "not set"; JSON leaves it out, and reading it back gives undefined again.
-    if (item === undefined) continue;
-    const problem = unfaithful(item, childPath(path, key), inner);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
 /** The first problem with `options` (a wrong type, an unknown field, a value JSON cannot keep), or undefined. */
 export function espOptionsProblem(options: OutboxEspOptions): string | undefined {
   if (!isPlainObject(options)) return `espOptions must be a plain object (got ${options === null ? 'null' : typeof options}).`;
@@ -145,20 +86,8 @@ export function espOptionsProblem(options: OutboxEspOptions): string | undefined
       return `espOptions has no field '${field}'.${hint} Known fields: ${Object.keys(FIELD_RULES).join(', ')}.`;
     }
     if (!rule.check(value)) return `espOptions.${field} must be ${rule.expected}.`;
-    const problem = unfaithful(value, `espOptions.${field}`, []);
+    const problem = jsonProblem(value, `espOptions.${field}`, KEEP_AS_JSON);
     if (problem) return problem;
   }
   return undefined;
-}
-
-/** The JSON text to store, or null when no option is set. Call `espOptionsProblem` first. */
-export function encodeEspOptions(options: OutboxEspOptions | undefined): string | null {
-  if (options === undefined) return null;
-  const set = Object.entries(options).filter(([, value]) => value !== undefined);
-  return set.length ? JSON.stringify(Object.fromEntries(set)) : null;
-}
-
-/** The stored options; null for rows without any (including rows queued before the column existed). */
-export function decodeEspOptions(text: string | null): OutboxEspOptions | null {
-  return text === null ? null : (JSON.parse(text) as OutboxEspOptions);
 }

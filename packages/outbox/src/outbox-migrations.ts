@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AnymailConfigurationError } from '@anymail/core';
 import type { OutboxDialect } from './outbox-database.js';
+import { legacyMessage, storedMessage, type LegacyRow } from './outbox-stored-message.js';
 
 type AnyDb = Kysely<any>;
 
@@ -118,9 +119,78 @@ const espOptions: Migration = {
   },
 };
 
+/**
+ * The whole message in core's codec (message_json) and each attachment's place (position).
+ * Existing rows get their message built from their columns, as the previous version
+ * delivered them, so one code path reads every row afterwards.
+ */
+const messageCodec: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('outbox_email').addColumn('message_json', 'text').execute();
+    await db.schema.alterTable('outbox_email_attachment').addColumn('position', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    let after = -1;
+    for (;;) {
+      const rows = await db
+        .selectFrom('outbox_email')
+        .select(['id', 'from_email', 'to', 'cc', 'bcc', 'subject', 'message', 'html_message', 'headers', 'esp_options', 'render_on_delivery'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(500)
+        .execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        // Left as the earlier version stored it (no key here): sealing applies to mail queued from now on.
+        const { json } = storedMessage(legacyMessage(row as LegacyRow), undefined, false);
+        await db.updateTable('outbox_email').set({ message_json: json }).where('id', '=', row.id).execute();
+      }
+      after = Number(rows.at(-1)!.id);
+    }
+  },
+};
+
+/** What the ESP said: columns on the email, and a row per recipient that tracking events find by ESP message id. */
+function sendResult(dialect: OutboxDialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      for (const [column, type] of [['esp_name', 'varchar(64)'], ['esp_message_id', 'varchar(255)'], ['delivery_status', 'varchar(16)'], ['send_result', 'text']] as const) {
+        await db.schema.alterTable('outbox_email').addColumn(column, type).execute();
+      }
+      await db.schema
+        .createTable('outbox_recipient')
+        .addColumn('email_id', t.bigint, (c) => c.notNull().references('outbox_email.id').onDelete('cascade'))
+        .addColumn('recipient', 'varchar(320)', (c) => c.notNull())
+        .addColumn('esp_name', 'varchar(64)', (c) => c.notNull())
+        .addColumn('esp_message_id', 'varchar(255)')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('updated', t.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('outbox_recipient_pk', ['email_id', 'recipient'])
+        .execute();
+      await db.schema.createIndex('outbox_recipient_esp_message_id').on('outbox_recipient').column('esp_message_id').execute();
+      await db.schema.createIndex('outbox_email_esp_message_id').on('outbox_email').column('esp_message_id').execute();
+    },
+  };
+}
+
+/** FailoverBackend's breaker state, shared by every worker through `outbox.healthStore()`. */
+function backendHealth(dialect: OutboxDialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('outbox_backend_health')
+        .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
+        .addColumn('open_until', t.bigint, (c) => c.notNull())
+        .addColumn('updated', t.bigint, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they run. */
 export function outboxMigrations(dialect: OutboxDialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions };
+  return { '0001_initial': initial(dialect), '0002_esp_options': espOptions, '0003_message_codec': messageCodec, '0004_send_result': sendResult(dialect), '0005_backend_health': backendHealth(dialect) };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { ColumnType, Generated } from 'kysely';
 type BigIntColumn = ColumnType<number | string, number, number>;
 type NullableBigIntColumn = ColumnType<number | string | null, number | null | undefined, number | null>;
 
-export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'requeued';
+/** `expired`: its `expiresAt` passed before it was sent; it is never sent. */
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'requeued' | 'expired';
 
 export interface OutboxEmailTable {
   id: Generated<number | string>;
@@ -43,6 +44,30 @@ export interface OutboxEmailTable {
   last_updated: BigIntColumn;
   /** JSON object of Anymail ESP features (`OutboxEspOptions`), or null (always null on rows from before 0002). */
   esp_options: string | null;
+  /**
+   * The message as core's message codec writes it, without attachment bytes (they are in
+   * outbox_attachment). Null only on rows an older version queued after migration 0003.
+   */
+  message_json: string | null;
+  /** The ESP that sent it (after failover, the one that succeeded), or that refused it. */
+  esp_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The ESP's message id (the first, when recipients got different ones: see outbox_recipient). */
+  esp_message_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Where the mail got to: 'sent' at send, then the furthest tracking event (forward only). */
+  delivery_status: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON `SendResult`: ESP, ids, per-recipient status, failover attempts. */
+  send_result: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One recipient of a sent email: the ESP's id for it and how far it got (tracking). */
+export interface OutboxRecipientTable {
+  email_id: number | string;
+  /** Bare address, lower-cased. */
+  recipient: string;
+  esp_name: string;
+  esp_message_id: string | null;
+  status: string;
+  updated: BigIntColumn;
 }
 
 export interface OutboxLogTable {
@@ -70,6 +95,8 @@ export interface OutboxAttachmentTable {
 export interface OutboxEmailAttachmentTable {
   email_id: number | string;
   attachment_id: number | string;
+  /** The attachment's place among the email's attachments (0 on links from before 0003). */
+  position: ColumnType<number, number | undefined, number>;
 }
 
 export interface OutboxTemplateTable {
@@ -86,12 +113,22 @@ export interface OutboxTemplateTable {
   last_updated: BigIntColumn;
 }
 
+/** FailoverBackend's breaker state per backend, shared by every worker (outbox.healthStore()). */
+export interface OutboxBackendHealthTable {
+  key: string;
+  consecutive_failures: number;
+  open_until: BigIntColumn;
+  updated: BigIntColumn;
+}
+
 export interface OutboxDatabase {
   outbox_email: OutboxEmailTable;
   outbox_log: OutboxLogTable;
   outbox_attachment: OutboxAttachmentTable;
   outbox_email_attachment: OutboxEmailAttachmentTable;
   outbox_template: OutboxTemplateTable;
+  outbox_recipient: OutboxRecipientTable;
+  outbox_backend_health: OutboxBackendHealthTable;
 }
 
 export const PRIORITY = { low: 0, medium: 1, high: 2, now: 3 } as const;

@@ -5,6 +5,7 @@
  */
 import { Liquid, type Template } from 'liquidjs';
 import type { Kysely } from 'kysely';
+import { OutboxTemplateError, templateError } from './outbox-errors.js';
 import { AnymailConfigurationError } from '@anymail/core';
 import { INLINE_IMAGE_GLOBAL, registerInlineImageTag, type InlineImage, type InlineImageCollector } from './outbox-inline-image.js';
 import type { OutboxDatabase } from './outbox-schema.js';
@@ -66,10 +67,13 @@ export class OutboxTemplates {
   readonly #rows = new Map<string, { at: number; template: OutboxTemplate }>();
   readonly #parsed = new Map<string, Template[]>();
 
-  constructor(db: () => Kysely<OutboxDatabase>, cacheMs: number, imagesDir?: string) {
+  readonly #languageFallback: boolean;
+
+  constructor(db: () => Kysely<OutboxDatabase>, cacheMs: number, imagesDir?: string, languageFallback = false) {
     this.#db = db;
     this.#cacheMs = cacheMs;
     this.#imagesDir = imagesDir;
+    this.#languageFallback = languageFallback;
     registerInlineImageTag(this.#html);
   }
 
@@ -79,7 +83,24 @@ export class OutboxTemplates {
     this.#parsed.clear();
   }
 
+  /** Parse every field now, so a broken template is refused where it is written, not at the next send. */
+  #compile(template: { name: string; language: string; subject: string; content: string; htmlContent: string }): void {
+    const fields = [
+      [this.#text, 'subject', template.subject],
+      [this.#text, 'content', template.content],
+      [this.#html, 'htmlContent', template.htmlContent],
+    ] as const;
+    for (const [engine, field, source] of fields) {
+      try {
+        engine.parse(source);
+      } catch (error) {
+        throw templateError(error, { name: template.name, language: template.language, field }, 'compile');
+      }
+    }
+  }
+
   async create(input: TemplateInput): Promise<OutboxTemplate> {
+    this.#compile({ name: input.name, language: input.language ?? '', subject: input.subject ?? '', content: input.content ?? '', htmlContent: input.htmlContent ?? '' });
     const now = Date.now();
     let defaultTemplateId: number | null = null;
     if (input.defaultTemplate !== undefined) defaultTemplateId = (await this.#resolve(input.defaultTemplate)).id;
@@ -104,6 +125,8 @@ export class OutboxTemplates {
   }
 
   async update(id: number, changes: Partial<Omit<TemplateInput, 'defaultTemplate'>>): Promise<OutboxTemplate> {
+    const current = await this.getById(id);
+    this.#compile({ ...current, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) });
     const row = await this.#db()
       .updateTable('outbox_template')
       .set({
@@ -132,7 +155,10 @@ export class OutboxTemplates {
     return rows.map(toTemplate);
   }
 
-  /** The template `name` in `language`, falling back to the default template. */
+  /**
+   * The template `name` in `language`. A missing translation is an error (as in post_office)
+   * unless the outbox's `templateLanguageFallback` is set: then the default template is used.
+   */
   /** `db` reads through the caller's transaction (SQLite has one connection: the root would wait on it). */
   async get(name: string, language = '', db: Kysely<OutboxDatabase> = this.#db()): Promise<OutboxTemplate> {
     const key = `${name}\u0000${language}`;
@@ -144,7 +170,13 @@ export class OutboxTemplates {
       .where('name', '=', name)
       .where('language', 'in', language === '' ? [''] : [language, ''])
       .execute();
-    const row = rows.find((r) => r.language === language) ?? rows.find((r) => r.language === '');
+    const translated = rows.find((r) => r.language === language);
+    if (!translated && language !== '' && !this.#languageFallback && rows.some((r) => r.language === '')) {
+      throw new OutboxTemplateError(
+        `Outbox template '${name}' has no '${language}' translation. Create it (templates.create({ name: '${name}', language: '${language}', … })), or set templateLanguageFallback: true to send the default template instead.`,
+      );
+    }
+    const row = translated ?? rows.find((r) => r.language === '');
     if (!row) {
       throw new AnymailConfigurationError(
         `Outbox template '${name}'${language ? ` (language '${language}')` : ''} does not exist. Create it with outbox.templates.create().`,
@@ -159,6 +191,22 @@ export class OutboxTemplates {
     const row = await this.#db().selectFrom('outbox_template').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new AnymailConfigurationError(`Outbox template #${id} does not exist (deleted after the email was queued?).`);
     return toTemplate(row);
+  }
+
+  /** The translation `language` of a template you hold (same rules as `get`). */
+  async inLanguage(template: OutboxTemplate, language: string, db: Kysely<OutboxDatabase> = this.#db()): Promise<OutboxTemplate> {
+    if (language === '' || template.language === language) return template;
+    const base = template.defaultTemplateId === null ? template : await this.getById(template.defaultTemplateId);
+    return this.get(base.name, language, db);
+  }
+
+  /**
+   * Render strings given at send time with a context (post_office renders subject, message
+   * and html_message when a context comes without a template). Not cached: every email may differ.
+   */
+  async renderStrings(content: { subject: string; message: string; htmlMessage: string }, context: Record<string, unknown>): Promise<RenderedTemplate> {
+    const inline: OutboxTemplate = { id: -1, name: '(given at send)', description: '', subject: content.subject, content: content.message, htmlContent: content.htmlMessage, language: '', defaultTemplateId: null };
+    return this.render(inline, context);
   }
 
   /** Render subject and text without escaping, HTML with autoescape. */
@@ -182,12 +230,23 @@ export class OutboxTemplates {
   ) {
     if (source === '') return '';
     const key = `${template.id}:${field}:${source}`;
-    let parsed = this.#cacheMs > 0 ? this.#parsed.get(key) : undefined;
+    const where = { name: template.name, language: template.language, field };
+    const cache = this.#cacheMs > 0 && template.id >= 0;
+    let parsed = cache ? this.#parsed.get(key) : undefined;
     if (!parsed) {
-      parsed = engine.parse(source);
-      if (this.#cacheMs > 0) this.#parsed.set(key, parsed);
+      try {
+        parsed = engine.parse(source);
+      } catch (error) {
+        throw templateError(error, where, 'compile');
+      }
+      if (cache) this.#parsed.set(key, parsed);
     }
-    return String(await engine.render(parsed, context, { globals: { [INLINE_IMAGE_GLOBAL]: collector } }));
+    try {
+      return String(await engine.render(parsed, context, { globals: { [INLINE_IMAGE_GLOBAL]: collector } }));
+    } catch (error) {
+      // The inline_image tag's own messages (outside templateImagesDir…) stay readable inside.
+      throw templateError(error, where, 'render');
+    }
   }
 
   async #resolve(ref: string | number | OutboxTemplate): Promise<OutboxTemplate> {

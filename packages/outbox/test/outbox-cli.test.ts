@@ -23,7 +23,7 @@ describe('anymail-outbox CLI', () => {
   it('migrate applies migrations once, reading ANYMAIL_OUTBOX_DATABASE_URL', async () => {
     const first = io({ ANYMAIL_OUTBOX_DATABASE_URL: databaseUrl });
     expect(await runCli(['migrate'], first)).toBe(0);
-    expect(first.lines).toEqual(['Applied migrations: 0001_initial, 0002_esp_options']);
+    expect(first.lines).toEqual(['Applied migrations: 0001_initial, 0002_esp_options, 0003_message_codec, 0004_send_result, 0005_backend_health']);
     const second = io({ ANYMAIL_OUTBOX_DATABASE_URL: databaseUrl });
     expect(await runCli(['migrate'], second)).toBe(0);
     expect(second.lines).toEqual(['No migrations to apply.']);

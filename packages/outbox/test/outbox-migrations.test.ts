@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createOutbox, type OutboxSettings } from '../src/index.js';
+import { createOutbox, OutboxNotMigrated, type OutboxSettings } from '../src/index.js';
 import { resolveDatabase } from '../src/outbox-database.js';
 import { migrateOutbox } from '../src/outbox-migrations.js';
 import { rowFromBeforeEspOptions } from '../src/test/conformance-esp-options.js';
@@ -40,28 +40,34 @@ const stores: Array<[string, () => Store]> = [
 ];
 
 describe.each(stores)('outbox migrations: %s', (_name, makeStore) => {
-  it('a store at 0001_initial with a queued row upgrades to 0002_esp_options and still delivers the row', async () => {
+  it('a store at 0001_initial with queued rows upgrades to the latest, moves the rows, and still delivers them', async () => {
     const store = makeStore();
-    // What the previous release left behind: its one migration, and a row it queued.
+    // What earlier releases left behind: a row queued at 0001, and one with ESP options at 0002.
     const previous = resolveDatabase(store.database, { schema: store.schema });
     try {
       expect(await migrateOutbox(previous.rootDb, previous.dialect, store.schema, '0001_initial')).toEqual(['0001_initial']);
       await previous.db.insertInto('outbox_email').values(rowFromBeforeEspOptions('queued before the upgrade')).execute();
+      expect(await migrateOutbox(previous.rootDb, previous.dialect, store.schema, '0002_esp_options')).toEqual(['0002_esp_options']);
+      await previous.db
+        .insertInto('outbox_email')
+        .values({ ...rowFromBeforeEspOptions('queued at 0002'), esp_options: JSON.stringify({ tags: ['old'], alternatives: [{ content: '<amp>', mimetype: 'text/x-amp-html' }] }) })
+        .execute();
     } finally {
       await previous.destroy();
     }
-    // A deploy whose migration has not run yet can still queue plain mail.
-    const early = await createOutbox({ ...store, backends: { default: new ScriptedBackend() } });
-    await early.send({ recipients: 'early@example.com', subject: 'queued by new code before migrating' });
+    // New code on a store that has not been migrated says what to do, instead of a driver error.
+    const early = await createOutbox({ ...store, backends: { default: new ScriptedBackend() }, autoMigrate: false });
+    await expect(early.send({ recipients: 'early@example.com', subject: 'too early' })).rejects.toThrow(OutboxNotMigrated);
+    await expect(early.send({ recipients: 'early@example.com', subject: 'too early' })).rejects.toThrow(/anymail-outbox migrate/);
     await early.close();
 
     const backend = new ScriptedBackend();
-    const outbox = await createOutbox({ ...store, backends: { default: backend } });
+    const outbox = await createOutbox({ ...store, backends: { default: backend }, autoMigrate: false });
     cleanups.push(() => outbox.close());
-    expect(await outbox.migrate()).toEqual(['0002_esp_options']);
+    expect(await outbox.migrate()).toEqual(['0003_message_codec', '0004_send_result', '0005_backend_health']);
     expect(await outbox.migrate()).toEqual([]);
-    const [old, earlyRow] = await outbox.db.selectFrom('outbox_email').select(['id', 'esp_options']).orderBy('id').execute();
-    expect([old!.esp_options, earlyRow!.esp_options]).toEqual([null, null]);
+    const moved = await outbox.db.selectFrom('outbox_email').select(['id', 'message_json']).orderBy('id').execute();
+    expect(moved.every((row) => row.message_json !== null)).toBe(true);
 
     const fresh = await outbox.send({ recipients: 'new@example.com', subject: 'queued after the upgrade', espOptions: { tags: ['new'] } });
     expect(await outbox.sendQueued()).toEqual({ sent: 3, failed: 0, requeued: 0 });
@@ -74,9 +80,15 @@ describe.each(stores)('outbox migrations: %s', (_name, makeStore) => {
       tags: undefined,
       metadata: undefined,
     });
+    expect(bySubject.get('queued at 0002')).toMatchObject({
+      tags: ['old'],
+      alternatives: [
+        { content: '<amp>', mimetype: 'text/x-amp-html' },
+        { content: '<p>html</p>', mimetype: 'text/html' },
+      ],
+    });
     expect(bySubject.get('queued after the upgrade')!.tags).toEqual(['new']);
-    expect(bySubject.get('queued by new code before migrating')!.to).toEqual(['early@example.com']);
-    expect((await outbox.get(Number(old!.id)))!.status).toBe('sent');
+    expect((await outbox.get(Number(moved[0]!.id)))!.status).toBe('sent');
     expect((await outbox.get(fresh.id))!.status).toBe('sent');
   });
 });

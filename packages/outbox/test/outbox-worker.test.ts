@@ -27,7 +27,7 @@ describe('outbox.work() on SQLite', () => {
   });
 
   it('reports a failing drain to onError and keeps going; without onError the error ends work()', async () => {
-    const outbox = await createOutbox({ database: `sqlite:${join(dir, 'broken.db')}`, backends: { default: new ScriptedBackend() }, pollIntervalMs: 10 });
+    const outbox = await createOutbox({ database: `sqlite:${join(dir, 'broken.db')}`, backends: { default: new ScriptedBackend() }, pollIntervalMs: 10, autoMigrate: false });
     // Not migrated: every claim fails with "no such table".
     const errors: unknown[] = [];
     const controller = new AbortController();

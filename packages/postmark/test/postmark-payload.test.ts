@@ -27,6 +27,24 @@ async function unsupportedFeature(message: EmailMessage): Promise<string> {
   return (error as AnymailUnsupportedFeature).feature;
 }
 
+describe('Postmark payload: a From header (Anymail: from becomes the envelope sender)', () => {
+  it('is unsupported when from is another address (Postmark has no envelope sender)', async () => {
+    const message = new EmailMessage({ from: 'bounces@example.com', to: ['to@example.com'], body: 'Body', headers: { From: 'Shown <shown@example.com>' } });
+    expect(await unsupportedFeature(message)).toBe('envelopeSender');
+  });
+
+  it('replaces From (not a Headers entry) when the envelope is ignored or the same address', async () => {
+    const message = new EmailMessage({ from: 'bounces@example.com', to: ['to@example.com'], body: 'Body', headers: { From: 'Shown <shown@example.com>', 'X-Other': '1' } });
+    const sent = body(await build(message, { ignore: true }));
+    expect(sent.From).toBe('Shown <shown@example.com>');
+    expect(sent.Headers).toEqual([{ Name: 'X-Other', Value: '1' }]);
+    const renamed = new EmailMessage({ from: 'shown@example.com', to: ['to@example.com'], body: 'Body', headers: { from: 'New Name <shown@example.com>' } });
+    const renamedBody = body(await build(renamed));
+    expect(renamedBody.From).toBe('New Name <shown@example.com>');
+    expect(renamedBody.Headers).toBeUndefined();
+  });
+});
+
 describe('Postmark payload: the documented single-send example', () => {
   it('builds the request body of Postmark’s "send a single email" example', async () => {
     const message = new EmailMessage({

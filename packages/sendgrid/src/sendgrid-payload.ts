@@ -5,6 +5,7 @@ import {
   deepMerge,
   defineEspFeatures,
   parseAddressList,
+  quoteDisplayName,
   unsupported,
   type Attachment,
   type EmailMessage,
@@ -43,8 +44,17 @@ function toAddress(address: ParsedAddress): SendGridAddress {
   return address.displayName ? { email: address.addrSpec, name: address.displayName } : { email: address.addrSpec };
 }
 
+/**
+ * A personalization's to/cc/bcc entry. SendGrid writes these names into the header without quoting
+ * them, so a name with a comma or another special would split or break the address; send it
+ * quoted, as Anymail does (from and reply_to_list are quoted by SendGrid itself).
+ */
+function toRecipient(address: ParsedAddress): SendGridAddress {
+  return address.displayName ? { email: address.addrSpec, name: quoteDisplayName(address.displayName) } : { email: address.addrSpec };
+}
+
 function recipientList(addresses: ParsedAddress[]): RecipientList {
-  return { addresses: addresses.map(toAddress), emails: addresses.map((address) => address.addrSpec) };
+  return { addresses: addresses.map(toRecipient), emails: addresses.map((address) => address.addrSpec) };
 }
 
 function base64(content: string | Uint8Array): string {

@@ -58,6 +58,34 @@ describe('SendGrid payload: standard message', () => {
     expect(body.reply_to).toBeUndefined();
   });
 
+  it('quotes display names with commas and other specials inside personalizations only (SendGrid parser bug, as Anymail)', async () => {
+    const { body } = await build({
+      from: '"Shop, Inc." <shop@example.com>',
+      to: ['"Doe, Jane" <jane@example.com>', 'Plain Name <plain@example.com>'],
+      cc: ['"Dr. J. \\"Jo\\" Smith" <jo@example.com>'],
+      bcc: ['"a;b" <ab@example.com>'],
+      replyTo: ['"Help, Desk" <help@example.com>'],
+    });
+    const [personalization] = body.personalizations;
+    expect(personalization.to).toEqual([{ email: 'jane@example.com', name: '"Doe, Jane"' }, { email: 'plain@example.com', name: 'Plain Name' }]);
+    expect(personalization.cc).toEqual([{ email: 'jo@example.com', name: '"Dr. J. \\"Jo\\" Smith"' }]);
+    expect(personalization.bcc).toEqual([{ email: 'ab@example.com', name: '"a;b"' }]);
+    // SendGrid quotes from and reply_to_list names itself.
+    expect(body.from).toEqual({ email: 'shop@example.com', name: 'Shop, Inc.' });
+    expect(body.reply_to_list).toEqual([{ email: 'help@example.com', name: 'Help, Desk' }]);
+  });
+
+  it('sends a From header as from: unsupported when from is another address (no envelope sender), as Anymail', async () => {
+    const error = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>' } }).catch((e: unknown) => e);
+    expect(error instanceof AnymailUnsupportedFeature && error.feature).toBe('envelopeSender');
+    const { body } = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>', 'X-Other': '1' } }, { ignoreUnsupportedFeatures: true });
+    expect(body.from).toEqual({ email: 'shown@example.com', name: 'Shown' });
+    expect(body.headers).toEqual({ 'X-Other': '1' });
+    const same = await build({ from: 'shown@example.com', headers: { From: 'Shown <shown@example.com>' } });
+    expect(same.body.from).toEqual({ email: 'shown@example.com', name: 'Shown' });
+    expect(same.body.headers).toBeUndefined();
+  });
+
   it('omits an empty subject so a template can supply it', async () => {
     const { body } = await build({ subject: '', templateId: 'd-abc' });
     expect('subject' in body).toBe(false);

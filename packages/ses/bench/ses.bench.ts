@@ -1,4 +1,4 @@
-// SES bench: SesBackend (MIME build + SigV4 per message) against a raw undici loop posting a
+// SES bench: SesBackend (Content.Simple JSON + SigV4 per message) against a raw undici loop posting a
 // pre-built SendEmail body, same loopback fake server (child process), same run, 16 in flight.
 // Run: pnpm --filter @anymail/core build && node --import tsx packages/ses/bench/ses.bench.ts
 import { Pool } from 'undici';

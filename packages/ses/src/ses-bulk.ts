@@ -18,7 +18,7 @@ function headerList(anymail: ReadonlyArray<[string, string]>, own: ReadonlyArray
 /**
  * A SendBulkEmail body: the template (by name, or by ARN when templateId starts with 'arn:')
  * with mergeGlobalData as its default data, and one entry per to-recipient carrying that
- * recipient's mergeData, mergeHeaders and mergeMetadata (as X-Metadata).
+ * recipient's mergeData, mergeHeaders and mergeMetadata (as X-Metadata), and every cc and bcc.
  */
 export async function buildSesBulkBody(
   draft: SesDraft,
@@ -38,10 +38,14 @@ export async function buildSesBulkBody(
   if (headers.length > 0) template.Headers = headers;
   if (features.attachments !== undefined) template.Attachments = await Promise.all(features.attachments.map(sesAttachment));
 
+  // cc and bcc are on every entry (as Anymail does): they get a copy of each to-recipient's message.
+  const copies: Record<string, string[]> = {};
+  if (features.cc !== undefined) copies.CcAddresses = features.cc.map((address) => formatAddress(address));
+  if (features.bcc !== undefined) copies.BccAddresses = features.bcc.map((address) => formatAddress(address));
   const entries = to.map((address) => {
     const key = address.addrSpec;
     const entry: Record<string, unknown> = {
-      Destination: { ToAddresses: [formatAddress(address)] },
+      Destination: { ToAddresses: [formatAddress(address)], ...copies },
       ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: JSON.stringify(features.mergeData?.[key] ?? {}) } },
     };
     const anymail: Array<[string, string]> = [];

@@ -16,7 +16,7 @@ import { SesCredentialProvider } from './ses-credentials.js';
 import { SES_ESP_NAME, resolveSesOptions, type SesBackendOptions } from './ses-options.js';
 import { fetchS3Object } from './ses-s3.js';
 import type { SnsEnvelope } from './ses-sns.js';
-import { confirmSubscription, readSnsEnvelope, snsVerifier, type SesTrackingWebhookOptions, type SnsVerifierOptions } from './ses-webhook.js';
+import { readSnsEnvelope, snsControlMessages, snsVerifier, type SesTrackingWebhookOptions, type SnsVerifierOptions } from './ses-webhook.js';
 
 /** The AWS settings used to read messages stored by an S3 action; the same names and env fallbacks as `SesBackend`. */
 type S3CredentialOptions = Pick<
@@ -59,7 +59,7 @@ export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundW
     env: options.env,
   });
   let credentials: SesCredentialProvider | undefined; // created on the first S3 action: SNS-only setups need no AWS credentials
-  const confirmFetch = options.fetch ?? ((url: string) => fetch(url, { redirect: 'error' }));
+  const handleControl = snsControlMessages(options);
   const maxBytes = options.maxBodyBytes ?? DEFAULT_INBOUND_MAX_BODY_BYTES;
 
   async function readS3(action: Json, envelope: SnsEnvelope): Promise<Uint8Array> {
@@ -84,11 +84,7 @@ export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundW
     readEnvelope: readSnsEnvelope,
     verify,
     async parseEvents(envelope) {
-      if (envelope.Type === 'SubscriptionConfirmation') {
-        if (options.autoConfirmSubscriptions) await confirmSubscription(envelope, confirmFetch);
-        return [];
-      }
-      if (envelope.Type === 'UnsubscribeConfirmation') return [];
+      if (await handleControl(envelope)) return [];
       const record = parseRecord(envelope.Message);
       if (record?.notificationType !== 'Received') {
         if (record && ('eventType' in record || 'notificationType' in record)) {

@@ -17,6 +17,7 @@ import {
 import { buildSesBulkBody } from './ses-bulk.js';
 import { parseSesExtra } from './ses-extra.js';
 import { buildSimpleMime } from './ses-mime.js';
+import { buildSimpleContent, simpleAddress, type SesSimpleContent } from './ses-simple.js';
 
 export const SEND_EMAIL_PATH = 'v2/email/outbound-emails';
 export const SEND_BULK_EMAIL_PATH = 'v2/email/outbound-bulk-emails';
@@ -73,8 +74,9 @@ export const sesFeatures = defineEspFeatures<SesDraft>({
     draft.fields.FromEmailAddress = formatAddress(value[0]!);
   },
   to: () => undefined,
-  cc: onlyWithoutTemplate('cc'),
-  bcc: onlyWithoutTemplate('bcc'),
+  // Templated sends copy cc and bcc onto every entry (ses-bulk.ts), as Anymail does.
+  cc: () => undefined,
+  bcc: () => undefined,
   replyTo: (draft, value) => {
     if (draft.templated) draft.fields.ReplyToAddresses = value.map((address) => formatAddress(address));
   },
@@ -179,8 +181,34 @@ export function buildSesRequest(message: EmailMessage, context: PayloadContext, 
       sesRequest(SEND_BULK_EMAIL_PATH, body, draft, { operation: 'SendBulkEmail', recipients }),
     );
   }
+  // espExtra that sets Content or Destination was written for a raw send (Destination is only the envelope there).
+  const extra = draft.espExtra;
+  const simple = extra === undefined || (extra.Content === undefined && extra.Destination === undefined) ? buildSimpleContent(features, draft.extraHeaders) : undefined;
+  if (simple !== undefined) return sendSimpleRequest(simple, draft, tags);
   const mime = buildSesMime(message, draft);
   return mime instanceof Promise ? mime.then((bytes) => sendEmailRequest(bytes, draft, tags)) : sendEmailRequest(mime, draft, tags);
+}
+
+/** Every recipient's bare address, once (status keys). */
+function sendEmailContext(to: string[], cc: string[], bcc: string[]): SesRequestContext {
+  const recipients = cc.length === 0 && bcc.length === 0 && to.length < 2 ? to : [...new Set([...to, ...cc, ...bcc])];
+  return { operation: 'SendEmail', recipients };
+}
+
+/** SendEmail with `Content.Simple`: SES writes the To/Cc/Reply-To headers from these fields, names included. */
+function sendSimpleRequest(content: SesSimpleContent, draft: SesDraft, tags: SesMessageTag[]): EspRequest {
+  const { features } = draft;
+  const body = draft.fields;
+  const destination: Record<string, string[]> = {};
+  if (features.to) destination.ToAddresses = features.to.map(simpleAddress);
+  if (features.cc) destination.CcAddresses = features.cc.map(simpleAddress);
+  if (features.bcc) destination.BccAddresses = features.bcc.map(simpleAddress);
+  body.Destination = destination;
+  if (features.replyTo) body.ReplyToAddresses = features.replyTo.map(simpleAddress);
+  body.Content = { Simple: content };
+  if (tags.length > 0) body.EmailTags = tags;
+  const context = sendEmailContext(addrSpecs(features.to), addrSpecs(features.cc), addrSpecs(features.bcc));
+  return draft.espExtra !== undefined ? sesRequest(SEND_EMAIL_PATH, body, draft, context) : jsonRequest(SEND_EMAIL_PATH, JSON.stringify(body), context);
 }
 
 function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag[]): EspRequest {
@@ -196,8 +224,7 @@ function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag
   const body = draft.fields; // the body is built in place: no copy per message
   body.Destination = destination;
   if (tags.length > 0) body.EmailTags = tags;
-  const recipients = cc.length === 0 && bcc.length === 0 && to.length < 2 ? to : [...new Set([...to, ...cc, ...bcc])];
-  const context: SesRequestContext = { operation: 'SendEmail', recipients };
+  const context = sendEmailContext(to, cc, bcc);
   if (draft.espExtra !== undefined) {
     body.Content = { Raw: { Data: data } };
     return sesRequest(SEND_EMAIL_PATH, body, draft, context);

@@ -147,7 +147,7 @@ export function snsVerifier(options: SnsVerifierOptions): (envelope: SnsEnvelope
 /** Amazon SES tracking webhook: SES events through an SNS HTTPS subscription. */
 export function trackingWebhook(options: SesTrackingWebhookOptions = {}): TrackingWebhook {
   const verify = snsVerifier(options);
-  const confirmFetch = options.fetch ?? ((url: string) => fetch(url, { redirect: 'error' }));
+  const handleControl = snsControlMessages(options);
 
   return createTrackingWebhook<SnsEnvelope>({
     espName: ESP_NAME,
@@ -158,17 +158,32 @@ export function trackingWebhook(options: SesTrackingWebhookOptions = {}): Tracki
     readEnvelope: readSnsEnvelope,
     verify,
     async parseEvents(envelope) {
-      if (envelope.Type === 'SubscriptionConfirmation') {
-        if (options.autoConfirmSubscriptions) await confirmSubscription(envelope, confirmFetch);
-        return [];
-      }
-      if (envelope.Type === 'UnsubscribeConfirmation') return [];
+      if (await handleControl(envelope)) return [];
       return notificationEvents(envelope);
     },
   });
 }
 
 /** Confirm an SNS subscription by calling its SubscribeURL (only an SNS URL). */
+/**
+ * SNS's own messages, shared by the tracking and inbound handlers: a SubscriptionConfirmation is
+ * confirmed when `autoConfirmSubscriptions` is on, and neither it nor an UnsubscribeConfirmation
+ * carries events. Answers whether the envelope was one of them.
+ */
+export function snsControlMessages(options: {
+  autoConfirmSubscriptions?: boolean | undefined;
+  fetch?: ((url: string) => Promise<Response>) | undefined;
+}): (envelope: SnsEnvelope) => Promise<boolean> {
+  const confirmFetch = options.fetch ?? ((url: string) => fetch(url, { redirect: 'error' }));
+  return async (envelope) => {
+    if (envelope.Type === 'SubscriptionConfirmation') {
+      if (options.autoConfirmSubscriptions) await confirmSubscription(envelope, confirmFetch);
+      return true;
+    }
+    return envelope.Type === 'UnsubscribeConfirmation';
+  };
+}
+
 export async function confirmSubscription(envelope: SnsEnvelope, confirmFetch: (url: string) => Promise<Response>) {
   const url = envelope.SubscribeURL ?? '';
   if (!isSnsUrl(url)) throw fail('SNS SubscribeURL is not an https://sns.<region>.amazonaws.com URL; not confirming');

@@ -7,6 +7,8 @@ import { sesFakeRoutes } from '../src/test/index.js';
 const json = (call: FakeEspCall): any => call.json();
 /** The raw MIME message of a SendEmail request. */
 const mime = (call: FakeEspCall): string => Buffer.from(json(call).Content.Raw.Data, 'base64').toString('utf8');
+/** The Content.Simple of a SendEmail request. */
+const simple = (call: FakeEspCall): any => json(call).Content.Simple;
 const template = (call: FakeEspCall): any => json(call).DefaultContent.Template;
 /** SES templates supply the subject and body, so templated samples drop them. */
 const templated = (message: EmailMessage) => {
@@ -31,36 +33,31 @@ describeEspConformance({
   espExtraSample: { ConfigurationSetName: 'from-extra', ListManagementOptions: { ContactListName: 'list' } },
   prepareFeature: { templateId: templated, mergeData: templated, mergeGlobalData: templated, mergeMetadata: templated, mergeHeaders: templated },
   features: {
+    // Messages Content.Simple can express go that way (SES writes the MIME); the rest as raw MIME.
     from: (call) => {
       expect(json(call).FromEmailAddress).toBe('From Name <from@example.com>');
-      expect(mime(call)).toMatch(/^From: From Name <from@example\.com>\r$/m);
+      expect(simple(call)).toBeDefined();
     },
-    to: (call) => {
-      expect(json(call).Destination.ToAddresses).toEqual(['to1@example.com', 'to2@example.com']);
-      expect(mime(call)).toMatch(/^To: to1@example\.com, To 2 <to2@example\.com>\r$/m);
-    },
-    cc: (call) => {
-      expect(json(call).Destination.CcAddresses).toEqual(['cc@example.com']);
-      expect(mime(call)).toMatch(/^Cc: cc@example\.com\r$/m);
-    },
+    to: (call) => expect(json(call).Destination.ToAddresses).toEqual(['to1@example.com', 'To 2 <to2@example.com>']),
+    cc: (call) => expect(json(call).Destination.CcAddresses).toEqual(['cc@example.com']),
     bcc: (call) => {
       expect(json(call).Destination.BccAddresses).toEqual(['bcc@example.com']);
-      expect(mime(call)).not.toMatch(/bcc@example\.com/);
+      expect(JSON.stringify(simple(call))).not.toMatch(/bcc@example\.com/);
     },
-    replyTo: (call) => expect(mime(call)).toMatch(/^Reply-To: reply@example\.com\r$/m),
-    subject: (call) => expect(mime(call)).toMatch(/^Subject: Conformance subject\r$/m),
-    headers: (call) => expect(mime(call)).toMatch(/^X-Custom: custom value\r$/m),
-    textBody: (call) => expect(mime(call)).toContain('Text body'),
-    htmlBody: (call) => expect(mime(call)).toMatch(/Content-Type: text\/html[\s\S]*<p>HTML body<\/p>/),
+    replyTo: (call) => expect(json(call).ReplyToAddresses).toEqual(['reply@example.com']),
+    subject: (call) => expect(simple(call).Subject.Data).toBe('Conformance subject'),
+    headers: (call) => expect(simple(call).Headers).toContainEqual({ Name: 'X-Custom', Value: 'custom value' }),
+    textBody: (call) => expect(simple(call).Body.Text).toEqual({ Data: expect.stringContaining('Text body'), Charset: 'UTF-8' }),
+    htmlBody: (call) => expect(simple(call).Body.Html).toEqual({ Data: expect.stringContaining('<p>HTML body</p>'), Charset: 'UTF-8' }),
     ampBody: (call) => expect(mime(call)).toMatch(/Content-Type: text\/x-amp-html/),
     alternatives: (call) => expect(mime(call)).toMatch(/Content-Type: text\/calendar[\s\S]*BEGIN:VCALENDAR/),
-    attachments: (call) => {
-      expect(mime(call)).toMatch(/Content-Disposition: attachment; filename=file\.txt/);
-      expect(mime(call)).toContain(Buffer.from('attachment content').toString('base64'));
-    },
+    attachments: (call) =>
+      expect(simple(call).Attachments).toContainEqual(
+        expect.objectContaining({ FileName: 'file.txt', RawContent: Buffer.from('attachment content').toString('base64'), ContentDisposition: 'ATTACHMENT' }),
+      ),
     envelopeSender: (call) => expect(json(call).FeedbackForwardingEmailAddress).toBe('bounces@example.com'),
-    metadata: (call) => expect(mime(call)).toMatch(/^X-Metadata: \{"userId":"12345"\}\r$/m),
-    tags: (call) => expect(mime(call)).toMatch(/^X-Tag: tag-one\r$/m),
+    metadata: (call) => expect(simple(call).Headers).toContainEqual({ Name: 'X-Metadata', Value: '{"userId":"12345"}' }),
+    tags: (call) => expect(simple(call).Headers).toContainEqual({ Name: 'X-Tag', Value: 'tag-one' }),
     trackClicks: 'unsupported',
     trackOpens: 'unsupported',
     sendAt: 'unsupported',

@@ -2,7 +2,7 @@
 // sends and bulk-sends over HTTP, then the test reads back what the emulator stored (GET /store).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { EmailMessage } from '@anymail/core';
+import { EmailMessage, decodeRfc2047 } from '@anymail/core';
 import startEmulator from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SesBackend } from '../src/index.js';
@@ -65,6 +65,8 @@ describe('SesBackend against aws-ses-v2-local', () => {
       body: 'Plain text body',
       metadata: { order: 42 },
       tags: ['welcome'],
+      // A Message-ID of its own is a header SES owns in Content.Simple, so this message goes raw.
+      headers: { 'Message-ID': '<e2e-raw@example.com>' },
       connection: backend,
     });
     message.attachAlternative('<p>HTML body</p>', 'text/html');
@@ -85,23 +87,44 @@ describe('SesBackend against aws-ses-v2-local', () => {
     expect(Buffer.from(email.attachments[0]!.content, 'base64').toString()).toBe('attached text');
   });
 
-  it('sends a simple text + HTML message (fast MIME path) the emulator decodes', async () => {
+  it('sends a text + HTML message with headers and attachments as Content.Simple', async () => {
     const message = new EmailMessage({
       from: 'Zoë <sender@example.com>',
-      to: ['two@example.com'],
+      to: ['Two <two@example.com>'],
+      replyTo: ['reply@example.com'],
       subject: 'Ünïcode subject ✓',
       body: 'Grüße\nline two',
       headers: { 'X-Campaign': 'été' },
+      metadata: { order: 7 },
       connection: backend,
     });
     message.attachAlternative('<p>Grüße</p>', 'text/html');
+    message.attach('notes.txt', 'attached text', 'text/plain');
     await message.send();
     const email = await stored(message.anymailStatus!.recipients['two@example.com']!.messageId!);
-    expect(email.from).toBe('"Zoë" <sender@example.com>');
-    expect(email.subject).toBe('Ünïcode subject ✓');
-    expect(email.body.text?.trim()).toBe('Grüße\nline two');
-    expect(email.body.html).toContain('<p>Grüße</p>');
-    expect(email.attachments).toEqual([]);
+    // The emulator stores Simple fields as sent (real SES decodes them when it writes the MIME).
+    expect(decodeRfc2047(email.from)).toBe('Zoë <sender@example.com>');
+    expect(email.destination.to).toEqual(['Two <two@example.com>']);
+    expect(email.replyTo).toEqual(['reply@example.com']);
+    expect(decodeRfc2047(email.subject)).toBe('Ünïcode subject ✓');
+    expect(email.body.text).toBe('Grüße\nline two');
+    expect(email.body.html).toBe('<p>Grüße</p>');
+    expect(email.headers).toEqual([
+      { name: 'X-Metadata', value: '{"order":7}' },
+      { name: 'X-Campaign', value: '=?utf-8?b?w6l0w6k=?=' },
+    ]);
+    expect(email.attachments.map((a) => a.filename)).toEqual(['notes.txt']);
+    expect(Buffer.from(email.attachments[0]!.content, 'base64').toString()).toBe('attached text');
+  });
+
+  it('sends a message Simple cannot express (an attached message) as raw MIME', async () => {
+    const message = new EmailMessage({ from: 'Zoë <sender@example.com>', to: ['three@example.com'], subject: 'Fwd', body: 'See attached', connection: backend });
+    message.attach({ filename: 'original.eml', content: new EmailMessage({ from: 'a@example.com', to: ['b@example.com'], subject: 'Original', body: 'x' }), mimetype: 'message/rfc822' });
+    await message.send();
+    const email = await stored(message.anymailStatus!.recipients['three@example.com']!.messageId!);
+    expect(email.from).toBe('"Zoë" <sender@example.com>'); // mailparser decoded the raw MIME
+    expect(email.subject).toBe('Fwd');
+    expect(email.body.text?.trim()).toBe('See attached');
   });
 
   it('bulk-sends a template with per-recipient data and headers', async () => {

@@ -21,19 +21,88 @@ const unsupportedFeature = (promise: Promise<unknown>) =>
     (error: unknown) => (error instanceof AnymailUnsupportedFeature ? error.feature : error),
   );
 
+/** A header's values in a SendEmail request: Content.Simple.Headers, or the raw MIME. */
+function headerValues(body: any, name: string): string[] {
+  if (body.Content.Simple) return (body.Content.Simple.Headers ?? []).filter((h: { Name: string }) => h.Name.toLowerCase() === name.toLowerCase()).map((h: { Value: string }) => h.Value);
+  const mime = Buffer.from(body.Content.Raw.Data, 'base64').toString('utf8');
+  return [...mime.matchAll(new RegExp(`^${name}: (.*)\r$`, 'gim'))].map((m) => m[1]!);
+}
+
+describe('SendEmail with Content.Simple (SES writes the MIME)', () => {
+  it('sends subject, bodies, addresses with names, headers and attachments as Simple fields', async () => {
+    const { body, mime } = await build({
+        from: 'Zoë <zoe@example.com>',
+        to: ['"Doe, Jane" <jane@example.com>'],
+        cc: ['cc@example.com'],
+        bcc: ['Hidden <bcc@example.com>'],
+        replyTo: ['Help <help@example.com>'],
+        subject: 'Grüße',
+        body: 'Text ✓',
+        headers: { 'X-Campaign': 'été', 'List-Unsubscribe': '<mailto:u@example.com>' },
+      });
+    expect(mime).toBe('');
+    expect(body.FromEmailAddress).toBe('=?utf-8?b?Wm/Dqw==?= <zoe@example.com>');
+    expect(body.Destination).toEqual({ ToAddresses: ['"Doe, Jane" <jane@example.com>'], CcAddresses: ['cc@example.com'], BccAddresses: ['Hidden <bcc@example.com>'] });
+    expect(body.ReplyToAddresses).toEqual(['Help <help@example.com>']);
+    expect(body.Content.Simple).toEqual({
+      Subject: { Data: '=?utf-8?b?R3LDvMOfZQ==?=' },
+      Body: { Text: { Data: 'Text ✓', Charset: 'UTF-8' } },
+      Headers: [
+        { Name: 'X-Campaign', Value: '=?utf-8?b?w6l0w6k=?=' },
+        { Name: 'List-Unsubscribe', Value: '<mailto:u@example.com>' },
+      ],
+    });
+  });
+
+  it('sends text + HTML, and file and inline attachments as Simple.Attachments', async () => {
+    const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'Text' });
+    message.attachAlternative('<p>HTML <img src="cid:logo"></p>', 'text/html');
+    message.attach('notes.txt', 'héllo', 'text/plain');
+    message.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo' });
+    const context = makePayloadContext('Amazon SES', message, resolveFeatures(message), false);
+    const body = JSON.parse(Buffer.from((await buildSesRequest(message, context, settings)).body as Uint8Array).toString());
+    expect(body.Content.Simple.Body).toEqual({ Text: { Data: 'Text', Charset: 'UTF-8' }, Html: { Data: '<p>HTML <img src="cid:logo"></p>', Charset: 'UTF-8' } });
+    expect(body.Content.Simple.Attachments).toEqual([
+      { RawContent: Buffer.from('héllo').toString('base64'), FileName: 'notes.txt', ContentType: 'text/plain; charset=utf-8', ContentDisposition: 'ATTACHMENT', ContentTransferEncoding: 'BASE64' },
+      { RawContent: 'AQID', FileName: 'logo.png', ContentType: 'image/png', ContentDisposition: 'INLINE', ContentTransferEncoding: 'BASE64', ContentId: 'logo' },
+    ]);
+  });
+
+  it('sends raw MIME for what Simple cannot express as given', async () => {
+    const raw = async (init: ConstructorParameters<typeof EmailMessage>[0], edit?: (m: EmailMessage) => void) => {
+      const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'Text', ...init });
+      edit?.(message);
+      const context = makePayloadContext('Amazon SES', message, resolveFeatures(message), false);
+      const body = JSON.parse(Buffer.from((await buildSesRequest(message, context, settings)).body as Uint8Array).toString());
+      return body.Content.Raw !== undefined && body.Content.Simple === undefined;
+    };
+    expect(await raw({})).toBe(false);
+    expect(await raw({ subject: '' })).toBe(true);
+    expect(await raw({ body: '' })).toBe(true);
+    expect(await raw({ headers: { 'Message-ID': '<mine@example.com>' } })).toBe(true);
+    expect(await raw({ headers: { Date: 'Fri, 04 Dec 2026 12:00:00 +0000' } })).toBe(true);
+    expect(await raw({ headers: { 'X-Long': 'x'.repeat(871) } })).toBe(true);
+    expect(await raw({ headers: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`X-H${i}`, 'v'])) })).toBe(true);
+    expect(await raw({ espExtra: { Content: { Raw: { Extra: 1 } } } })).toBe(true);
+    expect(await raw({}, (m) => m.attachAlternative('BEGIN:VCALENDAR', 'text/calendar'))).toBe(true);
+    expect(await raw({}, (m) => m.attach({ filename: 'fwd.eml', content: new EmailMessage({ from: 'a@example.com', to: ['b@example.com'], body: 'x' }), mimetype: 'message/rfc822' }))).toBe(true);
+    expect(await raw({}, (m) => m.attach({ content: 'no name', mimetype: 'text/plain' }))).toBe(true);
+  });
+});
+
 describe('SendEmail payload', () => {
   it('RFC 2047-encodes a non-ASCII from name and punycodes the domain', async () => {
     const { body, mime } = await build({ from: 'Zoë Ünïcode <zoe@bücher.example>' });
     expect(body.FromEmailAddress).toBe('=?utf-8?b?Wm/DqyDDnG7Dr2NvZGU=?= <zoe@xn--bcher-kva.example>');
-    expect(mime).toMatch(/^From: =\?UTF-8\?[BQ]\?.+\?= <zoe@xn--bcher-kva\.example>\r$/im);
+    // Content.Simple: SES writes the From header from FromEmailAddress.
+    expect(body.Content.Simple).toBeDefined();
   });
 
   it('puts metadata in X-Metadata as ASCII JSON and each tag in its own X-Tag header', async () => {
-    const { mime } = await build({ metadata: { user: 'Zoë', n: 1 }, tags: ['one', 'two', 'drei€'] });
-    expect(mime).toMatch(/^X-Metadata: \{"user":"Zo\\u00eb","n":1\}\r$/m);
+    const { body } = await build({ metadata: { user: 'Zoë', n: 1 }, tags: ['one', 'two', 'drei€'] });
+    expect(headerValues(body, 'X-Metadata')).toEqual(['{"user":"Zo\\u00eb","n":1}']);
     expect(JSON.parse(metadataHeaderValue({ user: 'Zoë' }))).toEqual({ user: 'Zoë' });
-    const tags = [...mime.matchAll(/^X-Tag: (.*)\r$/gm)].map((m) => m[1]);
-    expect(tags).toEqual(['one', 'two', '=?utf-8?b?ZHJlaeKCrA==?=']);
+    expect(headerValues(body, 'X-Tag')).toEqual(['one', 'two', '=?utf-8?b?ZHJlaeKCrA==?=']);
   });
 
   it('refuses metadata over the SES header value limit (870 characters of JSON)', async () => {
@@ -44,16 +113,15 @@ describe('SendEmail payload', () => {
   });
 
   it("keeps the message's own X-Metadata header over the generated one", async () => {
-    const { mime } = await build({ metadata: { a: 1 }, headers: { 'X-Metadata': 'custom' } });
-    expect([...mime.matchAll(/^X-Metadata: (.*)\r$/gim)].map((m) => m[1])).toEqual(['custom']);
+    const { body } = await build({ metadata: { a: 1 }, headers: { 'X-Metadata': 'custom' } });
+    expect(headerValues(body, 'x-metadata')).toEqual(['custom']);
   });
 
-  it('builds the MIME from send defaults too (to, subject, headers)', async () => {
-    const { body, mime } = await build({ to: [], subject: '' }, { defaults: { to: ['default@example.com'], subject: 'Default subject', headers: { 'X-Default': 'yes' } } });
+  it('builds the content from send defaults too (to, subject, headers)', async () => {
+    const { body } = await build({ to: [], subject: '' }, { defaults: { to: ['default@example.com'], subject: 'Default subject', headers: { 'X-Default': 'yes' } } });
     expect(body.Destination).toEqual({ ToAddresses: ['default@example.com'] });
-    expect(mime).toMatch(/^To: default@example\.com\r$/m);
-    expect(mime).toMatch(/^Subject: Default subject\r$/m);
-    expect(mime).toMatch(/^X-Default: yes\r$/m);
+    expect(body.Content.Simple.Subject).toEqual({ Data: 'Default subject' });
+    expect(headerValues(body, 'X-Default')).toEqual(['yes']);
   });
 
   it('adds the configuration set, and the tag as EmailTags with messageTagName', async () => {
@@ -67,9 +135,9 @@ describe('SendEmail payload', () => {
     const withName = { settings: { messageTagName: 'campaign' } };
     expect(await unsupportedFeature(build({ tags: ['a', 'b'] }, withName))).toBe('tags');
     expect(await unsupportedFeature(build({ tags: ['has space'] }, withName))).toBe('tags');
-    const { body, mime } = await build({ tags: ['has space'] }, { ...withName, ignore: true });
+    const { body } = await build({ tags: ['has space'] }, { ...withName, ignore: true });
     expect(body.EmailTags).toBeUndefined();
-    expect(mime).toMatch(/^X-Tag: has space\r$/m);
+    expect(headerValues(body, 'X-Tag')).toEqual(['has space']);
   });
 
   it('deep-merges espExtra into the request and checks known fields', async () => {
@@ -161,13 +229,32 @@ describe('SendBulkEmail payload', () => {
     ]);
   });
 
+  it('sends cc and bcc on every destination of a templated send, as Anymail does', async () => {
+    const { body, request } = await build({ ...templated, to: ['Ann <ann@example.com>', 'bob@example.com'], cc: ['Cé <cc@example.com>', 'cc2@example.com'], bcc: ['bcc@example.com'] });
+    const cc = ['=?utf-8?b?Q8Op?= <cc@example.com>', 'cc2@example.com'];
+    expect(body.BulkEmailEntries.map((entry: { Destination: unknown }) => entry.Destination)).toEqual([
+      { ToAddresses: ['Ann <ann@example.com>'], CcAddresses: cc, BccAddresses: ['bcc@example.com'] },
+      { ToAddresses: ['bob@example.com'], CcAddresses: cc, BccAddresses: ['bcc@example.com'] },
+    ]);
+    // Statuses are per entry, keyed by its to (as Anymail): cc and bcc get a copy of each entry's message.
+    expect(request.context).toEqual({ operation: 'SendBulkEmail', recipients: ['ann@example.com', 'bob@example.com'] });
+  });
+
   it('refuses what the template supplies or SendBulkEmail cannot carry', async () => {
     expect(await unsupportedFeature(build({ templateId: 'welcome', body: '' }))).toBe('subject');
-    expect(await unsupportedFeature(build({ ...templated, cc: ['cc@example.com'] }))).toBe('cc');
-    expect(await unsupportedFeature(build({ ...templated, bcc: ['bcc@example.com'] }))).toBe('bcc');
     const many = Array.from({ length: 51 }, (_, i) => `r${i}@example.com`);
     expect(await unsupportedFeature(build({ ...templated, to: many }))).toBe('to');
     expect(await unsupportedFeature(build({ ...templated, sendAt: new Date('2030-01-01T00:00:00Z') }))).toBe('sendAt');
+  });
+});
+
+describe('SES payload: a From header', () => {
+  it('is the From header and FromEmailAddress; from becomes the envelope sender (FeedbackForwardingEmailAddress), as Anymail', async () => {
+    const { body, mime } = await build({ from: 'bounces@example.com', headers: { From: 'Shown <shown@example.com>' } });
+    expect(body.FromEmailAddress).toBe('Shown <shown@example.com>');
+    expect(body.FeedbackForwardingEmailAddress).toBe('bounces@example.com');
+    if (mime !== '') expect(mime.match(/^From: .*$/gim)).toEqual(['From: Shown <shown@example.com>']);
+    else expect(JSON.stringify(body.Content)).not.toContain('bounces@');
   });
 });
 

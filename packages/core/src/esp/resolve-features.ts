@@ -1,4 +1,4 @@
-import { parseAddress, parseAddressList } from '../address.js';
+import { parseAddress, parseAddressList, type ParsedAddress } from '../address.js';
 import { AnymailInvalidAddress } from '../errors.js';
 import type { EmailMessage, JsonObject } from '../message.js';
 import { deepMerge, type SendDefaults } from '../message-defaults.js';
@@ -26,6 +26,30 @@ function toList(value: string | readonly string[] | undefined): string[] {
 }
 
 /**
+ * Django's and Anymail's rule, for every ESP: a From header replaces the From the recipients
+ * see, and `from` becomes the envelope sender (unless `envelopeSender` is set, or `from` is the
+ * same address). The header leaves `headers`, so each ESP sends it in its own from field.
+ */
+function applyFromHeader(features: Partial<MessageFeatures>, headers: Record<string, string>, from: string | undefined): ParsedAddress | undefined {
+  let name: string | undefined;
+  for (const key in headers) if (key.toLowerCase() === 'from') name = key;
+  if (name === undefined) return undefined;
+  const headerFrom = parseAddressList(headers[name]!, 'headers.From');
+  if (headerFrom.length === 0) {
+    throw new AnymailInvalidAddress(`headers.From is blank (${JSON.stringify(headers[name])}). Give an address such as 'Name <user@example.com>', or remove the header.`);
+  }
+  const rest = { ...headers };
+  delete rest[name];
+  if (Object.keys(rest).length > 0) features.headers = rest;
+  else delete features.headers;
+  features.from = headerFrom;
+  if (!from) return undefined;
+  // The envelope has one sender: a from list cannot be one.
+  const envelope = parseAddress(from, 'from (the envelope sender when headers.From is set)');
+  return headerFrom.length === 1 && headerFrom[0]!.addrSpec === envelope.addrSpec ? undefined : envelope;
+}
+
+/**
  * Combine a message with send defaults by Anymail's rules (scalars: the message wins;
  * lists: concatenated; objects: merged, espExtra deeply) and normalize it into features.
  * Absent or empty features are left undefined, except the merge* objects, where `{}` still
@@ -46,7 +70,11 @@ export function resolveFeatures(message: EmailMessage, defaults: SendDefaults = 
   const subject = message.subject || defaults.subject;
   if (subject) features.subject = subject;
   const headers = nonEmpty(mergeObjects(defaults.headers, message.headers));
-  if (headers) features.headers = headers;
+  let headerEnvelope: ParsedAddress | undefined;
+  if (headers) {
+    features.headers = headers;
+    headerEnvelope = applyFromHeader(features, headers, from);
+  }
 
   const body = message.body || defaults.body || '';
   if (body) {
@@ -65,6 +93,7 @@ export function resolveFeatures(message: EmailMessage, defaults: SendDefaults = 
 
   const envelopeSender = message.envelopeSender ?? defaults.envelopeSender;
   if (envelopeSender) features.envelopeSender = parseAddress(envelopeSender, 'envelopeSender');
+  else if (headerEnvelope) features.envelopeSender = headerEnvelope;
   const metadata = nonEmpty(mergeObjects<JsonObject>(defaults.metadata, message.metadata));
   if (metadata) features.metadata = metadata;
   const tags = [...(defaults.tags ?? []), ...(message.tags ?? [])];

@@ -13,7 +13,7 @@ export interface FakeMailgunOptions {
 /** One message the fake Mailgun accepted. */
 export interface FakeMailgunSend {
   domain: string;
-  /** The Message-ID it answered, without angle brackets. */
+  /** The Message-ID it answered, in angle brackets as Mailgun sends it (equal to the send status's messageId). */
   messageId: string;
   /** Form fields in order (repeated names stay repeated). */
   fields: Array<[string, string]>;
@@ -87,9 +87,9 @@ export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun
       return badRequest("Need at least one of 'text', 'html', 'amp-html' or 'template' parameters specified");
     }
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-    const messageId = `${stamp}.${++counter}.${Math.random().toString(16).slice(2, 8)}@${domain}`;
+    const messageId = `<${stamp}.${++counter}.${Math.random().toString(16).slice(2, 8)}@${domain}>`;
     sends.push({ domain, messageId, fields, files, get: (name) => getAll(name)[0], getAll });
-    return { status: 200, body: { id: `<${messageId}>`, message: 'Queued. Thank you.' } };
+    return { status: 200, body: { id: messageId, message: 'Queued. Thank you.' } };
   };
 
   const route = async (call: FakeEspCall): Promise<FakeEspReply> => {

@@ -144,8 +144,10 @@ export class AdminQueries {
       .orderBy('a.id')
       .execute();
     return rows.map((r) => {
-      const headers = r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {};
-      const contentId = headers['Content-ID']?.replace(/^<|>$/g, '') ?? null;
+      // Rows from before migration 0003 hold { 'Content-ID': '<id>' }; newer ones the codec's { contentId }.
+      const headers = r.headers ? (JSON.parse(r.headers) as Record<string, unknown>) : {};
+      const raw = headers['contentId'] ?? headers['Content-ID'];
+      const contentId = typeof raw === 'string' ? raw.replace(/^<|>$/g, '') : null;
       return { id: Number(r.id), name: r.name, mimetype: r.mimetype, size: r.size == null ? null : Number(r.size), contentId };
     });
   }

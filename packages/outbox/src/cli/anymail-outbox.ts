@@ -27,7 +27,8 @@ Commands:
   migrate                 create or update the outbox tables
   send-queued             deliver every due email, then exit
   worker                  deliver continuously until SIGINT/SIGTERM
-  cleanup                 delete old emails (and unused attachments)
+  cleanup                 delete old emails (and, when asked, unused attachments)
+  requeue                 queue failed emails again (filters below)
   admin                   serve the admin web app (credentials from ANYMAIL_OUTBOX_ADMIN_* env)
 
 Options:
@@ -37,8 +38,11 @@ Options:
   --batch-size <n>        emails claimed per batch
   --concurrency <n>       sends in flight at once
   --days <n>              cleanup: delete emails older than this (default 90)
-  --delete-attachments    cleanup: also delete unused attachments (default)
-  --keep-attachments      cleanup: keep attachments
+  --delete-attachments    cleanup: also delete attachments no email uses
+  --status <s,s>          requeue: statuses to take (default failed)
+  --since <date>          requeue: created at or after (ISO date)
+  --until <date>          requeue: created before (ISO date)
+  --recipient <address>   requeue: only mail to this address
   --port <n>              admin: port (default 8025)
   --host <addr>           admin: address to bind (default 127.0.0.1)
   --base-path <path>      admin: serve under this path (e.g. /outbox)
@@ -46,11 +50,46 @@ Options:
 
 class UsageError extends Error {}
 
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/**
+ * Import the config module. TypeScript configs load through tsx's API (Node 20 cannot import
+ * .ts files itself); any failure is one line and exit code 2, not a stack trace.
+ */
+async function importConfig(path: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(resolve(path)).href;
+  try {
+    try {
+      return (await import(url)) as { default?: unknown };
+    } catch (error) {
+      // Node 20 cannot import TypeScript; anything else is the config's own error.
+      if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?tsx?$/.test(path)) throw error;
+    }
+    {
+      let tsx: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+      try {
+        tsx = (await import('tsx/esm/api')) as typeof tsx;
+      } catch {
+        throw new UsageError(`Config ${path} is TypeScript: install tsx to load it (npm install --save-dev tsx), or compile it to .js.`);
+      }
+      return (await tsx.tsImport(url, import.meta.url)) as { default?: unknown };
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`Cannot load config ${path}: ${firstLine(error)}`);
+  }
+}
+
 async function loadSettings(values: Record<string, unknown>, io: CliIo, needsBackends: boolean): Promise<OutboxSettings> {
   let settings: Partial<OutboxSettings> = {};
   if (typeof values['config'] === 'string') {
-    const module = (await import(pathToFileURL(resolve(values['config'])).href)) as { default?: unknown };
-    const exported = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
+    const module = await importConfig(values['config']);
+    let exported: unknown;
+    try {
+      exported = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
+    } catch (error) {
+      throw new UsageError(`Config ${values['config']} failed: ${firstLine(error)}`);
+    }
     if (typeof exported !== 'object' || exported === null) throw new UsageError(`${values['config']} must export default the outbox settings.`);
     settings = exported as Partial<OutboxSettings>;
   }
@@ -82,6 +121,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         days: { type: 'string' },
         'delete-attachments': { type: 'boolean' },
         'keep-attachments': { type: 'boolean' },
+        status: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        recipient: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'base-path': { type: 'string' },
@@ -98,13 +141,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['migrate', 'send-queued', 'worker', 'cleanup', 'admin'].includes(command)) {
+  if (!['migrate', 'send-queued', 'worker', 'cleanup', 'requeue', 'admin'].includes(command)) {
     io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
     return 2;
   }
   let outbox;
   try {
-    outbox = await createOutbox(await loadSettings(values, io, command === 'send-queued' || command === 'worker'));
+    const settings = await loadSettings(values, io, command === 'send-queued' || command === 'worker');
+    // `migrate` reports what it ran: it must not have run already inside createOutbox.
+    outbox = await createOutbox(command === 'migrate' ? { ...settings, autoMigrate: false } : settings);
     switch (command) {
       case 'migrate': {
         const ran = await outbox.migrate();
@@ -142,6 +187,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.out(`Worker stopped: sent ${report.sent}, failed ${report.failed}, requeued ${report.requeued}.`);
         return 0;
       }
+      case 'requeue': {
+        const date = (name: 'since' | 'until') => {
+          const text = values[name];
+          if (text === undefined) return undefined;
+          const parsed = new Date(text);
+          if (Number.isNaN(parsed.getTime())) throw new UsageError(`--${name} must be a date such as 2026-12-01 (got '${text}').`);
+          return parsed;
+        };
+        const since = date('since');
+        const until = date('until');
+        const count = await outbox.requeue({
+          ...(values.status ? { status: values.status.split(',').map((s) => s.trim()) as never } : {}),
+          ...(since ? { since } : {}),
+          ...(until ? { until } : {}),
+          ...(values.recipient ? { recipient: values.recipient } : {}),
+        });
+        io.out(`Requeued ${count} emails.`);
+        return 0;
+      }
       case 'admin': {
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
@@ -154,7 +218,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       default: {
         const result = await outbox.cleanup({
           days: values.days === undefined ? 90 : Number(values.days),
-          deleteAttachments: !values['keep-attachments'],
+          deleteAttachments: values['delete-attachments'] === true && !values['keep-attachments'],
         });
         io.out(`Deleted ${result.emails} emails and ${result.attachments} attachments.`);
         return 0;
@@ -162,7 +226,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (error) {
     if (error instanceof UsageError || AnymailError.isInstance(error)) {
-      io.err(`anymail-outbox: ${(error as Error).message}\n`);
+      io.err(`anymail-outbox: ${firstLine(error)}\n`);
       return 2;
     }
     throw error;

@@ -75,10 +75,12 @@ export function enqueueCases({ make }: ConformanceContext): void {
       await expect(outbox.send({ subject: 'nobody' })).rejects.toThrow(/at least one of recipients/);
     });
 
-    it('overrideRecipients replaces to and drops cc and bcc', async () => {
-      const { outbox } = await make({ overrideRecipients: ['qa@example.com'] });
+    it('overrideRecipients replaces to at delivery (as post_office); the stored email keeps its recipients', async () => {
+      const { outbox, backend } = await make({ overrideRecipients: ['qa@example.com'] });
       const email = await outbox.send({ recipients: 'real@example.com', cc: 'c@example.com', bcc: 'b@example.com' });
-      expect(email).toMatchObject({ to: ['qa@example.com'], cc: [], bcc: [] });
+      expect(email).toMatchObject({ to: ['real@example.com'], cc: ['c@example.com'], bcc: ['b@example.com'] });
+      await outbox.sendQueued();
+      expect(backend.sent[0]).toMatchObject({ to: ['qa@example.com'], cc: ['c@example.com'], bcc: ['b@example.com'] });
     });
 
     it('messageIdEnabled gives each email a Message-ID on the configured domain, sent as a header', async () => {

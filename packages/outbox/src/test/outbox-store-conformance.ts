@@ -2,7 +2,7 @@
  * One storage conformance suite for every database the outbox supports: run it against a
  * real SQLite file and a real PostgreSQL (see packages/outbox/test/).
  */
-import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createOutbox, type Outbox } from '../outbox.js';
 import type { OutboxSettings } from '../outbox-settings.js';
 import { ScriptedBackend } from './scripted-backend.js';
@@ -11,6 +11,8 @@ import { enqueueCases } from './conformance-enqueue.js';
 import { espOptionsCases } from './conformance-esp-options.js';
 import { featureCases } from './conformance-features.js';
 import { headerSafetyCases } from './conformance-header-safety.js';
+import { messageCases } from './conformance-message.js';
+import { templateCases } from './conformance-templates.js';
 
 export interface OutboxStoreFixture {
   /** Shown in the describe title, e.g. 'SQLite file'. */
@@ -44,7 +46,13 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     beforeAll(async () => {
       store = await fixture.setup();
       admin = (await context.make()).outbox;
+      open.splice(0);
       await admin.migrate();
+    });
+
+    // Each test's outboxes close after it, so a long suite holds few database connections.
+    afterEach(async () => {
+      for (const outbox of open.splice(0)) await outbox.close();
     });
 
     beforeEach(async () => {
@@ -55,6 +63,7 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
 
     afterAll(async () => {
       for (const outbox of open.splice(0)) await outbox.close();
+      await admin.close();
       await fixture.teardown();
     });
 
@@ -63,5 +72,7 @@ export function describeOutboxStoreConformance(fixture: OutboxStoreFixture): voi
     deliveryCases(context);
     featureCases(context);
     espOptionsCases(context);
+    messageCases(context);
+    templateCases(context);
   });
 }

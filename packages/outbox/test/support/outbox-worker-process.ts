@@ -26,7 +26,11 @@ const outbox = await createOutbox({
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort());
 process.send?.({ ready: true });
-const report = await outbox.work({ signal: controller.signal });
+const errors: string[] = [];
+const report = await outbox.work({
+  signal: controller.signal,
+  ...(process.env['OUTBOX_ON_ERROR'] ? { onError: (error: unknown) => void errors.push(String(error)) } : {}),
+});
 await outbox.close();
-process.send?.({ report });
+process.send?.({ report, errors });
 process.exit(0);

@@ -11,6 +11,8 @@ export interface FleetWorker {
   child: ChildProcess;
   report: Promise<SendReport | undefined>;
   exited: Promise<number | null>;
+  /** What the worker's onError was told (with OUTBOX_ON_ERROR set), once it has stopped. */
+  errors: string[];
 }
 
 export async function startWorkers(count: number, env: Record<string, string>): Promise<FleetWorker[]> {
@@ -25,15 +27,17 @@ export async function startWorkers(count: number, env: Record<string, string>): 
     });
     let ready!: () => void;
     const readyPromise = new Promise<void>((resolve) => (ready = resolve));
+    const errors: string[] = [];
     const report = new Promise<SendReport | undefined>((resolve) => {
-      child.on('message', (message: { ready?: boolean; report?: SendReport }) => {
+      child.on('message', (message: { ready?: boolean; report?: SendReport; errors?: string[] }) => {
         if (message.ready) ready();
+        if (message.errors) errors.push(...message.errors);
         if (message.report) resolve(message.report);
       });
       child.on('exit', () => resolve(undefined));
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { id, child, report, exited, readyPromise };
+    return { id, child, report, exited, errors, readyPromise };
   });
   await Promise.all(workers.map((w) => Promise.race([w.readyPromise, w.exited])));
   return workers;

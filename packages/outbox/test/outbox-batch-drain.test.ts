@@ -1,0 +1,68 @@
+/**
+ * Draining through an ESP's batch endpoint: Postmark's /email/batch gets one request per
+ * chunk, and each message keeps its own result (its id, a refused recipient, a retry).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeEsp } from '@anymail/core/test';
+import { PostmarkBackend } from '@anymail/postmark';
+import { postmarkFakeRoutes } from '@anymail/postmark/test';
+import { createOutbox, type OutboxSettings } from '../src/index.js';
+import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
+  [
+    'SQLite file',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'outbox-batch-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      return { database: `sqlite:${join(dir, 'mail.db')}` };
+    },
+  ],
+  [
+    'PostgreSQL',
+    () => {
+      const schema = uniqueSchema('outbox_batch');
+      cleanups.push(() => dropSchema(schema));
+      return { database: POSTGRES_URL, schema };
+    },
+  ],
+];
+
+describe.each(stores)('drain through a batch endpoint: %s', (_name, makeStore) => {
+  it('sends 120 mails to Postmark in three /email/batch requests, with each message’s own id; a refused recipient fails only its mail', async () => {
+    const esp = await startFakeEsp(postmarkFakeRoutes({ inactive: ['gone@example.com'] }));
+    cleanups.push(() => esp.close());
+    const outbox = await createOutbox({ ...makeStore(), backends: { default: new PostmarkBackend({ serverToken: 'token', apiUrl: esp.url }) } });
+    cleanups.push(() => outbox.close());
+    await outbox.migrate();
+    const emails = await outbox.sendMany(
+      Array.from({ length: 120 }, (_, i) => ({ sender: 'shop@example.com', recipients: i === 7 ? 'gone@example.com' : `m${i}@example.com`, subject: `m${i}`, message: 'hi' })),
+    );
+    expect(await outbox.sendQueued({ batchSize: 100 })).toEqual({ sent: 119, failed: 1, requeued: 0 });
+    expect(esp.calls.map((call) => call.path)).toEqual(['/email/batch', '/email/batch', '/email/batch']);
+    const stored = await Promise.all(emails.map((email) => outbox.get(email.id)));
+    const ids = stored.filter((email) => email!.status === 'sent').map((email) => email!.espMessageId);
+    expect(new Set(ids).size).toBe(119);
+    expect(stored[7]).toMatchObject({ status: 'failed' });
+    expect((await outbox.logs(emails[7]!.id))[0]!.exceptionType).toBe('AnymailRecipientsRefused');
+  });
+
+  it('a batch request the ESP answers with a server error is retried per message', async () => {
+    const esp = await startFakeEsp({ 'POST /email/batch': () => ({ status: 503, body: { ErrorCode: 0, Message: 'busy' } }), ...{ 'POST /email': () => ({ status: 503, body: { ErrorCode: 0, Message: 'busy' } }) } });
+    cleanups.push(() => esp.close());
+    const outbox = await createOutbox({ ...makeStore(), backends: { default: new PostmarkBackend({ serverToken: 'token', apiUrl: esp.url }) }, maxRetries: 2 });
+    cleanups.push(() => outbox.close());
+    await outbox.migrate();
+    await outbox.sendMany(Array.from({ length: 3 }, (_, i) => ({ sender: 'shop@example.com', recipients: `r${i}@example.com`, subject: `r${i}` })));
+    expect(await outbox.sendQueued()).toEqual({ sent: 0, failed: 0, requeued: 3 });
+    expect(esp.calls.map((call) => call.path)).toEqual(['/email/batch', '/email', '/email', '/email']);
+  });
+});
