@@ -126,9 +126,9 @@ async function download(ctx: AdminRequest, emailId: number, attachmentId: number
 }
 
 const ACTIONS = {
-  requeue: (ctx: AdminRequest, id: number) => requeueMail(ctx.queries.db, id, ctx.principal.who),
-  cancel: (ctx: AdminRequest, id: number) => cancelMail(ctx.queries.db, id, ctx.principal.who),
-  resend: (ctx: AdminRequest, id: number) => resendMail(ctx.queries.db, id, ctx.principal.who, ctx.outbox.settings),
+  requeue: (ctx: AdminRequest, id: number) => requeueMail(ctx.outbox, id, ctx.principal.who),
+  cancel: (ctx: AdminRequest, id: number) => cancelMail(ctx.outbox, id, ctx.principal.who),
+  resend: (ctx: AdminRequest, id: number) => resendMail(ctx.outbox, id, ctx.principal.who),
 } as const;
 
 export async function handleMail(ctx: AdminRequest): Promise<Response | undefined> {
@@ -136,7 +136,7 @@ export async function handleMail(ctx: AdminRequest): Promise<Response | undefine
   if (ctx.path === '/mail') return isWrite ? undefined : listPage(ctx);
   if (ctx.path === '/mail/requeue' && isWrite) {
     const filter = parseFilter(ctx.form);
-    const result = await requeueMatching(ctx.queries.db, filter, ctx.principal.who);
+    const result = await requeueMatching(ctx.outbox, filter, ctx.principal.who);
     ctx.log('requeue matching', JSON.stringify(filter), result.ok, result.message);
     const back = new URLSearchParams([...ctx.form.entries()].filter(([key]) => key !== 'csrf' && key !== 'requeued'));
     back.set('requeued', String(result.count ?? 0));
