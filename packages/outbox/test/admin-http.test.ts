@@ -175,6 +175,15 @@ describe('outbox admin over HTTP', () => {
     const copy = (await outbox.get(newId))!;
     expect(copy).toMatchObject({ status: 'queued', subject: 'copy me', to: ['copy@example.com'] });
     expect(copy.messageId).not.toBe(mail.messageId);
+    // A caller-set Message-ID (kept in the stored message too) is not copied: the copy goes out with its new one.
+    const own = await outbox.send({ recipients: 'own-id@example.com', subject: 'own id', headers: { 'Message-ID': '<mine@caller.example>' } });
+    await outbox.sendQueued();
+    const again = await post(`/outbox/mail/${own.id}/resend`, {}, { authorization: bearer });
+    const againId = Number(/\/mail\/(\d+)/.exec(again.headers.get('location')!)![1]);
+    await outbox.sendQueued();
+    const delivered = backend.sent.filter((m) => m.to[0] === 'own-id@example.com').map((m) => m.headers['Message-ID']);
+    expect(delivered).toEqual(['<mine@caller.example>', (await outbox.get(againId))!.messageId]);
+    expect(delivered[1]).not.toBe('<mine@caller.example>');
   });
 
   it('lists with filters, search by Message-ID and keyset pages', async () => {
