@@ -318,16 +318,20 @@ export class Outbox {
   #backend(alias: string): Promise<BaseEmailBackend> {
     let opened = this.#opened.get(alias);
     if (!opened) {
-      opened = this.#resolve(alias).then((backend) => backend.open().then(
-        (didOpen) => {
-          if (didOpen) this.#toClose.push(backend);
-          return backend;
-        },
-        (error: unknown) => {
-          this.#opened.delete(alias); // try to open it again for the next email
-          throw error;
-        },
-      ));
+      opened = this.#resolve(alias).then((backend) => {
+        // The drain keeps up to `concurrency` sends in flight: let a pooled backend open that many sockets.
+        backend.expectConcurrency(this.settings.concurrency);
+        return backend.open().then(
+          (didOpen) => {
+            if (didOpen) this.#toClose.push(backend);
+            return backend;
+          },
+          (error: unknown) => {
+            this.#opened.delete(alias); // try to open it again for the next email
+            throw error;
+          },
+        );
+      });
       this.#opened.set(alias, opened);
     }
     return opened;
