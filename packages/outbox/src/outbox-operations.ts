@@ -58,6 +58,7 @@ export async function cancelEmails(db: Kysely<OutboxDatabase>, filter: CancelFil
   const statuses = statusesOf(filter, ['queued', 'requeued']);
   // Only unsent mail can be cancelled: a filter naming sent/failed/expired mail changes nothing.
   const unsent = statuses.filter((status) => status === 'queued' || status === 'requeued');
+  if (unsent.length === 0) return 0;
   const query = filtered(db.updateTable('outbox_email').set({ status: 'failed', locked_by: null, locked_until: null, last_updated: now }), filter, unsent, now);
   const ids = (await query.returning('id').execute()).map((row) => Number(row.id));
   await writeLogs(db, ids, 'failed', log.type ?? 'Cancel', log.message ?? 'Cancelled by outbox.cancel().', now);
@@ -69,7 +70,7 @@ type EmailUpdate = UpdateQueryBuilder<OutboxDatabase, 'outbox_email', 'outbox_em
 /** The filter's conditions on an update, never touching mail a worker holds right now. */
 function filtered(update: EmailUpdate, filter: RequeueFilter, statuses: OutboxStatus[], now: number): EmailUpdate {
   let query = update
-    .where('status', 'in', statuses.length ? statuses : (['__none__'] as unknown as OutboxStatus[]))
+    .where('status', 'in', statuses)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
   if (filter.since !== undefined) query = query.where('created', '>=', millis(filter.since));
   if (filter.until !== undefined) query = query.where('created', '<', millis(filter.until));
