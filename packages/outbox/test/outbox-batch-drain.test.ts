@@ -74,7 +74,7 @@ describe('the ESP pool follows the drain', () => {
     const esp = await startFakeEsp({
       'POST /email': () => new Promise((resolve) => setTimeout(() => resolve({
         body: { To: 'x@example.com', SubmittedAt: '2026-12-04T00:00:00Z', MessageID: `id-${n++}`, ErrorCode: 0, Message: 'OK' },
-      }), 300)),
+      }), 1000)), // long enough that every send is in flight at once, even on a loaded machine
     });
     cleanups.push(() => esp.close());
     const dir = mkdtempSync(join(tmpdir(), 'outbox-pool-'));
