@@ -19,5 +19,5 @@ export { PRIORITY } from './outbox-schema.js';
 export type { PriorityName, OutboxStatus, OutboxDatabase } from './outbox-schema.js';
 export type { OutboxTrackingReceiver, TrackingStats } from './outbox-tracking.js';
 export type { SendResult } from './outbox-send-result.js';
-export type { RequeueFilter } from './outbox-operations.js';
+export type { CancelFilter, OperationLog, RequeueFilter } from './outbox-operations.js';
 export { OutboxHealthStore } from './outbox-health-store.js';

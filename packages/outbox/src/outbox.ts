@@ -17,7 +17,8 @@ import { withDatabase } from './outbox-errors.js';
 import { emailQueued } from './outbox-signals.js';
 import { GroupCommit } from './outbox-group-commit.js';
 import { OutboxHealthStore } from './outbox-health-store.js';
-import { expireEmails, requeueEmails, type RequeueFilter } from './outbox-operations.js';
+import { cancelEmails, expireEmails, requeueEmails, type CancelFilter, type OperationLog, type RequeueFilter } from './outbox-operations.js';
+import { resendEmail } from './outbox-resend.js';
 import { makeTrackingReceiver, type OutboxTrackingReceiver } from './outbox-tracking.js';
 import { OutboxTemplates } from './outbox-templates.js';
 import { runWorker, type WorkOptions } from './outbox-worker.js';
@@ -172,10 +173,26 @@ export class Outbox {
   /**
    * Queue emails again (post_office's requeue): by default every `failed` one; filter by
    * status, creation date, recipient or ids. They are due at once with their retries reset.
-   * Resolves to how many were requeued.
+   * Resolves to how many were requeued. Mail a worker holds right now is never touched.
    */
-  async requeue(filter: RequeueFilter = {}): Promise<number> {
-    return withDatabase('requeueing emails', () => requeueEmails(this.db, filter, Date.now()));
+  async requeue(filter: RequeueFilter = {}, log?: OperationLog): Promise<number> {
+    return withDatabase('requeueing emails', () => requeueEmails(this.db, filter, Date.now(), log));
+  }
+
+  /**
+   * Cancel unsent emails (status becomes `failed`, so no worker sends them): by default every
+   * `queued` or `requeued` one; same filters as `requeue`. Resolves to how many were cancelled.
+   */
+  async cancel(filter: CancelFilter = {}, log?: OperationLog): Promise<number> {
+    return withDatabase('cancelling emails', () => cancelEmails(this.db, filter, Date.now(), log));
+  }
+
+  /**
+   * Queue a copy of email `id` (same content, recipients, attachments) as a new email with a
+   * new Message-ID. Resolves to the copy's id, or undefined when `id` does not exist.
+   */
+  async resend(id: number, log?: OperationLog): Promise<number | undefined> {
+    return withDatabase('resending an email', () => resendEmail(this.db, id, Date.now(), this.settings.messageIdFqdn, log));
   }
 
   /** One email by id, or undefined. */
@@ -301,16 +318,20 @@ export class Outbox {
   #backend(alias: string): Promise<BaseEmailBackend> {
     let opened = this.#opened.get(alias);
     if (!opened) {
-      opened = this.#resolve(alias).then((backend) => backend.open().then(
-        (didOpen) => {
-          if (didOpen) this.#toClose.push(backend);
-          return backend;
-        },
-        (error: unknown) => {
-          this.#opened.delete(alias); // try to open it again for the next email
-          throw error;
-        },
-      ));
+      opened = this.#resolve(alias).then((backend) => {
+        // The drain keeps up to `concurrency` sends in flight: let a pooled backend open that many sockets.
+        backend.expectConcurrency(this.settings.concurrency);
+        return backend.open().then(
+          (didOpen) => {
+            if (didOpen) this.#toClose.push(backend);
+            return backend;
+          },
+          (error: unknown) => {
+            this.#opened.delete(alias); // try to open it again for the next email
+            throw error;
+          },
+        );
+      });
       this.#opened.set(alias, opened);
     }
     return opened;

@@ -9,6 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrackingEvent, FailoverBackend } from '@anymail/core';
+import { startFakeEsp } from '@anymail/core/test';
+import { PostmarkBackend } from '@anymail/postmark';
+import { postmarkFakeRoutes } from '@anymail/postmark/test';
+import { SendGridBackend } from '@anymail/sendgrid';
 import { createOutbox, type Outbox } from '../src/index.js';
 import { createOutboxAdmin, type AdminLogEntry, type OutboxAdmin } from '../src/admin/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
@@ -175,6 +180,59 @@ describe('outbox admin over HTTP', () => {
     const copy = (await outbox.get(newId))!;
     expect(copy).toMatchObject({ status: 'queued', subject: 'copy me', to: ['copy@example.com'] });
     expect(copy.messageId).not.toBe(mail.messageId);
+    // A caller-set Message-ID (kept in the stored message too) is not copied: the copy goes out with its new one.
+    const own = await outbox.send({ recipients: 'own-id@example.com', subject: 'own id', headers: { 'Message-ID': '<mine@caller.example>' } });
+    await outbox.sendQueued();
+    const again = await post(`/outbox/mail/${own.id}/resend`, {}, { authorization: bearer });
+    const againId = Number(/\/mail\/(\d+)/.exec(again.headers.get('location')!)![1]);
+    await outbox.sendQueued();
+    const delivered = backend.sent.filter((m) => m.to[0] === 'own-id@example.com').map((m) => m.headers['Message-ID']);
+    expect(delivered).toEqual(['<mine@caller.example>', (await outbox.get(againId))!.messageId]);
+    expect(delivered[1]).not.toBe('<mine@caller.example>');
+  });
+
+  it('shows what the ESP said: ESP filter by recorded ESP (alias for unsent rows), search by ESP message id, recipients, tracking, failover attempts', async () => {
+    const sendgrid = await startFakeEsp({ 'POST /v3/mail/send': () => ({ status: 503, body: { errors: [{ message: 'down for maintenance' }] } }) });
+    const postmark = await startFakeEsp(postmarkFakeRoutes());
+    const failover = new FailoverBackend({
+      backends: [new SendGridBackend({ apiKey: 'SG.key', apiUrl: `${sendgrid.url}v3/` }), new PostmarkBackend({ serverToken: 'token', apiUrl: postmark.url })],
+    });
+    const espDir = mkdtempSync(join(tmpdir(), 'outbox-admin-esp-'));
+    const espOutbox = await createOutbox({ database: `sqlite:${join(espDir, 'mail.db')}`, backends: { default: failover, later: new ScriptedBackend() } });
+    try {
+      await espOutbox.migrate();
+      const espAdmin = createOutboxAdmin({ outbox: espOutbox, auth: { tokens: [{ name: 't', token: '0123456789abcdef-script' }] } });
+      const view = (path: string) => espAdmin.fetch(new Request(`http://x${path}`, { headers: { authorization: bearer } })).then((r) => r.text());
+      const sent = await espOutbox.send({ sender: 'from@example.com', recipients: ['ann@example.com', 'Bob <bob@example.com>'], subject: 'via failover' });
+      await espOutbox.sendQueued();
+      const waiting = await espOutbox.send({ sender: 'from@example.com', recipients: 'cat@example.com', subject: 'not sent yet', backend: 'later', scheduledTime: Date.now() + 3_600_000 });
+      const espMessageId = (await espOutbox.get(sent.id))!.espMessageId!;
+      expect(espMessageId).toMatch(/\S/);
+      await espOutbox.trackingReceiver()({ event: createTrackingEvent({ eventType: 'delivered', espName: 'Postmark', espEvent: {}, messageId: espMessageId, recipient: 'ann@example.com' }) });
+
+      const listed = (html: string) => html.match(/via failover|not sent yet/g) ?? [];
+      expect(await view('/mail')).toContain('<option value="Postmark">Postmark</option>');
+      expect(listed(await view('/mail?esp=Postmark'))).toEqual(['via failover']);
+      expect(listed(await view('/mail?esp=default'))).toEqual([]); // sent mail goes by the ESP that sent it
+      expect(listed(await view('/mail?esp=later'))).toEqual(['not sent yet']); // unsent: by backend alias
+      expect(listed(await view(`/mail?q=${encodeURIComponent(espMessageId)}`))).toEqual(['via failover']);
+
+      const detail = await view(`/mail/${sent.id}`);
+      expect(detail).toContain('<dd id="esp-name">Postmark</dd>');
+      expect(detail).toContain(`<dd id="esp-message-ids">${espMessageId}</dd>`);
+      expect(detail).toContain('<dd id="delivery-status">delivered</dd>');
+      const recipients = /<table id="esp-recipients">([\s\S]*?)<\/table>/.exec(detail)![1]!;
+      expect(recipients).toMatch(/<td>ann@example\.com<\/td><td>sent<\/td><td><span class="status status-delivered">delivered<\/span><\/td>/);
+      expect(recipients).toMatch(/<td>bob@example\.com<\/td><td>sent<\/td><td><span class="status status-sent">sent<\/span><\/td>/);
+      const attempts = /<table id="esp-attempts">([\s\S]*?)<\/table>/.exec(detail)![1]!;
+      expect(attempts.match(/<td>(SendGrid|Postmark)<\/td><td>[^<]*<\/td>/g)).toEqual(['<td>SendGrid</td><td>server</td>', '<td>Postmark</td><td>sent</td>']);
+      expect(await view(`/mail/${waiting.id}`)).toContain('id="esp-result">Nothing recorded');
+    } finally {
+      await espOutbox.close();
+      await sendgrid.close();
+      await postmark.close();
+      rmSync(espDir, { recursive: true, force: true });
+    }
   });
 
   it('lists with filters, search by Message-ID and keyset pages', async () => {

@@ -66,3 +66,29 @@ describe.each(stores)('drain through a batch endpoint: %s', (_name, makeStore) =
     expect(esp.calls.map((call) => call.path)).toEqual(['/email/batch', '/email', '/email', '/email']);
   });
 });
+
+// issue #17: the ESP pool opened 32 connections whatever the drain's concurrency.
+describe('the ESP pool follows the drain', () => {
+  it('a drain at concurrency 48 gets more than 32 sockets to the ESP', async () => {
+    let n = 0;
+    const esp = await startFakeEsp({
+      'POST /email': () => new Promise((resolve) => setTimeout(() => resolve({
+        body: { To: 'x@example.com', SubmittedAt: '2026-12-04T00:00:00Z', MessageID: `id-${n++}`, ErrorCode: 0, Message: 'OK' },
+      }), 1000)), // long enough that every send is in flight at once, even on a loaded machine
+    });
+    cleanups.push(() => esp.close());
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-pool-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const outbox = await createOutbox({
+      database: `sqlite:${join(dir, 'mail.db')}`,
+      concurrency: 48,
+      espBatchSize: 1,
+      backends: { default: new PostmarkBackend({ serverToken: 'token', apiUrl: esp.url }) },
+    });
+    cleanups.push(() => outbox.close());
+    await outbox.migrate();
+    await outbox.sendMany(Array.from({ length: 48 }, (_, i) => ({ sender: 'shop@example.com', recipients: `p${i}@example.com`, subject: 's', message: 'hi' })));
+    expect(await outbox.sendQueued({ batchSize: 48 })).toEqual({ sent: 48, failed: 0, requeued: 0 });
+    expect(esp.connectionCount).toBeGreaterThan(32);
+  });
+});

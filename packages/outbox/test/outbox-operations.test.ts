@@ -71,6 +71,46 @@ describe.each(stores)('outbox operations: %s', (_name, makeStore) => {
     expect(await outbox.sendQueued()).toEqual({ sent: 2, failed: 0, requeued: 0 });
   });
 
+  it('cancel() fails unsent mail only (never sent), with its log note; a filter naming sent mail changes nothing', async () => {
+    const { outbox, backend } = await open();
+    const [keep, drop, other] = await outbox.sendMany([{ recipients: 'keep@example.com' }, { recipients: 'drop@example.com' }, { recipients: 'other@cancel.example' }]);
+    expect(await outbox.cancel({ ids: [drop!.id] }, { type: 'AdminCancel', message: 'Cancelled by ops.' })).toBe(1);
+    expect(await outbox.cancel({ recipient: 'CANCEL.example' })).toBe(1);
+    expect((await outbox.get(drop!.id))!.status).toBe('failed');
+    expect((await outbox.logs(drop!.id)).map((l) => [l.status, l.exceptionType, l.message])).toEqual([['failed', 'AdminCancel', 'Cancelled by ops.']]);
+    expect((await outbox.logs(other!.id)).at(-1)!.message).toBe('Cancelled by outbox.cancel().');
+    expect(await outbox.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
+    expect(backend.sent.map((m) => m.to[0])).toEqual(['keep@example.com']);
+    // Sent mail cannot be cancelled, even when the filter names its status.
+    expect(await outbox.cancel({ ids: [keep!.id], status: ['sent', 'queued'] })).toBe(0);
+    expect((await outbox.get(keep!.id))!.status).toBe('sent');
+  });
+
+  it('resend() queues a copy with its attachments and a new Message-ID, even over a caller-set one', async () => {
+    const { outbox, backend } = await open();
+    const original = await outbox.send({
+      recipients: 'copy@example.com',
+      subject: 'twice',
+      headers: { 'Message-ID': '<caller@example.com>', 'X-Keep': 'yes' },
+      attachments: [{ name: 'a.txt', content: 'hello', mimetype: 'text/plain' }],
+    });
+    expect(await outbox.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
+    const copyId = await outbox.resend(original.id);
+    expect(copyId).toBeGreaterThan(original.id);
+    expect(await outbox.resend(999_999)).toBeUndefined();
+    const copy = (await outbox.get(copyId!))!;
+    expect(copy).toMatchObject({ status: 'queued', subject: 'twice', to: ['copy@example.com'] });
+    expect(copy.messageId).not.toBe('<caller@example.com>');
+    expect(await outbox.sendQueued()).toEqual({ sent: 1, failed: 0, requeued: 0 });
+    const [first, second] = backend.sent;
+    expect(first!.headers['Message-ID']).toBe('<caller@example.com>');
+    expect(second!.headers['Message-ID']).toBe(copy.messageId);
+    expect(second!.headers['X-Keep']).toBe('yes');
+    expect(second!.attachments.map((a) => [a.filename, String(a.content)])).toEqual([['a.txt', 'hello']]);
+    expect((await outbox.logs(copyId!)).map((l) => [l.status, l.exceptionType, l.message])[0]).toEqual(['queued', 'Resend', `Copy of mail #${original.id}, queued by outbox.resend().`]);
+    expect((await outbox.logs(original.id)).at(-1)!.message).toBe(`Resent as mail #${copyId} by outbox.resend().`);
+  });
+
   it('mail past expiresAt becomes expired, is never sent, and cleanup removes it with the rest', async () => {
     const { outbox, backend } = await open();
     const stale = await outbox.send({ recipients: 'late@example.com', expiresAt: Date.now() - 1 });

@@ -64,6 +64,17 @@ export abstract class BaseEmailBackend {
     return 1;
   }
 
+  /**
+   * A hint from a caller that will keep up to `requests` sends in flight at once (the outbox's
+   * drain): a backend with a connection pool sizes it so, when told before its first send. The
+   * default does nothing.
+   */
+  expectConcurrency(requests: number): void {
+    if (!Number.isInteger(requests) || requests < 1) {
+      throw new AnymailConfigurationError(`expectConcurrency takes a positive whole number of requests, not ${String(requests)}.`);
+    }
+  }
+
   /** Open the connection. Returns true when this call opened it (and so should close it). */
   async open(): Promise<boolean> {
     return false;

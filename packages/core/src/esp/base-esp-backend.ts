@@ -40,7 +40,10 @@ export interface BaseEspBackendOptions extends BaseEmailBackendOptions {
   fetch?: FetchFunction;
   /** Largest ESP response read, in bytes. @default 1 MiB */
   maxResponseBytes?: number;
-  /** Keep-alive connections per ESP origin. @default 32 */
+  /**
+   * Keep-alive connections per ESP origin. @default 32, or more when a caller such as the outbox's
+   * drain says (through `expectConcurrency`) that it keeps more requests in flight
+   */
   connections?: number;
   /** Log each request (secrets redacted) and response status through this function. */
   debugLog?: (line: string) => void;
@@ -67,6 +70,8 @@ export interface CombinedSend {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Keep-alive connections per ESP origin when neither `connections` nor `expectConcurrency` says more. */
+const DEFAULT_CONNECTIONS = 32;
 /** Messages in flight at once in sendMessages, for ESPs without a batch endpoint. */
 export const DEFAULT_SEND_CONCURRENCY = 10;
 
@@ -94,6 +99,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   protected readonly combinedSend: CombinedSend | undefined = undefined;
   readonly #options: BaseEspBackendOptions;
   #transport: HttpTransport | undefined;
+  #expectedConcurrency = DEFAULT_CONNECTIONS;
   #baseUrl: URL | undefined;
   readonly #timeouts: EspTimeouts;
   /** Headers of the latest request: where error redaction finds the credentials an ESP may echo. */
@@ -147,10 +153,16 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
       espName: this.espName,
       ...this.#timeouts,
       maxResponseBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-      connections: this.#options.connections ?? 32,
+      connections: this.#options.connections ?? this.#expectedConcurrency,
       fetch: this.#options.fetch,
     });
     return this.#transport;
+  }
+
+  /** Sizes the pool for `requests` in flight, unless `connections` was given or the pool is already open. */
+  override expectConcurrency(requests: number): void {
+    super.expectConcurrency(requests);
+    this.#expectedConcurrency = Math.max(this.#expectedConcurrency, requests);
   }
 
   override async open(): Promise<boolean> {

@@ -5,6 +5,7 @@
  */
 import { page, type AdminRequest } from './admin-app.js';
 import { csrfField, html, layout, type SafeHtml } from './admin-html.js';
+import { espResultSection } from './admin-esp-result.js';
 
 const SECRET_KEY = /key|token|secret|passw|auth|signature|credential|cookie/i;
 const HIDDEN = '•••• (hidden)';
@@ -31,7 +32,7 @@ function action(ctx: AdminRequest, id: number, name: string, label: string, conf
 export async function mailDetail(ctx: AdminRequest, id: number, flash: { ok: boolean; message: string } | undefined, status: number): Promise<Response | undefined> {
   const email = await ctx.queries.getMail(id);
   if (!email) return undefined;
-  const [logs, attachments] = await Promise.all([ctx.queries.logs(id), ctx.queries.attachments(id)]);
+  const [logs, attachments, recipients] = await Promise.all([ctx.queries.logs(id), ctx.queries.attachments(id), ctx.queries.recipients(id)]);
   const headers = redact(email.headers ?? {}) as Record<string, string>;
   const actions = [
     email.status === 'failed' || email.status === 'requeued' ? action(ctx, id, 'requeue', 'Requeue', `Requeue mail #${id}? A worker will send it again.`) : '',
@@ -71,6 +72,6 @@ ${email.espOptions ? html`<h2>ESP options</h2><pre class="text">${JSON.stringify
       : html`<p class="empty">No log lines yet.</p>`
   }
 <h2>ESP answer</h2>${lastAnswer ? html`<p>${lastAnswer.status}${lastAnswer.message ? html`: ${lastAnswer.message}` : ''}</p>` : html`<p class="empty">Not sent yet.</p>`}
-<h2>Tracking events</h2><p class="empty">None recorded for this mail.</p>`;
+${espResultSection(email, recipients)}`;
   return page(status, layout({ base: ctx.base, title: `Mail #${id}: ${email.subject || '(no subject)'}`, who: ctx.principal.who, csrf: ctx.csrf, flash, active: 'mail' }, body));
 }

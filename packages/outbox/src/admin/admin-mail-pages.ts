@@ -42,12 +42,12 @@ async function listPage(ctx: AdminRequest): Promise<Response> {
   const filter = parseFilter(params);
   const beforeText = params.get('before');
   const before = beforeText && /^\d{1,15}$/.test(beforeText) ? Number(beforeText) : undefined;
-  const result = await ctx.queries.listMail(filter, { ...(before === undefined ? {} : { before }), limit: ctx.pageSize });
+  const [result, esps] = await Promise.all([ctx.queries.listMail(filter, { ...(before === undefined ? {} : { before }), limit: ctx.pageSize }), ctx.queries.espChoices()]);
   const rows = result.rows.map(
     (row) => html`<tr><td class="num"><a href="${ctx.base}/mail/${row.id}">${row.id}</a></td>
 <td><span class="status status-${row.status}">${row.status}</span></td><td>${row.priority}</td>
 <td><a href="${ctx.base}/mail/${row.id}">${row.subject || '(no subject)'}</a></td><td>${row.to.join(', ')}</td>
-<td>${row.backendAlias}</td><td>${row.created.toISOString().replace('T', ' ').slice(0, 19)}</td></tr>`,
+<td>${row.espName ?? row.backendAlias}</td><td>${row.created.toISOString().replace('T', ' ').slice(0, 19)}</td></tr>`,
   );
   const next = new URLSearchParams(params);
   if (result.nextBefore !== undefined) next.set('before', String(result.nextBefore));
@@ -56,11 +56,11 @@ async function listPage(ctx: AdminRequest): Promise<Response> {
   const body = html`<form method="get" action="${ctx.base}/mail" class="filters" id="mail-filters">
 <label>Status <select name="status">${option('', params.get('status'), 'any')}${STATUSES.map((s) => option(s, params.get('status')))}</select></label>
 <label>Priority <select name="priority">${option('', params.get('priority'), 'any')}${Object.keys(PRIORITY).map((p) => option(p, params.get('priority')))}</select></label>
-<label>ESP (backend) <select name="esp">${option('', params.get('esp'), 'any')}${ctx.queries.aliases().map((a) => option(a, params.get('esp')))}</select></label>
+<label>ESP <select name="esp">${option('', params.get('esp'), 'any')}${esps.map((a) => option(a, params.get('esp')))}</select></label>
 <label>Recipient <input name="recipient" value="${params.get('recipient') ?? ''}" placeholder="someone@example.com"></label>
 <label>From day <input type="date" name="since" value="${params.get('since') ?? ''}"></label>
 <label>To day <input type="date" name="until" value="${params.get('until') ?? ''}"></label>
-<label>Search <input name="q" type="search" value="${params.get('q') ?? ''}" placeholder="subject or Message-ID"></label>
+<label>Search <input name="q" type="search" value="${params.get('q') ?? ''}" placeholder="subject, Message-ID or ESP message id"></label>
 <button type="submit">Filter</button> <a href="${ctx.base}/mail">Clear</a></form>
 <table id="mail-list"><thead><tr><th>#</th><th>Status</th><th>Priority</th><th>Subject</th><th>To</th><th>ESP</th><th>Created (UTC)</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="7" class="empty">No mail matches.</td></tr>`}</tbody></table>
@@ -126,9 +126,9 @@ async function download(ctx: AdminRequest, emailId: number, attachmentId: number
 }
 
 const ACTIONS = {
-  requeue: (ctx: AdminRequest, id: number) => requeueMail(ctx.queries.db, id, ctx.principal.who),
-  cancel: (ctx: AdminRequest, id: number) => cancelMail(ctx.queries.db, id, ctx.principal.who),
-  resend: (ctx: AdminRequest, id: number) => resendMail(ctx.queries.db, id, ctx.principal.who, ctx.outbox.settings),
+  requeue: (ctx: AdminRequest, id: number) => requeueMail(ctx.outbox, id, ctx.principal.who),
+  cancel: (ctx: AdminRequest, id: number) => cancelMail(ctx.outbox, id, ctx.principal.who),
+  resend: (ctx: AdminRequest, id: number) => resendMail(ctx.outbox, id, ctx.principal.who),
 } as const;
 
 export async function handleMail(ctx: AdminRequest): Promise<Response | undefined> {
@@ -136,7 +136,7 @@ export async function handleMail(ctx: AdminRequest): Promise<Response | undefine
   if (ctx.path === '/mail') return isWrite ? undefined : listPage(ctx);
   if (ctx.path === '/mail/requeue' && isWrite) {
     const filter = parseFilter(ctx.form);
-    const result = await requeueMatching(ctx.queries.db, filter, ctx.principal.who);
+    const result = await requeueMatching(ctx.outbox, filter, ctx.principal.who);
     ctx.log('requeue matching', JSON.stringify(filter), result.ok, result.message);
     const back = new URLSearchParams([...ctx.form.entries()].filter(([key]) => key !== 'csrf' && key !== 'requeued'));
     back.set('requeued', String(result.count ?? 0));

@@ -16,7 +16,7 @@ import type { Outbox } from '../outbox.js';
 import { toOutboxEmail, type OutboxEmail } from '../outbox-email.js';
 import { PRIORITY, type OutboxDatabase, type OutboxStatus, type PriorityName } from '../outbox-schema.js';
 
-export const STATUSES: readonly OutboxStatus[] = ['queued', 'requeued', 'sent', 'failed'];
+export const STATUSES: readonly OutboxStatus[] = ['queued', 'requeued', 'sent', 'failed', 'expired'];
 
 /** The mail list's filters, as parsed from the query string (all optional). */
 export interface MailFilter {
@@ -41,6 +41,8 @@ export interface MailListRow {
   status: OutboxStatus;
   priority: PriorityName;
   backendAlias: string;
+  /** The ESP that sent or refused it (null before a send, and on rows from before 0004). */
+  espName: string | null;
   messageId: string | null;
   created: Date;
 }
@@ -83,7 +85,10 @@ export function filterWhere(eb: ExpressionBuilder<OutboxDatabase, 'outbox_email'
   const parts: Array<Expression<SqlBool>> = [];
   if (filter.status) parts.push(eb('status', '=', filter.status));
   if (filter.priority) parts.push(eb('priority', '=', PRIORITY[filter.priority]));
-  if (filter.esp) parts.push(eb('backend_alias', '=', filter.esp));
+  if (filter.esp) {
+    // The ESP that sent (recorded since migration 0004); older or unsent rows by their backend alias.
+    parts.push(eb.or([eb('esp_name', '=', filter.esp), eb.and([eb('esp_name', 'is', null), eb('backend_alias', '=', filter.esp)])]));
+  }
   if (filter.since !== undefined) parts.push(eb('created', '>=', filter.since));
   if (filter.until !== undefined) parts.push(eb('created', '<', filter.until));
   if (filter.recipient) {
@@ -93,7 +98,16 @@ export function filterWhere(eb: ExpressionBuilder<OutboxDatabase, 'outbox_email'
   if (filter.q) {
     const q = filter.q.trim();
     const bracketed = q.startsWith('<') ? q : `<${q}>`;
-    parts.push(eb.or([eb('message_id', '=', bracketed), eb('message_id', '=', q), likeContains(eb.ref('subject'), q)]));
+    parts.push(
+      eb.or([
+        eb('message_id', '=', bracketed),
+        eb('message_id', '=', q),
+        // The ESP's message id: the email's first, or any recipient's.
+        eb('esp_message_id', '=', q),
+        eb('id', 'in', eb.selectFrom('outbox_recipient').select('email_id').where('esp_message_id', '=', q)),
+        likeContains(eb.ref('subject'), q),
+      ]),
+    );
   }
   return eb.and(parts);
 }
@@ -108,7 +122,7 @@ export class AdminQueries {
   async listMail(filter: MailFilter, options: { before?: number; limit: number }): Promise<MailPage> {
     let query = this.db
       .selectFrom('outbox_email')
-      .select(['id', 'subject', 'from_email', 'to', 'status', 'priority', 'backend_alias', 'message_id', 'created']);
+      .select(['id', 'subject', 'from_email', 'to', 'status', 'priority', 'backend_alias', 'esp_name', 'message_id', 'created']);
     query = query.where((eb) => filterWhere(eb, filter));
     if (options.before !== undefined) query = query.where('id', '<', options.before);
     const rows = await query.orderBy('id', 'desc').limit(options.limit + 1).execute();
@@ -120,6 +134,7 @@ export class AdminQueries {
       status: row.status,
       priority: priorityNames[row.priority] ?? 'medium',
       backendAlias: row.backend_alias,
+      espName: row.esp_name ?? null,
       messageId: row.message_id,
       created: new Date(Number(row.created)),
     }));
@@ -170,9 +185,20 @@ export class AdminQueries {
     return { name: row.name, mimetype: row.mimetype, content };
   }
 
-  /** The backend aliases mail was queued for (for the ESP filter). */
+  /** The backend aliases mail was queued for. */
   aliases(): string[] {
     return Object.keys(this.outbox.settings.backends);
+  }
+
+  /** The ESP filter's choices: every recorded ESP name, then the backend aliases (for older rows). */
+  async espChoices(): Promise<string[]> {
+    const rows = await this.db.selectFrom('outbox_email').select('esp_name').distinct().where('esp_name', 'is not', null).orderBy('esp_name').execute();
+    return [...new Set([...rows.map((r) => r.esp_name!), ...this.aliases()])];
+  }
+
+  /** Each recipient's ESP id and furthest status (the send's, then tracking's). */
+  recipients(id: number) {
+    return this.outbox.recipients(id);
   }
 
   /** Write one line to an email's log (admin actions are logged with the user). */
