@@ -9,32 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeEsp } from '@anymail/core/test';
 import { PostmarkBackend } from '@anymail/postmark';
 import { postmarkFakeRoutes } from '@anymail/postmark/test';
-import { createOutbox, type OutboxSettings } from '../src/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { createOutbox } from '../src/index.js';
+import { testStores } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-batch-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_batch');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('batch', cleanups);
 
 describe.each(stores)('drain through a batch endpoint: %s', (_name, makeStore) => {
   it('sends 120 mails to Postmark in three /email/batch requests, with each message’s own id; a refused recipient fails only its mail', async () => {

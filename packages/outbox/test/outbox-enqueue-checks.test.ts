@@ -2,38 +2,18 @@
  * Bad mail and bad configuration are refused where they are written (send, templates.create,
  * createOutbox), with core's errors, instead of failing later at delivery.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AnymailInvalidAddress, BadHeaderError, MemoryBackend } from '@anymail/core';
 import { createOutbox, OutboxNotMigrated, type Outbox, type OutboxSettings } from '../src/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { testStores } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-checks-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_checks');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('checks', cleanups);
 
 describe.each(stores)('outbox checks at enqueue: %s', (_name, makeStore) => {
   async function migrated(settings: Partial<OutboxSettings> = {}): Promise<Outbox> {

@@ -7,7 +7,7 @@ import { AnymailAPIError } from '@anymail/core';
 import { runCli, type CliIo } from '../src/cli/anymail-outbox.js';
 import { createOutbox, type Outbox, type OutboxSettings } from '../src/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { testStores } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -20,24 +20,7 @@ function io(): CliIo & { lines: string[]; errors: string[] } {
   return { out: (l) => void lines.push(l), err: (t) => void errors.push(t), isTty: false, env: {}, lines, errors };
 }
 
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-ops-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_ops');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('ops', cleanups);
 
 describe.each(stores)('outbox operations: %s', (_name, makeStore) => {
   async function open(): Promise<{ outbox: Outbox; backend: ScriptedBackend; store: Pick<OutboxSettings, 'database' | 'schema'> }> {

@@ -1,13 +1,10 @@
 /** Credentials a message carries never sit in the outbox's tables or logs in clear. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmailMessage } from '@anymail/core';
 import { startFakeEsp } from '@anymail/core/test';
 import { PostmarkBackend } from '@anymail/postmark';
-import { createOutbox, OutboxEmailBackend, OutboxInvalidEmail, type OutboxSettings } from '../src/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { createOutbox, OutboxEmailBackend, OutboxInvalidEmail } from '../src/index.js';
+import { testStores } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -15,24 +12,7 @@ afterAll(async () => {
 });
 
 const TOKEN = 'TENANT-2-SERVER-TOKEN';
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-secrets-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_secrets');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('secrets', cleanups);
 
 describe.each(stores)('secrets in queued mail: %s', (_name, makeStore) => {
   it('refuses a per-message credential without secretKey; with one, stores it sealed and delivers it', async () => {

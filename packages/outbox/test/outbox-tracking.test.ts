@@ -3,17 +3,14 @@
  * through FailoverBackend (SendGrid refuses, Postmark sends), then Postmark's delivered and
  * bounced webhooks posted to its real webhook handler move the email forward, never back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTrackingEvent, FailoverBackend, tracking } from '@anymail/core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { PostmarkBackend, trackingWebhook } from '@anymail/postmark';
 import { postmarkFakeRoutes } from '@anymail/postmark/test';
 import { SendGridBackend } from '@anymail/sendgrid';
-import { createOutbox, OutboxHealthStore, type Outbox, type OutboxSettings } from '../src/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { createOutbox, OutboxHealthStore, type Outbox } from '../src/index.js';
+import { testStores } from './support/postgres-store.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -21,24 +18,7 @@ afterAll(async () => {
 });
 
 const SECRET = 'anymail:hook-secret';
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-tracking-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_tracking');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('tracking', cleanups);
 
 describe.each(stores)('send results and tracking: %s', (_name, makeStore) => {
   async function setup(): Promise<{ outbox: Outbox; sendgrid: FakeEsp; postmark: FakeEsp }> {

@@ -2,14 +2,11 @@
  * A worker's life around its database: unreachable at start, and a send that never ends
  * (an ESP trickling its answer) not pinning its mail.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BaseEmailBackend, type EmailMessage } from '@anymail/core';
-import { createOutbox, OutboxDatabaseError, type Outbox, type OutboxSettings } from '../src/index.js';
+import { createOutbox, OutboxDatabaseError, type Outbox } from '../src/index.js';
 import { ScriptedBackend } from '../src/test/index.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './support/postgres-store.js';
+import { testStores } from './support/postgres-store.js';
 import { waitFor } from './support/worker-fleet.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -32,24 +29,7 @@ class StuckBackend extends BaseEmailBackend {
   }
 }
 
-const stores: Array<[string, () => Pick<OutboxSettings, 'database' | 'schema'>]> = [
-  [
-    'SQLite file',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'outbox-resilience-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      return { database: `sqlite:${join(dir, 'mail.db')}` };
-    },
-  ],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = uniqueSchema('outbox_resilience');
-      cleanups.push(() => dropSchema(schema));
-      return { database: POSTGRES_URL, schema };
-    },
-  ],
-];
+const stores = testStores('resilience', cleanups);
 
 describe.each(stores)('worker resilience: %s', (_name, makeStore) => {
   it('a send past sendTimeoutMs stops renewing its lease, so the mail can be claimed again', async () => {
