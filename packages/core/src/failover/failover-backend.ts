@@ -169,6 +169,10 @@ export class FailoverBackend extends BaseEmailBackend {
   protected override sendDriver(): SendDriver {
     return {
       ...super.sendDriver(),
+      // Each member's own pipeline manages its connection (an ESP's pool stays open between
+      // calls); opening and closing every member around each call cost a new socket per message.
+      open: undefined,
+      close: undefined,
       signals: false,
       checkRecipients: false,
       deliver: (job) => this.#sendWithFailover(job.message),
