@@ -3,3 +3,4 @@
 export * from './fake-esp.js';
 export { enableTestNetworkGuard, disableTestNetworkGuard, testNetworkGuardState, isNonPublicHost } from '../esp/test-network-guard.js';
 export * from './feature-samples.js';
+export * from './message-fixtures.js';
