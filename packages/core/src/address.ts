@@ -140,8 +140,24 @@ function domainProblem(domain: string): string | undefined {
   const ascii = NON_ASCII.test(domain) ? punycode(domain) : domain;
   if (ascii === '') return 'invalid domain';
   if (ascii.length > MAX_DOMAIN_OCTETS) return `domain over ${MAX_DOMAIN_OCTETS} octets`;
-  if (ascii.split('.').some((label) => label.length > MAX_LABEL_OCTETS)) return `a domain label over ${MAX_LABEL_OCTETS} octets`;
+  if (hasLongLabel(ascii)) return `a domain label over ${MAX_LABEL_OCTETS} octets`;
   return undefined;
+}
+
+/** Whether a label of the (ASCII) domain is over 63 octets; no list built (this runs for every address parsed). */
+function hasLongLabel(ascii: string): boolean {
+  if (ascii.length <= MAX_LABEL_OCTETS) return false;
+  let start = 0;
+  for (let dot = ascii.indexOf('.'); dot >= 0; dot = ascii.indexOf('.', start)) {
+    if (dot - start > MAX_LABEL_OCTETS) return true;
+    start = dot + 1;
+  }
+  return ascii.length - start > MAX_LABEL_OCTETS;
+}
+
+/** UTF-8 length; most addresses are ASCII, where it is the string's length. */
+function octets(text: string): number {
+  return NON_ASCII.test(text) ? Buffer.byteLength(text) : text.length;
 }
 
 /**
@@ -172,12 +188,13 @@ function splitAddrSpec(spec: string): { username: string; domain: string } | str
     if (!DOT_ATOM.test(local)) return 'invalid characters or dots before the @';
     rest = spec.slice(at + 1);
   }
-  if (Buffer.byteLength(local) > MAX_LOCAL_OCTETS) return `the part before the @ is over ${MAX_LOCAL_OCTETS} octets`;
+  const localOctets = octets(local);
+  if (localOctets > MAX_LOCAL_OCTETS) return `the part before the @ is over ${MAX_LOCAL_OCTETS} octets`;
   if (rest.includes('@')) return 'more than one @';
   if (rest === '') return 'no domain after the @';
   const problem = domainProblem(rest);
   if (problem) return problem;
-  if (Buffer.byteLength(local) + 1 + (NON_ASCII.test(rest) ? punycode(rest).length : rest.length) > MAX_ADDRESS_OCTETS) {
+  if (localOctets + 1 + (NON_ASCII.test(rest) ? punycode(rest).length : rest.length) > MAX_ADDRESS_OCTETS) {
     return `address over ${MAX_ADDRESS_OCTETS} octets`;
   }
   return { username: local, domain: rest };

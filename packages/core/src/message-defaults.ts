@@ -71,16 +71,35 @@ function shallowCopy(message: EmailMessage): EmailMessage {
   return copy;
 }
 
+/** Whether `defaults` sets nothing (absent, or an object without keys). */
+function noDefaults(defaults: SendDefaults | undefined): boolean {
+  if (defaults === undefined) return true;
+  for (const _ in defaults) return false;
+  return true;
+}
+
 /**
- * The message as a backend sends it: a copy of `message` with `defaults` applied by Anymail's
- * rules (scalars: the message wins; lists: concatenated, defaults first; objects: merged, the
+ * The message as a backend sends it: `message` with `defaults` applied by Anymail's rules
+ * (scalars: the message wins; lists: concatenated, defaults first; objects: merged, the
  * message's keys win, espExtra deeply), and the sender falling back to `defaults.from`, then the
  * `defaultFromEmail` setting, then 'webmaster@localhost' (Django's rule; with `fallbackFrom`
  * false, a backend that hands the message on leaves that to the next one). The caller's message
- * is never changed; the copy's lists and header map are its own, so a preSend receiver may edit
- * them. Attachment bytes and nested metadata objects are shared, not copied.
+ * is never changed.
+ *
+ * `editable` (the default): the answer is a copy whose lists and header map are its own, so a
+ * preSend receiver may edit them. Attachment bytes and nested metadata objects are shared.
+ * Not editable (no signal receiver will see the message, so nothing edits it): copy on write.
+ * With no defaults and a sender, the answer is `message` itself; with only the sender to fill
+ * in, a copy that shares the message's lists and header map.
  */
-export function resolveMessage(message: EmailMessage, defaults: SendDefaults | undefined, fallbackFrom = true): EmailMessage {
+export function resolveMessage(message: EmailMessage, defaults: SendDefaults | undefined, fallbackFrom = true, editable = true): EmailMessage {
+  if (!editable && noDefaults(defaults)) {
+    const from = message.from || (fallbackFrom ? getSettings().defaultFromEmail || FALLBACK_FROM_EMAIL : undefined);
+    if (from === message.from) return message;
+    const copy = shallowCopy(message);
+    copy.from = from;
+    return copy;
+  }
   const copy = shallowCopy(message);
   const d = defaults ?? {};
   copy.from = message.from || d.from || (fallbackFrom ? getSettings().defaultFromEmail || FALLBACK_FROM_EMAIL : undefined);

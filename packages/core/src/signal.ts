@@ -68,7 +68,14 @@ export class Signal<Args extends object> {
 
   /** Whether any receiver would get a send from `sender`. */
   hasListeners(sender?: unknown): boolean {
-    return this.#live(sender).length > 0;
+    // Asked once or twice per message sent: answered without building the receiver list.
+    const connections = this.#connections;
+    for (let i = 0; i < connections.length; i++) {
+      const connection = connections[i]!;
+      if (connection.hasSender && connection.sender !== sender) continue;
+      if (connection.ref.deref() !== undefined) return true;
+    }
+    return false;
   }
 
   /** Call every matching receiver in order; an error stops the send and propagates. */

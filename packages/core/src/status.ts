@@ -46,16 +46,28 @@ export class AnymailStatus {
 
   /** Replace the per-recipient statuses and recompute `status` and `messageId`. */
   setRecipientStatus(recipients: Record<string, RecipientStatus>): this {
-    this.recipients = Object.assign(recipientStatusMap(), this.recipients, recipients);
+    const merged = recipientStatusMap();
+    for (const email in this.recipients) merged[email] = this.recipients[email]!;
+    for (const email of Object.keys(recipients)) merged[email] = recipients[email]!;
+    this.recipients = merged;
     const statuses = new Set<SendStatusName>();
-    const ids = new Set<string | null>();
-    for (const recipient of Object.values(this.recipients)) {
+    // The first id, and all ids in a Set only once a second one shows up (most messages have one).
+    let first: string | null = null;
+    let ids: Set<string | null> | undefined;
+    let any = false;
+    for (const email in merged) {
+      const recipient = merged[email]!;
       statuses.add(recipient.status);
-      ids.add(recipient.messageId);
+      if (!any) {
+        first = recipient.messageId;
+        any = true;
+      } else if (ids === undefined) {
+        if (recipient.messageId !== first) ids = new Set([first, recipient.messageId]);
+      } else ids.add(recipient.messageId);
     }
     this.status = statuses;
     // A single value only when all agree; otherwise every id, a rejected recipient's null too.
-    this.messageId = ids.size === 0 ? null : ids.size === 1 ? [...ids][0]! : ids;
+    this.messageId = ids ?? first;
     return this;
   }
 

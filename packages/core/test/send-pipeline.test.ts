@@ -9,7 +9,9 @@ import {
   DummyBackend,
   configure,
   postSend,
+  preSend,
   type PostSendArgs,
+  type PreSendArgs,
 } from '@anymail/core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { JsonEspBackend } from './support/json-esp-backend.js';
@@ -55,6 +57,55 @@ describe('message resolution', () => {
     await backend.close();
     expect([sent, counted]).toEqual([1, 1]);
     expect(esp.calls).toHaveLength(2);
+  });
+
+  it('without sendDefaults: the default sender goes to the ESP, never into the caller\'s message', async () => {
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const message = new EmailMessage({ to: ['to@example.com'], body: 'B', connection: backend });
+    const [result] = await backend.sendResults([message]);
+    await backend.close();
+    expect((esp.calls[0]!.json() as { from: string }).from).toBe('webmaster@localhost');
+    expect(message.from).toBeUndefined();
+    expect(result!.sent!.from).toBe('webmaster@localhost');
+    expect(result!.message).toBe(message);
+  });
+
+  it("without sendDefaults, a preSend receiver still edits a copy, never the caller's lists or headers", async () => {
+    const receiver = ({ message: m }: PreSendArgs) => {
+      m.to.push('added@example.com');
+      m.headers['X-Edited'] = 'yes';
+      m.subject = 'edited';
+    };
+    preSend.connect(receiver);
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const message = new EmailMessage({ from: 'f@example.com', to: ['to@example.com'], subject: 'S', body: 'B', connection: backend });
+    try {
+      await expect(message.send()).resolves.toBe(1);
+    } finally {
+      preSend.disconnect(receiver);
+      await backend.close();
+    }
+    const sent = esp.calls[0]!.json() as { to: string[]; headers: Record<string, string>; subject: string };
+    expect(sent.to).toEqual(['to@example.com', 'added@example.com']);
+    expect(sent.headers).toEqual({ 'X-Edited': 'yes' });
+    expect(message.to).toEqual(['to@example.com']);
+    expect(message.headers).toEqual({});
+    expect(message.subject).toBe('S');
+    expect(Object.keys(message.anymailStatus!.recipients)).toEqual(['to@example.com', 'added@example.com']);
+  });
+
+  it("a postSend receiver gets a copy too: editing it leaves the caller's message alone", async () => {
+    const receiver = ({ message: m }: PostSendArgs) => void m.to.push('late@example.com');
+    postSend.connect(receiver);
+    const backend = new JsonEspBackend({ apiUrl: esp.url });
+    const message = new EmailMessage({ from: 'f@example.com', to: ['to@example.com'], body: 'B', connection: backend });
+    try {
+      await message.send();
+    } finally {
+      postSend.disconnect(receiver);
+      await backend.close();
+    }
+    expect(message.to).toEqual(['to@example.com']);
   });
 
   it('local backends apply sendDefaults too', async () => {

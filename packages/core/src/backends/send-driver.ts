@@ -8,7 +8,10 @@ export interface SendJob {
   readonly index: number;
   /** The caller's message. */
   readonly original: EmailMessage;
-  /** The message being sent: a copy with the send defaults applied, which preSend receivers may edit. */
+  /**
+   * The message being sent: a copy with the send defaults applied, which preSend receivers may
+   * edit; the caller's message itself when there is nothing to apply and no receiver (never edit it).
+   */
   readonly message: EmailMessage;
   /** What the backend prepared for delivery (an ESP's request). */
   prepared: unknown;

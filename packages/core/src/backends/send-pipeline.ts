@@ -17,21 +17,38 @@ class Failure {
   ) {}
 }
 
-function result(
-  job: { original: EmailMessage; message?: EmailMessage | undefined },
-  outcome: SendOutcome,
-  espName: string,
-  extra: { status?: AnymailStatus; error?: unknown; attempts?: readonly SendAttempt[] | undefined } = {},
-): SendResult {
-  return {
-    message: job.original,
-    outcome,
-    status: extra.status,
-    error: extra.error,
-    espName,
-    attempts: extra.attempts,
-    sent: job.message,
-  };
+/** One SendResult; a class, so every result has the same shape (one per message sent). */
+class Result implements SendResult {
+  constructor(
+    readonly message: EmailMessage,
+    readonly outcome: SendOutcome,
+    readonly espName: string,
+    readonly sent: EmailMessage | undefined,
+    readonly status: AnymailStatus | undefined = undefined,
+    readonly error: unknown = undefined,
+    readonly attempts: readonly SendAttempt[] | undefined = undefined,
+  ) {}
+}
+
+/** Whether the message has a recipient (an address that is not ''), without building the list. */
+function hasRecipients(message: EmailMessage): boolean {
+  return anyAddress(message.to) || anyAddress(message.cc) || anyAddress(message.bcc);
+}
+
+function anyAddress(list: readonly string[]): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] !== '') return true;
+  return false;
+}
+
+/** Whether the status refuses every recipient (and has at least one). */
+function refusesEveryone(status: AnymailStatus): boolean {
+  let any = false;
+  for (const email in status.recipients) {
+    const state = status.recipients[email]!.status;
+    if (state !== 'invalid' && state !== 'rejected') return false;
+    any = true;
+  }
+  return any;
 }
 
 function safeRecipientEmails(message: EmailMessage): string[] {
@@ -43,7 +60,7 @@ function safeRecipientEmails(message: EmailMessage): string[] {
 }
 
 /**
- * The one send loop: for each message, resolve it (defaults applied to a copy), preSend
+ * The one send loop: for each message, resolve it (defaults applied to a copy, see resolveMessage), preSend
  * (AnymailCancelSend skips it), header checks, skip without recipients, prepare, deliver
  * (alone, or combined with others where the backend has a batch endpoint), status on both
  * messages, postSend, recipients-refused check. Runs up to `concurrency` messages at once and
@@ -85,7 +102,7 @@ class PipelineRun {
       if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
     }
     for (let i = 0; i < results.length; i++) {
-      results[i] ??= result({ original: messages[i]! }, 'not-attempted', driver.espName);
+      results[i] ??= new Result(messages[i]!, 'not-attempted', driver.espName, undefined);
     }
     return results;
   }
@@ -119,7 +136,7 @@ class PipelineRun {
     if (failure.attempts) status.attempts = [...failure.attempts];
     job.original.anymailStatus = status;
     if (job.message) job.message.anymailStatus = status;
-    this.results[index] = result(job, 'failed', espName, { status, error, attempts: failure.attempts });
+    this.results[index] = new Result(job.original, 'failed', espName, job.message, status, error, failure.attempts);
     if (this.options.stopAfter?.(error)) this.stopped = true;
   }
 
@@ -127,7 +144,7 @@ class PipelineRun {
   finish(job: SendJob, delivery: Delivery | SkippedDelivery): Promise<void> | undefined {
     const { driver } = this;
     if ('skipped' in delivery) {
-      this.results[job.index] = result(job, delivery.skipped, driver.espName, { attempts: delivery.attempts });
+      this.results[job.index] = new Result(job.original, delivery.skipped, driver.espName, job.message, undefined, undefined, delivery.attempts);
       return undefined;
     }
     const status = delivery.status;
@@ -147,20 +164,19 @@ class PipelineRun {
     const { driver } = this;
     const status = delivery.status;
     if (driver.checkRecipients) {
-      const recipients = Object.values(status.recipients);
-      if (recipients.length > 0 && recipients.every((r) => r.status === 'invalid' || r.status === 'rejected')) {
+      if (refusesEveryone(status)) {
         const error = new AnymailRecipientsRefused(
           `${espName} refused every recipient: ${Object.keys(status.recipients).join(', ')}. ` +
             'Pass ignoreRecipientStatus: true to treat this as a normal result.',
           { espName, statusCode: delivery.statusCode, responseBody: delivery.responseBody },
         );
         driver.redact?.(error);
-        this.results[job.index] = result(job, 'failed', espName, { status, error, attempts: delivery.attempts });
+        this.results[job.index] = new Result(job.original, 'failed', espName, job.message, status, error, delivery.attempts);
         if (this.options.stopAfter?.(error)) this.stopped = true;
         return;
       }
     }
-    this.results[job.index] = result(job, 'sent', espName, { status, attempts: delivery.attempts });
+    this.results[job.index] = new Result(job.original, 'sent', espName, job.message, status, undefined, delivery.attempts);
   }
 
   async deliverOne(job: SendJob): Promise<void> {
@@ -201,18 +217,21 @@ class PipelineRun {
   sendOne(index: number): Promise<void> | undefined {
     const { driver } = this;
     const original = this.messages[index]!;
+    const presend = driver.signals && preSend.hasListeners(driver.sender);
+    // Receivers get a copy they may edit; with none, nothing edits the message (copy on write).
+    const editable = presend || (driver.signals && postSend.hasListeners(driver.sender));
     let message: EmailMessage;
     try {
-      message = resolveMessage(original, driver.sendDefaults, driver.fallbackFrom ?? true);
+      message = resolveMessage(original, driver.sendDefaults, driver.fallbackFrom ?? true, editable);
     } catch (error) {
       this.fail(index, { original }, error);
       return undefined;
     }
-    if (driver.signals && preSend.hasListeners(driver.sender)) {
+    if (presend) {
       return preSend.send(driver.sender, { message, espName: driver.espName }).then(
         () => this.afterPreSend(index, original, message),
         (error: unknown) => {
-          if (AnymailCancelSend.isInstance(error)) this.results[index] = result({ original, message }, 'cancelled', driver.espName);
+          if (AnymailCancelSend.isInstance(error)) this.results[index] = new Result(original, 'cancelled', driver.espName, message);
           else this.fail(index, { original, message }, error);
         },
       );
@@ -226,8 +245,8 @@ class PipelineRun {
     let preparing: void | Promise<void>;
     try {
       assertNoHeaderInjection(message);
-      if (message.recipients().length === 0) {
-        this.results[index] = result({ original, message }, 'no-recipients', driver.espName);
+      if (!hasRecipients(message)) {
+        this.results[index] = new Result(original, 'no-recipients', driver.espName, message);
         return undefined;
       }
       job = { index, original, message, prepared: undefined };

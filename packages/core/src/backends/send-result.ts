@@ -22,7 +22,10 @@ export interface SendResult {
   readonly espName: string;
   /** Every try, when the message went through FailoverBackend. */
   readonly attempts: readonly SendAttempt[] | undefined;
-  /** The message as sent: a copy with the send defaults applied, as preSend receivers left it. */
+  /**
+   * The message as sent: a copy with the send defaults applied, as preSend receivers left it.
+   * When there was nothing to apply and no signal receiver to edit it, the caller's message itself.
+   */
   readonly sent: EmailMessage | undefined;
 }
 
