@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnymailAPIError, AnymailConfigurationError, EmailMessage } from '@anymail/core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { JsonEspBackend } from './support/json-esp-backend.js';
+import { DeadlineWheel } from '../src/esp/deadline.js';
 
 function message(backend: JsonEspBackend): EmailMessage {
   return new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'B', connection: backend });
@@ -99,5 +100,25 @@ describe('whole-request deadline (deadlineMs)', () => {
     for (const deadlineMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
       expect(() => new JsonEspBackend({ apiUrl: esp.url, deadlineMs })).toThrow(AnymailConfigurationError);
     }
+  });
+});
+
+describe('DeadlineWheel (one timer for every request of a transport)', () => {
+  it('fires each pending deadline once, never before deadlineMs, and never after done()', async () => {
+    const wheel = new DeadlineWheel(160);
+    const fired: string[] = [];
+    const started = performance.now();
+    const at: Record<string, number> = {};
+    const first = wheel.start(() => ((at.first = performance.now() - started), fired.push('first')));
+    const finished = wheel.start(() => fired.push('finished'));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    wheel.start(() => ((at.later = performance.now() - started), fired.push('later')));
+    wheel.done(finished);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(fired).toEqual(['first', 'later']);
+    expect(at.first).toBeGreaterThanOrEqual(155);
+    expect(at.later).toBeGreaterThanOrEqual(195);
+    wheel.done(first); // after it fired: nothing happens
+    expect(fired).toEqual(['first', 'later']);
   });
 });

@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { AnymailAPIError } from '../errors.js';
-import { deadlineError } from './deadline.js';
+import { deadlineError, DeadlineWheel } from './deadline.js';
 import type { EspRequest, EspResponse } from './esp-request.js';
 import { displayUrl } from './redact.js';
 import { assertTestNetworkAllows } from './test-network-guard.js';
@@ -87,7 +87,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /** HTTP for every ESP: one keep-alive undici Pool per origin, or a user-given fetch. */
 export class HttpTransport {
   readonly #pools = new Map<string, Pool>();
-  constructor(readonly options: HttpTransportOptions) {}
+  /** Every pool request's deadline, on one timer (not a setTimeout per request). */
+  readonly #deadlines: DeadlineWheel;
+  constructor(readonly options: HttpTransportOptions) {
+    this.#deadlines = new DeadlineWheel(options.deadlineMs);
+  }
 
   /** Resolved request targets per base URL object and path (URL getters are slow on a hot loop). */
   readonly #targets = new Map<URL, Map<string, Target>>();
@@ -162,13 +166,14 @@ export class HttpTransport {
       // Set once undici starts writing the request on a connection; until then the ESP has nothing.
       let started: Dispatcher.DispatchController | undefined;
       // undici's timeouts are idle timeouts: a byte every few seconds resets them forever.
-      const deadline = setTimeout(() => {
+      const deadlines = this.#deadlines;
+      const deadline = deadlines.start(() => {
         if (settled) return;
         settled = true;
         const error = deadlineError(espName, target.display, deadlineMs, started !== undefined, statusCode);
         started?.abort(error);
         reject(error);
-      }, deadlineMs);
+      });
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(controller) {
           started = controller;
@@ -200,14 +205,14 @@ export class HttpTransport {
         onResponseEnd() {
           if (settled) return;
           settled = true;
-          clearTimeout(deadline);
+          deadlines.done(deadline);
           const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
           resolve(new ReadResponse(statusCode, headers, body, target.display, espName));
         },
         onResponseError(_controller, error) {
           if (settled) return;
           settled = true;
-          clearTimeout(deadline);
+          deadlines.done(deadline);
           reject(transportError(error, espName, target.display, statusCode));
         },
       };
@@ -218,7 +223,7 @@ export class HttpTransport {
         );
       } catch (error) {
         settled = true;
-        clearTimeout(deadline);
+        deadlines.done(deadline);
         reject(transportError(error, espName, target.display, 0));
       }
     });
