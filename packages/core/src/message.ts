@@ -87,11 +87,16 @@ export function makeContentId(domain = 'anymail.invalid'): string {
   return `${Date.now().toString(36)}.${contentIdCounter}.${randomBytes(6).toString('hex')}@${domain}`;
 }
 
+function allStrings(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
+
 /** An address field as a list; a plain-JS value of another type is refused here, not later in a crash. */
 function toList(value: string | readonly string[] | undefined, field: string): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value as readonly string[])];
+  if (Array.isArray(value) && allStrings(value)) return [...(value as readonly string[])];
   const got = Array.isArray(value) ? `a list holding ${typeof value.find((item) => typeof item !== 'string')}` : value === null ? 'null' : typeof value;
   throw new AnymailInvalidAddress(`${field} must be an email address string or a list of them (got ${got}).`);
 }
