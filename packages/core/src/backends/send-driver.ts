@@ -36,6 +36,8 @@ export interface CombinedDelivery {
   /** Most messages in one request. */
   readonly max: number;
   canCombine(job: SendJob): boolean;
+  /** Jobs with different keys go in different requests. @default one key for all */
+  groupKey?(job: SendJob): string;
   /** One Delivery per job, in order; a thrown error fails every job. */
   deliver(jobs: readonly SendJob[]): Promise<readonly Delivery[]>;
 }

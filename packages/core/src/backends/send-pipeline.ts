@@ -58,7 +58,8 @@ export function runSendPipeline(driver: SendDriver, messages: readonly EmailMess
 // when nobody listens to preSend: the hot path (one message through an ESP) pays few promises.
 class PipelineRun {
   readonly results: SendResult[];
-  readonly pending: SendJob[] = [];
+  /** Combinable jobs waiting for their request, by group key (insertion order: first come, first sent). */
+  readonly pending = new Map<string, SendJob[]>();
   readonly combined: CombinedDelivery | undefined;
   opening: Promise<boolean> | undefined = undefined;
   stopped = false;
@@ -80,7 +81,10 @@ class PipelineRun {
       const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
       if (workers === 1) await this.worker();
       else await Promise.all(Array.from({ length: workers }, () => this.worker()));
-      if (!this.stopped && this.pending.length > 0) await this.deliverGroup(this.pending.splice(0));
+      for (const [key, group] of this.pending) {
+        this.pending.delete(key);
+        if (!this.stopped && group.length > 0) await this.deliverGroup(group);
+      }
     } finally {
       if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
     }
@@ -248,8 +252,13 @@ class PipelineRun {
   route(job: SendJob): Promise<void> | undefined {
     const combined = this.combined;
     if (combined && combined.canCombine(job)) {
-      this.pending.push(job);
-      return this.pending.length >= combined.max ? this.deliverGroup(this.pending.splice(0)) : undefined;
+      const key = combined.groupKey?.(job) ?? '';
+      const group = this.pending.get(key);
+      if (group) group.push(job);
+      else this.pending.set(key, [job]);
+      if ((group?.length ?? 1) < combined.max) return undefined;
+      this.pending.delete(key);
+      return this.deliverGroup(group ?? [job]);
     }
     return this.deliverOne(job);
   }

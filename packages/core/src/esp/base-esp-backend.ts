@@ -63,6 +63,12 @@ export interface CombinedSend<Context = unknown> {
   maxMessages: number;
   /** Whether this message's request may be combined with others. */
   canCombine(request: EspRequest<Context>): boolean;
+  /**
+   * Requests with different keys are never combined into one request (ESPs whose batch shares
+   * fields among its messages: Brevo's `messageVersions` share sender, template, attachments).
+   * @default every combinable request has the same key
+   */
+  groupKey?(request: EspRequest<Context>): string;
   /** One request for several messages' requests. */
   build(requests: readonly EspRequest<Context>[]): EspRequest<Context>;
   /** One status per part, in order. */
@@ -202,6 +208,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
       combined: combined && {
         max: combined.maxMessages,
         canCombine: (job) => combined.canCombine(job.prepared as EspRequest),
+        ...(combined.groupKey ? { groupKey: (job: SendJob) => combined.groupKey!(job.prepared as EspRequest) } : {}),
         deliver: (jobs) => this.#deliverCombined(combined, jobs),
       },
     };
