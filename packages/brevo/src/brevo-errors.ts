@@ -1,4 +1,5 @@
-import type { FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, parseRetryAfter, type FailureCategory } from '@anymail/core/esp';
+import { z } from 'zod';
 
 /**
  * Brevo error `code` → failure category. The codes are the `errorModel.code` enum of Brevo's
@@ -47,3 +48,24 @@ export function brevoRetryAfterMs(headers: { get(name: string): string | null | 
   if (reset === null || reset === undefined || !/^\s*\d+(\.\d+)?\s*$/.test(reset)) return undefined;
   return Math.ceil(Number(reset) * 1000);
 }
+
+/** An error answer's body: Brevo's `errorModel` (`code` from its enum, `message`). Lenient: either may be missing. */
+export const brevoErrorSchema = z.object({ code: z.string().nullish(), message: z.string().nullish() }).refine(
+  (body) => typeof body.code === 'string' || typeof body.message === 'string',
+  { message: 'neither code nor message' },
+);
+
+/**
+ * Error answers `{code, message}` → Brevo's message, category and code; the retry delay from
+ * `x-sib-ratelimit-reset` (or `Retry-After`) on 429.
+ */
+export const brevoErrors = jsonErrors(brevoErrorSchema, (body, response) => {
+  const code = body.code ?? undefined;
+  const retryAfterMs = brevoRetryAfterMs({ get: (name) => response.headers[name] }) ?? parseRetryAfter(response.headers['retry-after']);
+  return {
+    message: code ? `${body.message ?? '(no message)'} (code ${code})` : (body.message ?? '(no message)'),
+    category: brevoErrorCategory(code, classifyHttpStatus(response.statusCode)),
+    code: brevoErrorCode(code),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+});

@@ -1,4 +1,4 @@
-import { assertHeaderValue, assertHeaders } from '@anymail/core';
+import { assertHeaderValue, assertHeaders } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** A Brevo attachment given as a URL Brevo fetches (`{url, name}`), or base64 content. */

@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Options of `BrevoBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -33,10 +32,8 @@ export const brevoOptions = defineEspOptions('Brevo', 'brevo', {
 
 export const BREVO_DEFAULT_API_URL = 'https://api.brevo.com/v3/';
 
-/** The settings as the backend uses them: looked up once, in the constructor. */
+/** What the backend keeps of its options: looked up once, in the constructor. */
 export interface BrevoSettings {
-  /** The shared ESP options, with the `configure({ anymail: { brevo } })` block under them. */
-  base: BaseEspBackendOptions;
   apiKey: string;
   /** Ends with '/'. */
   apiUrl: string;
@@ -66,10 +63,9 @@ export function resolveBrevoApi(given: { apiKey?: string | undefined; apiUrl?: s
   return { apiKey: parsed.data.apiKey, apiUrl };
 }
 
-/** Every setting of the backend, resolved and checked once. */
-export function resolveBrevoSettings(given: BrevoBackendOptions): BrevoSettings {
-  const options = resolveEspOptions(brevoOptions, given) as BrevoBackendOptions;
-  return { base: options, ...resolveBrevoApi(options) };
+/** The checked options → settings (also used by the inbound webhook, which downloads attachments with the key). */
+export function brevoSettings(options: BrevoBackendOptions): BrevoSettings {
+  return resolveBrevoApi(options);
 }
 
 // Compile-time: the interface above and the schema name the same options.
