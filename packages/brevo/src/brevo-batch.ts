@@ -1,6 +1,6 @@
 import { readJsonBody, type AnymailStatus, type CombinedSend, type EspRequest, type EspResponse } from '@anymail/core/esp';
 import type { BrevoSettings } from './brevo-options.js';
-import { brevoRequest, renderBrevoBody, type BrevoRequestContext } from './brevo-payload.js';
+import { brevoRequest, renderBrevoBody, type BrevoRequestContext } from './brevo-request.js';
 import { brevoSendSchema, statusFromIds, versionIds } from './brevo-response.js';
 
 /**

@@ -1,6 +1,6 @@
 import { AnymailStatus, jsonResponse, recipientStatusMap, type EspRequest } from '@anymail/core/esp';
 import { z } from 'zod';
-import type { BrevoRecipients, BrevoRequestContext } from './brevo-payload.js';
+import type { BrevoRecipients, BrevoRequestContext } from './brevo-request.js';
 import type { BrevoSettings } from './brevo-options.js';
 
 /**

@@ -4,7 +4,7 @@ export { type BrevoBackendOptions, BREVO_DEFAULT_API_URL } from './brevo-options
 export { BREVO_ERROR_CATEGORIES, brevoErrorCategory } from './brevo-errors.js';
 export { BREVO_BATCH_MAX_MESSAGES } from './brevo-batch.js';
 export { brevoExtraSchema, type BrevoExtra } from './brevo-extra.js';
-export type { BrevoSmtpEmail, BrevoVersion, BrevoAddress, BrevoAttachment, BrevoRequestContext } from './brevo-payload.js';
+export type { BrevoSmtpEmail, BrevoVersion, BrevoAddress, BrevoAttachment, BrevoRequestContext } from './brevo-request.js';
 export type { BrevoSendResult } from './brevo-response.js';
 export { trackingWebhook, brevoEvent, type BrevoTrackingWebhookOptions } from './brevo-webhook.js';
 export { inboundWebhook, brevoInboundEvent, type BrevoInboundWebhookOptions, type BrevoFetch } from './brevo-inbound.js';
