@@ -33,6 +33,8 @@ export function brevoCombinedSend(settings: Pick<BrevoSettings, 'apiKey'>): Comb
     maxMessages: BREVO_BATCH_MAX_MESSAGES,
     canCombine(request) {
       const { context } = request;
+      // A version needs a `to` (a message with only cc/bcc is sent alone, for Brevo to judge).
+      if (context.versions.some((version) => version.to.length === 0)) return false;
       return recipientCount(context) <= BREVO_COMBINE_MAX_RECIPIENTS && paramsBytes(context) <= BREVO_COMBINE_MAX_PARAMS_BYTES;
     },
     groupKey(request) {
