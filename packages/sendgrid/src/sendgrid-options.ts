@@ -3,6 +3,7 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
+  parseBooleanSetting,
   resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
@@ -86,13 +87,6 @@ export interface ResolvedSendGridOptions {
 
 const ESP = 'sendgrid';
 
-function parseBoolean(raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new Error("expected 'true' or 'false'");
-}
-
 function parseTimeout(raw: string): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error('expected a positive number of milliseconds');
@@ -145,7 +139,7 @@ export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedS
     name: 'generateMessageId',
     value: options.generateMessageId,
     default: true,
-    fromEnv: parseBoolean,
+    fromEnv: parseBooleanSetting,
   });
   const mergeFieldFormat = checkMergeFieldFormat(
     loadSetting<string | undefined>({ esp: ESP, name: 'mergeFieldFormat', value: options.mergeFieldFormat, default: undefined }),
