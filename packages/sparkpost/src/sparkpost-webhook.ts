@@ -7,6 +7,7 @@ import {
   parseEventTime,
   sharedWebhookOptions,
   type AnymailTrackingEvent,
+  type RejectReason,
   type TrackingWebhook,
   type TrackingWebhookOptions,
 } from '@anymail/core';
@@ -69,7 +70,7 @@ export function sparkPostEvent(item: SparkPostBatchItem, initialOpenAsOpened = f
   const type = str(data.type) ?? '';
   let eventType = SPARKPOST_EVENT_TYPES[type] ?? 'unknown';
   if (initialOpenAsOpened && SPARKPOST_INITIAL_OPEN_TYPES.has(type)) eventType = 'opened';
-  let rejectReason = SPARKPOST_EVENT_REJECT_REASONS[type];
+  let rejectReason: RejectReason | undefined = SPARKPOST_EVENT_REJECT_REASONS[type];
   if (type === 'bounce' || type === 'out_of_band') {
     const byClass = SPARKPOST_BOUNCE_CLASSES[String(data.bounce_class ?? '')];
     [eventType, rejectReason] = byClass ?? ['bounced', 'other'];
