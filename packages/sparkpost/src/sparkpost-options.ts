@@ -37,9 +37,9 @@ export interface SparkPostBackendOptions extends BaseEspBackendOptions {
 
 /** Every option SparkPostBackend takes, checked at run time (an unknown key names the closest valid one). */
 export const sparkPostOptions = defineEspOptions('SparkPost', 'sparkpost', {
-  apiKey: z.string().optional().meta(envMeta('SparkPost', 'apiKey')),
-  apiUrl: z.string().optional().meta(envMeta('SparkPost', 'apiUrl')),
-  subaccount: z.union([z.number(), z.string()]).optional().meta(envMeta('SparkPost', 'subaccount')),
+  apiKey: z.string().optional().meta(envMeta('sparkpost', 'apiKey')),
+  apiUrl: z.string().optional().meta(envMeta('sparkpost', 'apiUrl')),
+  subaccount: z.union([z.number(), z.string()]).optional().meta(envMeta('sparkpost', 'subaccount')),
 });
 
 export const SPARKPOST_DEFAULT_API_URL = 'https://api.sparkpost.com/api/v1/';
@@ -71,9 +71,9 @@ export function resolveSparkPostOptions(given: SparkPostBackendOptions): SparkPo
 /** Look every SparkPost setting up and check it. */
 export function sparkPostSettings(options: SparkPostBackendOptions): SparkPostSettings {
   const raw = {
-    apiKey: loadSetting({ esp: 'SparkPost', name: 'apiKey', value: options.apiKey }),
-    apiUrl: loadSetting({ esp: 'SparkPost', name: 'apiUrl', value: options.apiUrl, default: SPARKPOST_DEFAULT_API_URL }),
-    subaccount: loadSetting<number | string | undefined>({ esp: 'SparkPost', name: 'subaccount', value: options.subaccount, default: undefined }),
+    apiKey: loadSetting({ esp: 'sparkpost', name: 'apiKey', value: options.apiKey }),
+    apiUrl: loadSetting({ esp: 'sparkpost', name: 'apiUrl', value: options.apiUrl, default: SPARKPOST_DEFAULT_API_URL }),
+    subaccount: loadSetting<number | string | undefined>({ esp: 'sparkpost', name: 'subaccount', value: options.subaccount, default: undefined }),
   };
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
