@@ -1,4 +1,4 @@
-import { AnymailWebhookValidationFailure, type WebhookRequest } from '@anymail/core';
+import { AnymailWebhookValidationFailure, parseJsonLossless, type WebhookRequest } from '@anymail/core';
 
 /** One item of a SparkPost webhook batch: `{"msys": {"<class>": {...}}}`. */
 export interface SparkPostBatchItem {
@@ -19,10 +19,16 @@ function invalid(message: string): AnymailWebhookValidationFailure {
 /**
  * Parse a SparkPost webhook body (event webhooks and relay webhooks share the shape): a JSON array
  * of `msys` wrappers, each holding one event class (or none, in the ping SparkPost posts when a
- * webhook is created). Parsed once; anything else is a 400 naming what was wrong.
+ * webhook is created). Parsed once, losslessly (integers beyond 2^53 as their digits); anything else is a 400 naming what was wrong.
  */
 export function readSparkPostBatch(request: WebhookRequest): SparkPostBatchItem[] {
-  const body = request.json();
+  let body: unknown;
+  try {
+    // SparkPost's ids (event_id, transmission_id) go beyond 2^53: a bare number must keep its digits.
+    body = parseJsonLossless(request.text);
+  } catch {
+    throw invalid('SparkPost webhook body is not valid JSON');
+  }
   if (!Array.isArray(body)) throw invalid('SparkPost webhook body must be a JSON array of {"msys": {...}} items');
   return body.map((raw, index) => {
     const msys = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { msys?: unknown }).msys : undefined;

@@ -1,4 +1,4 @@
-import { classifyHttpStatus, type FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, parseRetryAfter, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** SparkPost's error body: `{"errors": [{"message", "code", "description"?}]}` (codes are strings). */
@@ -96,3 +96,37 @@ export function sparkPostErrorMessage(body: SparkPostErrorBody): string {
  * back off. A missing header therefore means "retry after about a second", not "never".
  */
 export const SPARKPOST_RATE_LIMIT_RETRY_MS = 1_000;
+
+/**
+ * SparkPost refuses a transmission to one suppressed recipient inline: HTTP 400, code 1902
+ * "Message generation rejected", description "recipient address suppressed due to customer policy"
+ * (a multi-recipient transmission is accepted, and the suppressed recipient rejected later through a
+ * generation_rejection event). Code 1902 also covers other generation failures, so the
+ * description is read: this is the one place SparkPost's prose is matched.
+ */
+export function isSuppressedRecipient(body: SparkPostErrorBody): boolean {
+  return body.errors.some((error) => String(error.code) === '1902' && /suppressed/i.test(error.description ?? error.message ?? ''));
+}
+
+/** How long to wait before retrying, when SparkPost says to (429: Retry-After, else about a second). */
+function retryAfterMs(response: EspResponse): number | undefined {
+  const header = parseRetryAfter(response.headers['retry-after']);
+  if (header !== undefined) return header;
+  return response.statusCode === 429 ? SPARKPOST_RATE_LIMIT_RETRY_MS : undefined;
+}
+
+/**
+ * Error answers `{"errors": [...]}` → SparkPost's words, a category from its code (or the status,
+ * 420 included) and `SPARKPOST_<code>`. A suppressed single recipient is read as a result
+ * (status `rejected`, and so AnymailRecipientsRefused), not raised as an API error.
+ */
+export const sparkPostErrors = jsonErrors(
+  sparkPostErrorBodySchema,
+  (body, response) => ({
+    message: sparkPostErrorMessage(body),
+    category: sparkPostErrorCategory(body, response.statusCode),
+    code: sparkPostErrorCode(body),
+    retryAfterMs: retryAfterMs(response),
+  }),
+  { largeIntegers: 'string', accept: (body, response) => response.statusCode === 400 && isSuppressedRecipient(body) },
+);

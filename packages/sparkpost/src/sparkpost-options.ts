@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Options of `SparkPostBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -63,12 +62,10 @@ const settingsSchema = z.object({
     .optional(),
 });
 
-/** The resolved options (option, `configure({ anymail: { sparkpost } })`, env); errors never show the key. */
-export function resolveSparkPostOptions(given: SparkPostBackendOptions): SparkPostBackendOptions {
-  return resolveEspOptions(sparkPostOptions, given) as SparkPostBackendOptions;
-}
-
-/** Look every SparkPost setting up and check it. */
+/**
+ * The checked options (the kit merged `configure({ anymail: { sparkpost } })` under them) → settings:
+ * each value from the option or the environment, checked; errors never show the key.
+ */
 export function sparkPostSettings(options: SparkPostBackendOptions): SparkPostSettings {
   const raw = {
     apiKey: loadSetting({ esp: 'sparkpost', name: 'apiKey', value: options.apiKey }),

@@ -1,15 +1,17 @@
 import {
+  attachmentContent,
   defineEspFeatures,
-  deepMerge,
   formatAddress,
   parseAddressList,
   type Attachment,
-  type EmailMessage,
+  type EspRequest,
   type JsonObject,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
-import { assertSparkPostExtraHeaders, sparkPostExtraSchema, type SparkPostExtra } from './sparkpost-extra.js';
+} from '@anymail/core/esp';
+import type { SparkPostExtra } from './sparkpost-extra.js';
+import type { SparkPostSettings } from './sparkpost-options.js';
+import { finishTransmission } from './sparkpost-transmission.js';
 
 /** A recipient of a transmission (https://developers.sparkpost.com/api/recipient-lists/#header-recipient-object). */
 export interface SparkPostRecipient {
@@ -68,12 +70,10 @@ export interface SparkPostDraft {
   mergeMetadata?: Record<string, JsonObject>;
   mergeHeaders?: Record<string, Record<string, string>>;
   extra: SparkPostExtra;
-  /** Rendered message/rfc822 attachments. */
-  rfc822: ReadonlyMap<EmailMessage, Uint8Array>;
 }
 
-export function newSparkPostDraft(rfc822: ReadonlyMap<EmailMessage, Uint8Array> = new Map()): SparkPostDraft {
-  return { transmission: { content: {} }, to: [], cc: [], bcc: [], headerTo: undefined, extra: {}, rfc822 };
+export function newSparkPostDraft(): SparkPostDraft {
+  return { transmission: { content: {} }, to: [], cc: [], bcc: [], headerTo: undefined, extra: {} };
 }
 
 const display = (address: ParsedAddress): string => formatAddress(address, { encoding: 'unicode' });
@@ -84,10 +84,8 @@ function base64(content: string | Uint8Array): string {
   return bytes.toString('base64');
 }
 
-function toFile(attachment: Attachment, draft: SparkPostDraft, name: string): SparkPostFile {
-  const content =
-    typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? attachment.content : draft.rfc822.get(attachment.content)!;
-  return { name, type: attachment.mimetype, data: base64(content) };
+function toFile(attachment: Attachment, context: PayloadContext, name: string): SparkPostFile {
+  return { name, type: attachment.mimetype, data: base64(attachmentContent(attachment, context)) };
 }
 
 function options(draft: SparkPostDraft): NonNullable<SparkPostTransmission['options']> {
@@ -103,7 +101,7 @@ export function sparkPostStartTime(date: Date): string {
 /** Headers SparkPost builds itself and refuses in `content.headers` (Header Notes of the transmissions reference). */
 const GENERATED_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'mime-version']);
 
-export const sparkPostFeatures = defineEspFeatures<SparkPostDraft>({
+export const sparkPostFeatures = defineEspFeatures<SparkPostDraft, SparkPostExtra>({
   from: (draft, from, context) => {
     if (from.length > 1) context.unsupported('from', 'multiple From addresses (SparkPost refuses them)');
     const [first] = from;
@@ -139,10 +137,10 @@ export const sparkPostFeatures = defineEspFeatures<SparkPostDraft>({
       if (attachment.inline) {
         // SparkPost writes `name` as the Content-ID; the HTML refers to it as cid:<name>.
         if (!attachment.contentId) context.unsupported('attachments', 'an inline attachment without a Content-ID');
-        else (content.inline_images ??= []).push(toFile(attachment, draft, attachment.contentId));
+        else (content.inline_images ??= []).push(toFile(attachment, context, attachment.contentId));
       } else {
         const name = attachment.filename ?? (attachment.mimetype === 'message/rfc822' ? 'message.eml' : 'attachment');
-        (content.attachments ??= []).push(toFile(attachment, draft, name));
+        (content.attachments ??= []).push(toFile(attachment, context, name));
       }
     }
   },
@@ -161,15 +159,9 @@ export const sparkPostFeatures = defineEspFeatures<SparkPostDraft>({
   mergeGlobalData: (draft, data) => void (draft.transmission.substitution_data = { ...data }),
   mergeMetadata: (draft, mergeMetadata) => void (draft.mergeMetadata = mergeMetadata),
   mergeHeaders: (draft, mergeHeaders) => void (draft.mergeHeaders = mergeHeaders),
-  espExtra: (draft, extra) => void (draft.extra = parseSparkPostExtra(extra)),
+  // Parsed and header-checked by the kit (the one espExtra policy); merged deeply in finish.
+  espExtra: (draft, extra) => void (draft.extra = extra),
 });
-
-/** espExtra, checked (the kit applies the one espExtra policy before this in the definition). */
-function parseSparkPostExtra(value: Record<string, unknown>): SparkPostExtra {
-  const extra = sparkPostExtraSchema.parse(value);
-  assertSparkPostExtraHeaders(extra);
-  return extra;
-}
 
 /** What a transmission's answer is read against. */
 export interface SparkPostRequestContext {
@@ -179,4 +171,33 @@ export interface SparkPostRequestContext {
   copies: number;
   /** Sent to a stored recipient list (`espExtra.recipients.list_id`): the addresses are SparkPost's. */
   listId: string | undefined;
+  /**
+   * The JSON of the transmission without `recipients`, and of its recipients array: the body is
+   * the two joined, and `sendMessages` combines messages whose `shared` part is the same into one
+   * multi-recipient transmission (sparkpost-batch.ts) without parsing anything again.
+   */
+  shared: string;
+  recipientsJson: string;
+}
+
+/** After every feature: the transmission (sparkpost-transmission.ts), as a `POST transmissions` request. */
+export function finishSparkPost(draft: SparkPostDraft, context: PayloadContext, settings: SparkPostSettings): EspRequest<SparkPostRequestContext> {
+  const { transmission, requestContext } = finishTransmission(draft, context);
+  const { recipients, ...rest } = transmission;
+  const shared = JSON.stringify(rest);
+  const recipientsJson = JSON.stringify(recipients);
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: settings.apiKey };
+  if (settings.subaccount !== undefined) headers['x-msys-subaccount'] = settings.subaccount;
+  return {
+    method: 'POST',
+    path: 'transmissions',
+    headers,
+    body: transmissionBody(shared, recipientsJson),
+    context: { ...requestContext, shared, recipientsJson },
+  };
+}
+
+/** `{...shared fields, "recipients": [...]}` from the two JSON parts (shared is a non-empty object: it has content). */
+export function transmissionBody(shared: string, recipientsJson: string): string {
+  return `${shared.slice(0, -1)},"recipients":${recipientsJson}}`;
 }

@@ -1,12 +1,13 @@
-import { AnymailStatus, type SendStatusName } from '@anymail/core';
+import { AnymailStatus, jsonResponse, type SendStatusName } from '@anymail/core/esp';
 import { z } from 'zod';
+import { sparkPostErrorBodySchema, type SparkPostErrorBody } from './sparkpost-errors.js';
 import type { SparkPostRequestContext } from './sparkpost-payload.js';
+import type { SparkPostSettings } from './sparkpost-options.js';
 
 /**
  * A transmission's answer: `{"results": {"total_accepted_recipients", "total_rejected_recipients", "id"}}`
  * (plus, when some recipients were refused, `errors` code 2000 and `results.rcpt_to_errors`).
- * The id is a decimal string beyond 2^53; read losslessly it may also arrive as a string from a bare
- * number, so both are accepted and kept as text.
+ * The id is a decimal beyond 2^53: read losslessly (a bare number arrives as its digits), kept as text.
  */
 export const sparkPostResultSchema = z.object({
   results: z.object({
@@ -34,8 +35,29 @@ export function sparkPostStatus(result: SparkPostResult, context: SparkPostReque
     status.espResponse = espResponse;
     return status;
   }
-  let name: SendStatusName = 'unknown';
-  if (accepted === context.copies && rejected === 0) name = 'queued';
-  else if (rejected === context.copies && accepted === 0) name = 'rejected';
+  const name = sparkPostStatusName(result, context.copies);
   return AnymailStatus.forAll(context.recipients, name, name === 'rejected' ? null : id, espResponse);
 }
+
+/** What the counts say about a transmission of `copies` recipient objects. */
+export function sparkPostStatusName(result: SparkPostResult, copies: number): SendStatusName {
+  const { total_accepted_recipients: accepted, total_rejected_recipients: rejected } = result.results;
+  if (accepted === copies && rejected === 0) return 'queued';
+  if (rejected === copies && accepted === 0) return 'rejected';
+  return 'unknown';
+}
+
+/** A refusal of every recipient that `sparkPostErrors` accepts as a result (see `isSuppressedRecipient`). */
+export function refusedStatus(body: SparkPostErrorBody, context: SparkPostRequestContext): AnymailStatus {
+  return AnymailStatus.forAll(context.recipients, 'rejected', null, body);
+}
+
+/** What a transmission is answered with: results, or (accepted as a result) a suppressed recipient. */
+export const sparkPostAnswerSchema = z.union([sparkPostResultSchema, sparkPostErrorBodySchema]);
+
+/** 2xx answers, and the one error answer that is about the recipient (see sparkpost-errors.ts). */
+export const sparkPostResponse = jsonResponse<typeof sparkPostAnswerSchema, SparkPostRequestContext, SparkPostSettings>(
+  sparkPostAnswerSchema,
+  (body, _response, request) => ('results' in body ? sparkPostStatus(body, request.context, body) : refusedStatus(body, request.context)),
+  { largeIntegers: 'string' },
+);

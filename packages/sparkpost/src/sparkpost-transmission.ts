@@ -1,20 +1,10 @@
-import {
-  applyFeatures,
-  deepMerge,
-  formatAddress,
-  type EmailMessage,
-  type JsonObject,
-  type ParsedAddress,
-  type PayloadContext,
-} from '@anymail/core';
-import {
-  newSparkPostDraft,
-  sparkPostFeatures,
-  type SparkPostContent,
-  type SparkPostDraft,
-  type SparkPostRecipient,
-  type SparkPostRequestContext,
-  type SparkPostTransmission,
+import { deepMerge, formatAddress, type JsonObject, type ParsedAddress, type PayloadContext } from '@anymail/core/esp';
+import type {
+  SparkPostContent,
+  SparkPostDraft,
+  SparkPostRecipient,
+  SparkPostRequestContext,
+  SparkPostTransmission,
 } from './sparkpost-payload.js';
 
 const display = (address: ParsedAddress): string => formatAddress(address, { encoding: 'unicode' });
@@ -129,7 +119,7 @@ function buildRecipients(draft: SparkPostDraft, batch: boolean, variables: Map<s
 export function finishTransmission(
   draft: SparkPostDraft,
   context: PayloadContext,
-): { transmission: SparkPostTransmission; requestContext: SparkPostRequestContext } {
+): { transmission: SparkPostTransmission; requestContext: Omit<SparkPostRequestContext, 'shared' | 'recipientsJson'> } {
   if (draft.transmission.content.template_id !== undefined) applyTemplate(draft, context);
   const batch = draft.to.length > 0 && (draft.mergeData !== undefined || draft.mergeMetadata !== undefined || draft.mergeHeaders !== undefined);
   const variables = batch && draft.mergeHeaders !== undefined ? applyMergeHeaders(draft) : new Map<string, string>();
@@ -148,21 +138,3 @@ export function finishTransmission(
   return { transmission: { ...merged, recipients }, requestContext: { recipients: addresses, copies: recipients.length, listId: undefined } };
 }
 
-/**
- * A message's features → its transmission and status context (data only; nothing is sent here).
- * Asynchronous only when a message/rfc822 attachment must be rendered first.
- */
-export function buildSparkPostTransmission(
-  context: PayloadContext,
-): ReturnType<typeof finishTransmission> | Promise<ReturnType<typeof finishTransmission>> {
-  const build = (rfc822: ReadonlyMap<EmailMessage, Uint8Array>) => {
-    const draft = newSparkPostDraft(rfc822);
-    applyFeatures(sparkPostFeatures, draft, context);
-    return finishTransmission(draft, context);
-  };
-  const inner = (context.features.attachments ?? []).flatMap((attachment) =>
-    typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? [] : [attachment.content],
-  );
-  if (inner.length === 0) return build(new Map());
-  return Promise.all(inner.map(async (message) => [message, await message.message()] as const)).then((rendered) => build(new Map(rendered)));
-}

@@ -99,11 +99,10 @@ export function sparkPostEvent(item: SparkPostBatchItem, initialOpenAsOpened = f
   });
 }
 
-/** SparkPost ids are numeric strings (beyond 2^53); a number here came from a lossy parser upstream. */
+/** SparkPost ids are decimal strings, or small bare numbers (big ones arrive as digits: read losslessly). */
 function idString(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (typeof value === 'bigint') return value.toString();
   return undefined;
 }
 

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnymailConfigurationError, configure } from '@anymail/core';
-import { resolveSparkPostOptions, sparkPostSettings, SPARKPOST_DEFAULT_API_URL } from '../src/sparkpost-options.js';
+import { resolveEspOptions } from '@anymail/core/esp';
+import { SparkPostBackend } from '../src/index.js';
+import { sparkPostOptions, sparkPostSettings, SPARKPOST_DEFAULT_API_URL, type SparkPostBackendOptions } from '../src/sparkpost-options.js';
+
+/** The options as the kit hands them to `settings` (the configure() block merged under them). */
+const resolveSparkPostOptions = (options: SparkPostBackendOptions) => resolveEspOptions(sparkPostOptions, options) as SparkPostBackendOptions;
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -42,7 +47,13 @@ describe('SparkPost settings', () => {
   });
 
   it('refuses an unknown option, naming it', () => {
-    expect(() => resolveSparkPostOptions({ apiKey: 'k', api_key: 'k' } as never)).toThrow(/api_key/);
+    expect(() => new SparkPostBackend({ apiKey: 'k', api_key: 'k' } as never)).toThrow(/api_key/);
+  });
+
+  it('the backend raises AnymailConfigurationError in its constructor when the key is missing', () => {
+    delete process.env.SPARKPOST_API_KEY;
+    delete process.env.ANYMAIL_SPARKPOST_API_KEY;
+    expect(() => new SparkPostBackend()).toThrow(AnymailConfigurationError);
   });
 
   it('never shows the key in a settings error', () => {

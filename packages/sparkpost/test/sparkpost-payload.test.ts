@@ -1,14 +1,22 @@
-import { AnymailUnsupportedFeature, BadHeaderError, EmailMessage, makePayloadContext, resolveFeatures, type EmailMessageOptions } from '@anymail/core';
+import { AnymailUnsupportedFeature, BadHeaderError, EmailMessage, type EmailMessageOptions } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
-import { buildSparkPostTransmission } from '../src/sparkpost-transmission.js';
+import { SparkPostBackend } from '../src/index.js';
+import type { SparkPostTransmission } from '../src/sparkpost-payload.js';
 import { expectValidTransmission } from './support/sparkpost-schema.js';
 
-async function build(options: EmailMessageOptions, ignore = false) {
-  const message = new EmailMessage(options);
-  const built = await buildSparkPostTransmission(makePayloadContext('SparkPost', message, resolveFeatures(message), ignore));
-  expectValidTransmission(JSON.parse(JSON.stringify(built.transmission)));
-  return built;
+const backend = new SparkPostBackend({ apiKey: 'test-key' });
+const lenient = new SparkPostBackend({ apiKey: 'test-key', ignoreUnsupportedFeatures: true });
+
+/** The transmission a message becomes (previewRequest: nothing sent), checked against the blueprint's schema. */
+async function preview(message: EmailMessage, ignore = false) {
+  const request = await (ignore ? lenient : backend).previewRequest(message);
+  const transmission = JSON.parse(request.body as string) as SparkPostTransmission;
+  expectValidTransmission(transmission);
+  const { shared: _shared, recipientsJson: _recipients, ...requestContext } = request.context;
+  return { transmission, requestContext, request };
 }
+
+const build = (options: EmailMessageOptions, ignore = false) => preview(new EmailMessage(options), ignore);
 
 async function unsupported(options: EmailMessageOptions): Promise<string> {
   const error = await Promise.resolve()
@@ -21,6 +29,14 @@ async function unsupported(options: EmailMessageOptions): Promise<string> {
 const plain: EmailMessageOptions = { from: 'Shop <shop@example.com>', to: ['ann@example.com'], subject: 'Hi', body: 'Text' };
 
 describe('SparkPost payload: content', () => {
+  it('posts to transmissions with the bare API key (no Bearer) and the subaccount header when set', async () => {
+    const { request } = await build(plain);
+    expect(request).toMatchObject({ method: 'POST', path: 'transmissions', headers: { authorization: 'test-key', 'content-type': 'application/json' } });
+    expect(request.headers['x-msys-subaccount']).toBeUndefined();
+    const sub = await new SparkPostBackend({ apiKey: 'k', subaccount: 123 }).previewRequest(new EmailMessage(plain));
+    expect(sub.headers['x-msys-subaccount']).toBe('123');
+  });
+
   it('builds inline content the way the transmissions reference shows it', async () => {
     const { transmission, requestContext } = await build({ ...plain, replyTo: ['Help <help@example.com>'], headers: { 'X-Customer-Campaign-ID': 'christmas' } });
     expect(transmission).toEqual({
@@ -41,8 +57,7 @@ describe('SparkPost payload: content', () => {
     const built = new EmailMessage(message);
     built.attach('report.csv', 'a,b\n', 'text/csv');
     const cid = built.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo@example.com' });
-    const { transmission } = await buildSparkPostTransmission(makePayloadContext('SparkPost', built, resolveFeatures(built), false));
-    expectValidTransmission(transmission);
+    const { transmission } = await preview(built);
     expect(cid).toBe('logo@example.com');
     expect(transmission.content).toMatchObject({
       html: '<p>Hi</p>',

@@ -85,6 +85,12 @@ describe('SparkPost tracking events (the sample batch from SparkPost docs)', () 
     );
   });
 
+  it('keeps ids above 2^53 exact when they arrive as bare JSON numbers (read losslessly)', async () => {
+    const body = '[{"msys":{"message_event":{"type":"delivery","event_id":92356927693813857,"transmission_id":65832150921904139,"timestamp":1454442600}}}]';
+    const [event] = await webhook().parse({ body, headers: headers() });
+    expect(event).toMatchObject({ eventId: '92356927693813857', messageId: '65832150921904139', timestamp: new Date(1454442600 * 1000) });
+  });
+
   it('keeps ids above 2^53 exact (they arrive as strings; the body is never re-read as numbers)', async () => {
     const body = '[{"msys":{"message_event":{"type":"delivery","event_id":"9007199254740993123","transmission_id":"9007199254740993"}}}]';
     const [event] = await webhook().parse({ body, headers: headers() });
