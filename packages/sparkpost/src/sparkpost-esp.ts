@@ -24,7 +24,6 @@ export const sparkpostEsp = defineEsp({
     from: 'one address',
     tags: 'one tag (campaign_id)',
     envelopeSender: 'domain may be kept only',
-    alternatives: 'AMP only',
     templateId: 'no subject, body, attachments, headers or cc',
   },
   finish: finishSparkPost,

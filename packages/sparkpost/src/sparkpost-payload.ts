@@ -1,6 +1,7 @@
 import {
   attachmentContent,
   defineEspFeatures,
+  unsupported,
   formatAddress,
   parseAddressList,
   type Attachment,
@@ -128,9 +129,8 @@ export const sparkPostFeatures = defineEspFeatures<SparkPostDraft, SparkPostExtr
   textBody: (draft, text) => void (draft.transmission.content.text = text),
   htmlBody: (draft, html) => void (draft.transmission.content.html = html),
   ampBody: (draft, amp) => void (draft.transmission.content.amp_html = amp),
-  alternatives: (_draft, alternatives, context) => {
-    if (alternatives.length > 0) context.unsupported('alternatives', `${alternatives[0]!.mimetype} (SparkPost takes text, html and amp_html only)`);
-  },
+  // SparkPost takes text, html and amp_html only (content.text / html / amp_html).
+  alternatives: unsupported,
   attachments: (draft, attachments, context) => {
     const content = draft.transmission.content;
     for (const attachment of attachments) {
