@@ -1,4 +1,4 @@
-import { AnymailAPIError, AnymailRecipientsRefused, EmailMessage, type EmailMessageOptions } from '@anymail/core';
+import { AnymailAPIError, AnymailRecipientsRefused, EmailMessage, type EmailMessageInit, type JsonObject } from '@anymail/core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ function backend(options: ConstructorParameters<typeof SparkPostBackend>[0] = {}
   return created;
 }
 
-function message(to: string[], connection: SparkPostBackend, extra: Partial<EmailMessageOptions> = {}): EmailMessage {
+function message(to: string[], connection: SparkPostBackend, extra: Partial<EmailMessageInit> = {}): EmailMessage {
   return new EmailMessage({ from: 'sender@example.com', to, subject: 'Hello', body: 'Body', connection, ...extra });
 }
 
@@ -145,7 +145,7 @@ describe('SparkPostBackend errors', () => {
 describe('SparkPostBackend sendMessages: multi-recipient transmissions', () => {
   it('combines messages with the same content into one transmission, others separately', async () => {
     const sender = backend();
-    const same = (to: string, data: Record<string, unknown>) => message([to], sender, { mergeData: { [to]: data } });
+    const same = (to: string, data: JsonObject) => message([to], sender, { mergeData: { [to]: data } });
     const messages = [
       same('ann@example.com', { name: 'Ann' }),
       message(['other@example.com'], sender, { subject: 'Another subject' }),

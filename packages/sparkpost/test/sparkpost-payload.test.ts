@@ -1,4 +1,4 @@
-import { AnymailUnsupportedFeature, BadHeaderError, EmailMessage, type EmailMessageOptions } from '@anymail/core';
+import { AnymailUnsupportedFeature, BadHeaderError, EmailMessage, type EmailMessageInit } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
 import { SparkPostBackend } from '../src/index.js';
 import type { SparkPostTransmission } from '../src/sparkpost-payload.js';
@@ -16,9 +16,9 @@ async function preview(message: EmailMessage, ignore = false) {
   return { transmission, requestContext, request };
 }
 
-const build = (options: EmailMessageOptions, ignore = false) => preview(new EmailMessage(options), ignore);
+const build = (options: EmailMessageInit, ignore = false) => preview(new EmailMessage(options), ignore);
 
-async function unsupported(options: EmailMessageOptions): Promise<string> {
+async function unsupported(options: EmailMessageInit): Promise<string> {
   const error = await Promise.resolve()
     .then(() => build(options))
     .catch((caught: unknown) => caught);
@@ -26,7 +26,7 @@ async function unsupported(options: EmailMessageOptions): Promise<string> {
   return (error as AnymailUnsupportedFeature).feature;
 }
 
-const plain: EmailMessageOptions = { from: 'Shop <shop@example.com>', to: ['ann@example.com'], subject: 'Hi', body: 'Text' };
+const plain: EmailMessageInit = { from: 'Shop <shop@example.com>', to: ['ann@example.com'], subject: 'Hi', body: 'Text' };
 
 describe('SparkPost payload: content', () => {
   it('posts to transmissions with the bare API key (no Bearer) and the subaccount header when set', async () => {
@@ -53,7 +53,7 @@ describe('SparkPost payload: content', () => {
   });
 
   it('sends html, AMP, attachments and inline images (named by Content-ID, for cid: links)', async () => {
-    const message: EmailMessageOptions = { ...plain, alternatives: [{ content: '<p>Hi</p>', mimetype: 'text/html' }, { content: '<html ⚡4email></html>', mimetype: 'text/x-amp-html' }] };
+    const message: EmailMessageInit = { ...plain, alternatives: [{ content: '<p>Hi</p>', mimetype: 'text/html' }, { content: '<html ⚡4email></html>', mimetype: 'text/x-amp-html' }] };
     const built = new EmailMessage(message);
     built.attach('report.csv', 'a,b\n', 'text/csv');
     const cid = built.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo@example.com' });
@@ -166,7 +166,7 @@ describe('SparkPost payload: Anymail features', () => {
 });
 
 describe('SparkPost payload: stored templates', () => {
-  const templated: EmailMessageOptions = { from: 'Shop <shop@example.com>', to: ['ann@example.com'], templateId: 'welcome', subject: '', body: '' };
+  const templated: EmailMessageInit = { from: 'Shop <shop@example.com>', to: ['ann@example.com'], templateId: 'welcome', subject: '', body: '' };
 
   it('sends template_id alone; from and replyTo go through override (the template would drop them)', async () => {
     const { transmission } = await build({ ...templated, replyTo: ['help@example.com'], mergeGlobalData: { a: 1 } });
