@@ -62,14 +62,16 @@ export function resendErrorCode(name: string): string {
 }
 
 /**
- * The retry delay: `retry-after`, else `ratelimit-reset` (seconds until the window resets; Resend uses the
- * IETF draft's header names), else the table's default for the error. The longer of header and default wins
- * for the daily quota, where a one-second window reset says nothing about the quota.
+ * The retry delay of a rate-limit error: `retry-after`, else `ratelimit-reset` (seconds until the window
+ * resets; Resend uses the IETF draft's header names), else the table's default. Every Resend answer carries
+ * `ratelimit-reset`, so it says nothing about other errors (undefined: core then reads `retry-after` alone).
+ * For the daily quota the table's hour is a floor: a one-second window reset says nothing about the quota.
  */
 export function resendRetryAfterMs(name: string, headers: Readonly<Record<string, string>>): number | undefined {
+  if (RESEND_RETRY_DELAYS_MS[name] === undefined) return undefined;
   const fromHeaders = parseRetryAfter(headers['retry-after']) ?? parseRetryAfter(headers['ratelimit-reset']);
   const fallback = RESEND_RETRY_DELAYS_MS[name];
-  if (name === 'daily_quota_exceeded') return Math.max(fromHeaders ?? 0, fallback ?? 0);
+  if (name === 'daily_quota_exceeded') return Math.max(fromHeaders ?? 0, fallback);
   return fromHeaders ?? fallback;
 }
 
