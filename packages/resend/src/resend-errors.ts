@@ -1,4 +1,4 @@
-import { classifyHttpStatus, parseRetryAfter, type ErrorDescription, type EspResponse, type FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, parseRetryAfter, type ErrorDescription, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -78,8 +78,10 @@ export function resendRetryAfterMs(name: string, headers: Readonly<Record<string
 /** What a Resend error body says (message, category, code, retry delay), or undefined when it is off-schema. */
 export function describeResendError(body: unknown, response: Pick<EspResponse, 'statusCode' | 'headers'>): ErrorDescription | undefined {
   const parsed = resendErrorSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  const { name, message } = parsed.data;
+  return parsed.success ? describeParsed(parsed.data, response) : undefined;
+}
+
+function describeParsed({ name, message }: ResendErrorBody, response: Pick<EspResponse, 'statusCode' | 'headers'>): ErrorDescription {
   const retryAfterMs = resendRetryAfterMs(name, response.headers);
   return {
     message: `${message ?? '(no message)'} (${name})`,
@@ -88,3 +90,6 @@ export function describeResendError(body: unknown, response: Pick<EspResponse, '
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
 }
+
+/** The kit's error handler: a body off Resend's schema (a proxy's HTML page) falls back to the HTTP status. */
+export const resendErrors = jsonErrors(resendErrorSchema, describeParsed);

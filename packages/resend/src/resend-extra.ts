@@ -1,4 +1,4 @@
-import { assertAddressHeader, assertHeaders, assertHeaderValue } from '@anymail/core';
+import { assertAddressHeader, assertHeaders, assertHeaderValue } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**

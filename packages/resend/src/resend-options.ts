@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Options of `ResendBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -32,9 +31,7 @@ export const resendOptions = defineEspOptions('Resend', 'resend', {
 });
 
 /** The options as the backend uses them: looked up once, in the constructor. */
-export interface ResolvedResendOptions {
-  /** The shared ESP options, with the `configure({ anymail: { resend } })` block under them. */
-  base: BaseEspBackendOptions;
+export interface ResendSettings {
   apiKey: string;
   /** Always ends with '/'. */
   apiUrl: string;
@@ -51,9 +48,8 @@ const resolvedSchema = z.object({
   apiUrl: z.url('apiUrl must be an absolute URL such as https://api.resend.com/'),
 });
 
-/** Look every setting up (option, `configure()`, env) and check it; errors never show the key. */
-export function resolveResendOptions(given: ResendBackendOptions): ResolvedResendOptions {
-  const options = resolveEspOptions(resendOptions, given) as ResendBackendOptions;
+/** Look every setting up (option, `configure()` block already merged in by the kit, env) and check it; errors never show the key. */
+export function resendSettings(options: ResendBackendOptions): ResendSettings {
   const raw = {
     apiKey: loadSetting({ esp: 'Resend', name: 'apiKey', value: options.apiKey }),
     apiUrl: loadSetting({ esp: 'Resend', name: 'apiUrl', value: options.apiUrl, default: RESEND_DEFAULT_API_URL }),
@@ -64,7 +60,7 @@ export function resolveResendOptions(given: ResendBackendOptions): ResolvedResen
     throw new AnymailConfigurationError(`Invalid Resend settings: ${problems}`, { espName: 'Resend' });
   }
   const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { base: options, apiKey: parsed.data.apiKey, apiUrl };
+  return { apiKey: parsed.data.apiKey, apiUrl };
 }
 
 // Compile-time: the interface above and the schema name the same options.
