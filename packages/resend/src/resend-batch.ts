@@ -1,5 +1,5 @@
 import { readJsonBody, type AnymailStatus, type CombinedSend, type EspRequest, type EspResponse } from '@anymail/core/esp';
-import type { ResendRequestContext } from './resend-payload.js';
+import { RESEND_BATCH_HEADERS, type ResendRequestContext } from './resend-payload.js';
 import { batchStatuses, resendBatchResponseSchema } from './resend-response.js';
 
 /** Resend's `/emails/batch` takes "up to 100" emails (resend.yaml). */
@@ -13,8 +13,8 @@ function bodyText(request: EspRequest): string {
  * `sendMessages` of several messages → `POST /emails/batch` requests of up to 100, each message's status
  * from its own entry of `data` (in request order). Only plain emails are combined: not those with
  * attachments or `sendAt` (which Resend's batch refuses), nor those with an `idempotencyKey` (the key
- * belongs to that one request). Resend validates a batch strictly: one refused email fails the whole
- * request, and every message in it gets that error.
+ * belongs to that one request). Batches are validated permissively: a message Resend refuses gets status
+ * `failed` (its `espResponse` the error entry) and the others are sent.
  */
 export function resendCombinedSend(): CombinedSend<ResendRequestContext> {
   return {
@@ -28,11 +28,10 @@ export function resendCombinedSend(): CombinedSend<ResendRequestContext> {
       };
       // Each part is already one JSON email: join them rather than parse and re-serialize.
       const body = `[${requests.map(bodyText).join(',')}]`;
-      return { method: 'POST', path: 'emails/batch', headers: requests[0]!.headers, body, context };
+      return { method: 'POST', path: 'emails/batch', headers: { ...requests[0]!.headers, ...RESEND_BATCH_HEADERS }, body, context };
     },
     parse(response: EspResponse, combined): AnymailStatus[] {
-      const { data } = readJsonBody(response, resendBatchResponseSchema);
-      return batchStatuses(data, combined.context.emails);
+      return batchStatuses(readJsonBody(response, resendBatchResponseSchema), combined.context.emails);
     },
   };
 }

@@ -33,6 +33,7 @@ export const RESEND_ERROR_CATEGORIES: Readonly<Record<string, FailureCategory>> 
   missing_api_key: 'auth',
   invalid_api_key: 'auth',
   restricted_api_key: 'auth',
+  suspended_api_key: 'auth',
   invalid_access: 'auth',
   // Quotas: another ESP can send now; retrying this one is pointless until the quota resets.
   monthly_quota_exceeded: 'auth',
@@ -51,8 +52,16 @@ export const RESEND_RETRY_DELAYS_MS: Readonly<Record<string, number>> = {
   daily_quota_exceeded: 60 * 60 * 1000,
 };
 
+/**
+ * Names Resend answers with 403 for the account rather than the message: "The example.com domain is not
+ * verified", or a `resend.dev` sandbox sender writing to others (resend-node lists both names as 403s).
+ * With 422 they are about the message.
+ */
+const ACCOUNT_WHEN_403: ReadonlySet<string> = new Set(['validation_error', 'invalid_from_address']);
+
 /** The category of a Resend error name; unknown names fall back to the HTTP status's category. */
 export function resendErrorCategory(name: string, statusCode: number): FailureCategory {
+  if (statusCode === 403 && ACCOUNT_WHEN_403.has(name)) return 'auth';
   return RESEND_ERROR_CATEGORIES[name] ?? classifyHttpStatus(statusCode);
 }
 

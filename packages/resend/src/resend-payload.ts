@@ -75,6 +75,12 @@ export interface ResendDraft {
   extra: ResendExtra;
 }
 
+/**
+ * Every `/emails/batch` request asks for permissive validation: Resend creates the valid emails and lists
+ * the others in `errors`, rather than refusing the whole batch for one bad email (its default, strict).
+ */
+export const RESEND_BATCH_HEADERS: Readonly<Record<string, string>> = { 'x-batch-validation': 'permissive' };
+
 /** A fresh draft for one message. */
 export const newResendDraft = (): ResendDraft => ({ email: {}, to: [], cc: [], bcc: [], extra: {} });
 
@@ -228,7 +234,7 @@ export function finishResend(draft: ResendDraft, context: PayloadContext, settin
     }
     const emails = perRecipient(draft, email, context);
     const requestContext: ResendRequestContext = { endpoint: 'emails/batch', emails: draft.to.map((to) => ({ to: [to.addrSpec], cc, bcc })), combinable: false };
-    return { method: 'POST', path: 'emails/batch', headers, body: JSON.stringify(emails), context: requestContext };
+    return { method: 'POST', path: 'emails/batch', headers: { ...headers, ...RESEND_BATCH_HEADERS }, body: JSON.stringify(emails), context: requestContext };
   }
   if (draft.to.length > 0) email.to = draft.to.map(format);
   const emailHeaders = headersFor(draft, draft.metadata, undefined);

@@ -1,16 +1,21 @@
-import { AnymailStatus, EspResponseShapeError, jsonResponse, recipientStatusMap, type EspRequest } from '@anymail/core/esp';
+import { AnymailAPIError, AnymailStatus, EspResponseShapeError, jsonResponse, recipientStatusMap, type EspRequest, type EspResponse } from '@anymail/core/esp';
 import { z } from 'zod';
 import type { ResendRecipients, ResendRequestContext } from './resend-payload.js';
 
 /** `POST /emails` → `{"id": "<uuid>"}` (resend.yaml `SendEmailResponse`). */
 export const resendEmailResponseSchema = z.object({ id: z.string().min(1) });
 
+/** One email Resend could not create in a permissive batch: its index in the request and why. */
+export const resendBatchErrorSchema = z.object({ index: z.number().int().nonnegative(), message: z.string().nullish() });
+export type ResendBatchError = z.infer<typeof resendBatchErrorSchema>;
+
 /**
- * `POST /emails/batch` → `{"data": [{"id"}]}` in request order (resend.yaml `CreateBatchEmailsResponse`).
- * With `x-batch-validation: permissive` it would also hold `errors`; Anymail sends strict batches (the default),
- * which Resend accepts or refuses as a whole.
+ * `POST /emails/batch` → `{"data": [{"id"}]}` (resend.yaml `CreateBatchEmailsResponse`). Anymail sends
+ * `x-batch-validation: permissive`: valid emails are created and listed in `data` (in request order),
+ * the others in `errors: [{index, message}]` (https://resend.com/docs/dashboard/emails/batch-validation-modes).
  */
-export const resendBatchResponseSchema = z.object({ data: z.array(resendEmailResponseSchema) });
+export const resendBatchResponseSchema = z.object({ data: z.array(resendEmailResponseSchema), errors: z.array(resendBatchErrorSchema).nullish() });
+export type ResendBatchResponse = z.infer<typeof resendBatchResponseSchema>;
 
 export type ResendEmailResponse = z.infer<typeof resendEmailResponseSchema>;
 
@@ -23,24 +28,56 @@ export function queuedStatus(recipients: ResendRecipients, id: string, espRespon
   return AnymailStatus.forAll([...recipients.to, ...recipients.cc, ...recipients.bcc], 'queued', id, espResponse);
 }
 
-/** The statuses of a batch answer, one per email sent, in order. */
-export function batchStatuses(data: readonly ResendEmailResponse[], emails: readonly ResendRecipients[]): AnymailStatus[] {
-  if (data.length !== emails.length) throw new EspResponseShapeError(`${data.length} batch ids for ${emails.length} emails`);
-  return data.map((entry, index) => queuedStatus(emails[index]!, entry.id, entry));
+/** An email Resend refused in a permissive batch: every recipient `failed`, the error entry kept. */
+function failedStatus(recipients: ResendRecipients, error: ResendBatchError): AnymailStatus {
+  return AnymailStatus.forAll([...recipients.to, ...recipients.cc, ...recipients.bcc], 'failed', null, error);
+}
+
+/**
+ * The statuses of a batch answer, one per email of the request, in order: the `errors` entries by index,
+ * the others from `data` in turn. Ids and errors must add up to the emails sent.
+ */
+export function batchStatuses(body: ResendBatchResponse, emails: readonly ResendRecipients[]): AnymailStatus[] {
+  const errors = new Map((body.errors ?? []).map((error) => [error.index, error]));
+  if (body.data.length + errors.size !== emails.length || [...errors.keys()].some((index) => index >= emails.length)) {
+    throw new EspResponseShapeError(`${body.data.length} batch ids and ${errors.size} errors for ${emails.length} emails`);
+  }
+  let next = 0;
+  return emails.map((recipients, index) => {
+    const error = errors.get(index);
+    if (error) return failedStatus(recipients, error);
+    const entry = body.data[next++]!;
+    return queuedStatus(recipients, entry.id, entry);
+  });
+}
+
+/** A merge send whose every email Resend refused: one error, as a single email would get. */
+function refusedBatch(body: ResendBatchResponse, response: EspResponse): AnymailAPIError {
+  const first = body.errors?.[0]?.message ?? '(no message)';
+  return new AnymailAPIError(`Resend API response ${response.statusCode}: every email of the batch was refused; the first: ${first}`, {
+    code: 'RESEND_BATCH_VALIDATION_ERROR',
+    category: 'invalid-request',
+    statusCode: response.statusCode,
+    responseBody: response.text(),
+    espName: 'Resend',
+    deliveryUnknown: false,
+  });
 }
 
 export const resendResponse = jsonResponse(
   z.union([resendBatchResponseSchema, resendEmailResponseSchema]),
-  (body, _response, request: EspRequest<ResendRequestContext>) => {
+  (body, response, request: EspRequest<ResendRequestContext>) => {
     const { endpoint, emails } = request.context;
     if (endpoint === 'emails') {
       if (!('id' in body)) throw new EspResponseShapeError('a batch answer to a single email');
       return queuedStatus(emails[0]!, body.id, body);
     }
     if (!('data' in body)) throw new EspResponseShapeError('a single-email answer to a batch');
-    // A per-recipient batch of one message: every email's recipients in one status.
+    // A merge send (one message, one email per recipient): every email's recipients in one status.
+    const statuses = batchStatuses(body, emails);
+    if (body.data.length === 0) throw refusedBatch(body, response);
     const recipients = recipientStatusMap();
-    for (const status of batchStatuses(body.data, emails)) Object.assign(recipients, status.recipients);
+    for (const status of statuses) Object.assign(recipients, status.recipients);
     const status = new AnymailStatus().setRecipientStatus(recipients);
     status.espResponse = body;
     return status;

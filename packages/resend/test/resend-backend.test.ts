@@ -179,12 +179,39 @@ describe('ResendBackend sendMessages: /emails/batch', () => {
     expect(merged.anymailStatus!.messageId).toBeInstanceOf(Set);
   });
 
-  it('fails every message of a batch Resend refuses as a whole (strict validation)', async () => {
-    esp.setRoute('POST /emails/batch', { status: 422, body: { statusCode: 422, message: 'Invalid `from` field.', name: 'invalid_from_address' } });
+  it('asks for permissive validation: a message Resend refuses fails alone, the others are sent', async () => {
     const connection = backend();
-    const messages = [message(connection), message(connection)];
-    const error = await apiError(connection.sendMessages(messages));
-    expect(error).toMatchObject({ code: 'RESEND_INVALID_FROM_ADDRESS', category: 'invalid-request' });
+    const tooMany = Array.from({ length: 51 }, (_, index) => `r${index}@example.com`);
+    const messages = [message(connection, { to: ['a@example.com'] }), message(connection, { to: tooMany }), message(connection, { to: ['c@example.com'] })];
+    await expect(connection.sendMessages(messages)).resolves.toBe(3);
+    expect(esp.calls.map((call) => [call.path, call.headers['x-batch-validation']])).toEqual([['/emails/batch', 'permissive']]);
+    expect(messages.map((sent) => [...sent.anymailStatus!.status])).toEqual([['queued'], ['failed'], ['queued']]);
+    expect(messages[1]!.anymailStatus!.espResponse).toMatchObject({ index: 1, message: expect.stringContaining('50') });
+    expect(messages[2]!.anymailStatus!.messageId).not.toBe(messages[0]!.anymailStatus!.messageId);
+  });
+
+  it('reads a merge send answered in part: the refused recipient failed, the others queued; all refused raises', async () => {
+    esp.setRoute('POST /emails/batch', { status: 200, body: { data: [{ id: 'id-b' }], errors: [{ index: 0, message: 'Invalid `to` field.' }] } });
+    const connection = backend();
+    const partial = message(connection, { to: ['a@example.com', 'b@example.com'], mergeMetadata: { 'a@example.com': { n: '1' } } });
+    await partial.send();
+    expect(esp.calls[0]!.headers['x-batch-validation']).toBe('permissive');
+    expect(partial.anymailStatus!.recipients).toEqual({ 'a@example.com': { status: 'failed', messageId: null }, 'b@example.com': { status: 'queued', messageId: 'id-b' } });
+    esp.setRoute('POST /emails/batch', { status: 200, body: { data: [], errors: [{ index: 0, message: 'Invalid `to` field.' }, { index: 1, message: 'Invalid `to` field.' }] } });
+    const refused = await apiError(message(connection, { to: ['a@example.com', 'b@example.com'], mergeMetadata: { 'a@example.com': { n: '1' } } }).send());
+    expect(refused).toMatchObject({ category: 'invalid-request', code: 'RESEND_BATCH_VALIDATION_ERROR' });
+    expect(refused.message).toContain('Invalid `to` field.');
+  });
+
+  it('raises ANYMAIL_BAD_RESPONSE when ids and errors do not add up to the emails sent', async () => {
+    esp.setRoute('POST /emails/batch', { status: 200, body: { data: [{ id: 'only-one' }] } });
+    const connection = backend();
+    expect(await apiError(connection.sendMessages([message(connection), message(connection)]))).toMatchObject({ code: 'ANYMAIL_BAD_RESPONSE' });
+  });
+
+  it('reads a 403 validation_error (unverified domain, sandbox sender) as auth: another ESP may send it', async () => {
+    esp.setRoute('POST /emails', { status: 403, body: { statusCode: 403, message: 'The example.com domain is not verified.', name: 'validation_error' } });
+    expect(await apiError(message(backend()).send())).toMatchObject({ category: 'auth', code: 'RESEND_VALIDATION_ERROR' });
   });
 });
 

@@ -48,8 +48,9 @@ export function createResendFakeState(): ResendFakeState {
 }
 
 /**
- * Answer one request the way Resend's email API does: `POST /emails` → `{id}`; `POST /emails/batch`
- * (strict validation: one bad entry fails the whole batch) → `{data: [{id}]}`. An `Idempotency-Key` seen
+ * Answer one request the way Resend's email API does: `POST /emails` → `{id}`; `POST /emails/batch` →
+ * `{data: [{id}]}`, where one bad entry fails the whole batch (422), unless `x-batch-validation: permissive`
+ * asks for the valid ones to be created and the others listed in `errors: [{index, message}]`. An `Idempotency-Key` seen
  * before answers the first answer again, or 409 when the body differs.
  */
 export function answerResend(
@@ -95,7 +96,14 @@ function answerOnce(path: string, headers: Record<string, string | undefined>, r
     answer = error(422, 'validation_error', `A batch holds 1 to ${BATCH_MAX} emails.`);
   } else {
     const problems = body.map((email) => problemWith(email, true));
-    answer = problems.find((problem) => problem !== undefined) ?? { status: 200, body: { data: body.map(() => ({ id: randomUUID() })) } };
+    if (headers['x-batch-validation'] === 'permissive') {
+      // Valid emails are created (ids in request order); the others are listed by index.
+      const errors = problems.flatMap((problem, index) => (problem ? [{ index, message: (problem.body as { message: string }).message }] : []));
+      const data = problems.flatMap((problem) => (problem ? [] : [{ id: randomUUID() }]));
+      answer = { status: 200, body: errors.length > 0 ? { data, errors } : { data } };
+    } else {
+      answer = problems.find((problem) => problem !== undefined) ?? { status: 200, body: { data: body.map(() => ({ id: randomUUID() })) } };
+    }
   }
   if (idempotencyKey !== undefined && answer.status === 200) state.idempotency.set(idempotencyKey, { bodyHash, answer });
   return answer;
