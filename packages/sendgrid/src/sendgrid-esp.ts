@@ -1,10 +1,10 @@
 import { defineEsp } from '@anymail/core/esp';
 import { sendGridErrors } from './sendgrid-errors.js';
-import { assertSendGridExtraHeaders } from './sendgrid-header-check.js';
+import { assertSendGridExtraHeaders } from './sendgrid-extra.js';
 import { sendGridOptions, sendGridSettings } from './sendgrid-options.js';
 import { finishSendGrid, newSendGridDraft, sendGridFeatures } from './sendgrid-payload.js';
 import { sendGridResponse } from './sendgrid-response.js';
-import { sendGridEspExtraSchema } from './sendgrid-types.js';
+import { sendGridEspExtraSchema } from './sendgrid-extra.js';
 
 /**
  * SendGrid's v3 Mail Send API (`POST <apiUrl>mail/send`, JSON, Bearer auth), declared once.

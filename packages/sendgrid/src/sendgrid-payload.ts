@@ -13,7 +13,7 @@ import {
   type PayloadContext,
 } from '@anymail/core/esp';
 import { checkMergeFieldFormat, type SendGridSettings } from './sendgrid-options.js';
-import { buildPersonalizations, stringifyArgs, stringifyHeaders, type RecipientList, type SendGridRequestContext } from './sendgrid-personalizations.js';
+import { buildPersonalizations, stringifyArgs, stringifyHeaders, type RecipientList, type SendGridRequestContext } from './sendgrid-batch.js';
 import {
   type SendGridEspExtraParsed,
   type SendGridAddress,

@@ -2,7 +2,7 @@
 // X-Message-Id header; SendGrid returns no per-recipient result.
 import { AnymailAPIError, AnymailStatus, recipientStatusMap, type EspRequest, type EspResponse, type ResponseHandler } from '@anymail/core/esp';
 import { z } from 'zod';
-import type { SendGridRequestContext } from './sendgrid-personalizations.js';
+import type { SendGridRequestContext } from './sendgrid-batch.js';
 
 const errorItemSchema = z.looseObject({ message: z.string().nullish(), field: z.string().nullish() });
 /** The error body (spec `ErrorResponse`); also what a 2xx body may hold, if anything. */

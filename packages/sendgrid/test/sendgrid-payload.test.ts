@@ -9,7 +9,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { SendGridBackend } from '../src/index.js';
 import type { SendGridBackendOptions } from '../src/sendgrid-options.js';
-import type { SendGridRequestContext } from '../src/sendgrid-personalizations.js';
+import type { SendGridRequestContext } from '../src/sendgrid-batch.js';
 import { expectValidMailSend } from './support/sendgrid-schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
