@@ -9,13 +9,14 @@ import {
   type InboundWebhook,
   type InboundWebhookOptions,
 } from '@anymail/core';
-import { readSparkPostBatch, type SparkPostBatchItem } from './sparkpost-envelope.js';
+import { readSparkPostBatch, sparkPostTokenCheck, type SparkPostBatchItem, type SparkPostWebhookAuthOptions } from './sparkpost-envelope.js';
 
 /**
  * SparkPost relay webhooks offer no basic-auth setting, but SparkPost sends the credentials of the
- * target URL (`https://user:pass@host/...`): `webhookSecret` (required) is checked against them.
+ * target URL (`https://user:pass@host/...`), checked against `webhookSecret`; or the relay webhook's
+ * `auth_token`, checked against `webhookToken`. One of the two is required.
  */
-export type SparkPostInboundWebhookOptions = InboundWebhookOptions;
+export interface SparkPostInboundWebhookOptions extends InboundWebhookOptions, SparkPostWebhookAuthOptions {}
 
 const ESP_NAME = 'SparkPost';
 
@@ -27,13 +28,13 @@ const ESP_NAME = 'SparkPost';
  * https://developers.sparkpost.com/api/relay-webhooks/
  */
 export function inboundWebhook(options: SparkPostInboundWebhookOptions = {}): InboundWebhook {
+  const checkToken = sparkPostTokenCheck(options);
   return createInboundWebhook<SparkPostBatchItem[]>({
     espName: ESP_NAME,
     esp: 'sparkpost',
-    requireBasicAuth: true,
     ...sharedInboundOptions(options),
     contentTypes: ['application/json'],
-    readEnvelope: (request) => readSparkPostBatch(request),
+    readEnvelope: (request) => readSparkPostBatch(request, checkToken),
     parseEvents(batch) {
       if (batch.some((item) => item.eventClass !== undefined && item.eventClass !== 'relay_message')) {
         throw misroutedWebhook(ESP_NAME, 'tracking', "the SparkPost event webhook's target URL");

@@ -17,9 +17,9 @@ import {
   SPARKPOST_EVENT_TYPES,
   SPARKPOST_INITIAL_OPEN_TYPES,
 } from './sparkpost-event-map.js';
-import { readSparkPostBatch, type SparkPostBatchItem } from './sparkpost-envelope.js';
+import { readSparkPostBatch, sparkPostTokenCheck, type SparkPostBatchItem, type SparkPostWebhookAuthOptions } from './sparkpost-envelope.js';
 
-export interface SparkPostTrackingWebhookOptions extends TrackingWebhookOptions {
+export interface SparkPostTrackingWebhookOptions extends TrackingWebhookOptions, SparkPostWebhookAuthOptions {
   /**
    * Report SparkPost's "Initial Open" (and "AMP Initial Open") as `opened`. Off by default, so a
    * view reported both as an initial open and as an open gives one `opened` event; turn it on if
@@ -35,12 +35,14 @@ type Json = Record<string, unknown>;
 
 /**
  * SparkPost tracking webhook. SparkPost signs nothing: choose "Basic Auth" in the webhook's
- * authentication settings, with the `webhookSecret` credentials (required). SparkPost posts a JSON
+ * authentication settings, with the `webhookSecret` credentials (or set the older `auth_token` and
+ * `webhookToken`; one is required). SparkPost posts a JSON
  * array of `{"msys": {"<class>": {...}}}` items; the empty `[{"msys": {}}]` it posts when a webhook
  * is created must get 200 (or the webhook is not created), and it does: no events. SparkPost retries
  * any answer but 200 for 8 hours.
  */
 export function trackingWebhook(options: SparkPostTrackingWebhookOptions = {}): TrackingWebhook {
+  const checkToken = sparkPostTokenCheck(options);
   const initialOpenAsOpened = loadSetting<boolean>({
     esp: 'sparkpost',
     name: 'trackInitialOpenAsOpened',
@@ -52,9 +54,8 @@ export function trackingWebhook(options: SparkPostTrackingWebhookOptions = {}): 
   return createTrackingWebhook<SparkPostBatchItem[]>({
     espName: ESP_NAME,
     esp: 'sparkpost',
-    requireBasicAuth: true,
     ...sharedWebhookOptions(options),
-    readEnvelope: (request) => readSparkPostBatch(request),
+    readEnvelope: (request) => readSparkPostBatch(request, checkToken),
     parseEvents(batch) {
       if (batch.some((item) => item.eventClass === 'relay_message')) {
         throw misroutedWebhook(ESP_NAME, 'inbound', "the relay webhook's target");
@@ -92,7 +93,7 @@ export function sparkPostEvent(item: SparkPostBatchItem, initialOpenAsOpened = f
     tags: campaign ? [campaign] : [],
     metadata: isObject(data.rcpt_meta) ? data.rcpt_meta : {},
     rejectReason,
-    description: str(data.reason) ?? str(data.error_code),
+    description: str(data.reason),
     mtaResponse: str(data.raw_reason),
     userAgent: str(data.user_agent),
     clickUrl: str(data.target_link_url),

@@ -17,3 +17,17 @@ describeWebhookConformance({
   ],
   forgedStatus: 401,
 });
+
+// The relay webhook's own auth_token (X-MessageSystems-Webhook-Token) instead of URL credentials.
+const TOKEN = 'relay-conformance-token';
+describeWebhookConformance({
+  espName: 'SparkPost',
+  create: ({ onEvent, maxBodyBytes }) => inboundWebhook({ webhookToken: TOKEN, env: {}, onEvent, maxBodyBytes }),
+  authentic: () => ({ body, headers: { 'content-type': 'application/json', 'x-messagesystems-webhook-token': TOKEN } }),
+  forgeries: (request): ConformanceWebhookRequest[] => [
+    { ...request, headers: { 'content-type': 'application/json' } },
+    { ...request, headers: { ...request.headers, 'x-messagesystems-webhook-token': `${TOKEN}x` } },
+    { ...request, headers: { 'content-type': 'application/json', authorization: basic(SECRET) } },
+  ],
+  forgedStatus: 401,
+});

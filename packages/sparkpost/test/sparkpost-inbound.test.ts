@@ -113,3 +113,30 @@ describe('SparkPost inbound webhook over the pipeline', () => {
     expect(answer.body).toMatch(/trackingWebhook\(\)/);
   });
 });
+
+describe("SparkPost relay webhook's auth_token (X-MessageSystems-Webhook-Token)", () => {
+  const TOKEN = 'relay-token-1234567890';
+  const tokenHeaders = (token = TOKEN) => ({ 'content-type': 'application/json', 'x-messagesystems-webhook-token': token });
+
+  it('accepts the relay webhook auth_token instead of basic auth', async () => {
+    const answer = await inboundWebhook({ webhookToken: TOKEN, env: {} }).handle({ method: 'POST', body: batch, headers: tokenHeaders() });
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a wrong or missing token (401)', async () => {
+    const hook = inboundWebhook({ webhookToken: TOKEN, env: {} });
+    expect((await hook.handle({ method: 'POST', body: batch, headers: tokenHeaders('nope') })).status).toBe(401);
+    expect((await hook.handle({ method: 'POST', body: batch, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+  });
+
+  it('takes the token from SPARKPOST_WEBHOOK_TOKEN, and requires both checks when both are set', async () => {
+    const hook = inboundWebhook({ webhookSecret: SECRET, env: { SPARKPOST_WEBHOOK_TOKEN: TOKEN } });
+    expect((await hook.handle({ method: 'POST', body: batch, headers: { ...headers(), 'x-messagesystems-webhook-token': TOKEN } })).status).toBe(200);
+    expect((await hook.handle({ method: 'POST', body: batch, headers: headers() })).status).toBe(401);
+    expect((await hook.handle({ method: 'POST', body: batch, headers: tokenHeaders() })).status).toBe(401);
+  });
+
+  it('needs webhookSecret or webhookToken', () => {
+    expect(() => inboundWebhook({ env: {} })).toThrow(/webhookSecret.*webhookToken|webhookToken.*webhookSecret/);
+  });
+});

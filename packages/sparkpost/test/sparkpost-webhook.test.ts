@@ -127,7 +127,14 @@ describe('SparkPost tracking webhook over the pipeline', () => {
     expect(received).toEqual([]);
   });
 
-  it('requires webhookSecret: SparkPost signs nothing', () => {
+  it("accepts the webhook's auth_token (X-MessageSystems-Webhook-Token) as the check instead", async () => {
+    const hook = trackingWebhook({ webhookToken: 'tok-123', env: {} });
+    const ok = await hook.handle({ method: 'POST', body: sample, headers: { 'content-type': 'application/json', 'x-messagesystems-webhook-token': 'tok-123' } });
+    const forged = await hook.handle({ method: 'POST', body: sample, headers: { 'content-type': 'application/json', 'x-messagesystems-webhook-token': 'tok-124' } });
+    expect([ok.status, forged.status]).toEqual([200, 401]);
+  });
+
+  it('requires webhookSecret (or webhookToken): SparkPost signs nothing', () => {
     expect(() => trackingWebhook({ env: {} })).toThrow(AnymailConfigurationError);
     expect(() => trackingWebhook({ env: { ANYMAIL_WEBHOOK_SECRET: SECRET } })).not.toThrow();
   });
