@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sparkPostErrorBodySchema } from '../src/sparkpost-errors.js';
+import { sparkPostResultSchema } from '../src/sparkpost-response.js';
 import { blueprintExamples, expectValidTransmission, transmissionProblems } from './support/sparkpost-schema.js';
 
 // The validator the payload tests rely on: it must accept SparkPost's own examples and refuse bad bodies.
@@ -28,5 +30,22 @@ describe('SparkPost transmission request validator', () => {
     expect(transmissionProblems({ recipients: [{ address: 'a@example.com' }], content: { ...content, headers: { To: 'x@example.com' } } })).not.toEqual([]);
     expect(transmissionProblems({ recipients: [{ address: 'a@example.com' }], content: { ...content, text: undefined } })).not.toEqual([]);
     expect(transmissionProblems({ recipients: [{ address: 'a@example.com' }], content, options: { start_time: '2026-12-04 10:00' } })).not.toEqual([]);
+  });
+});
+
+describe('SparkPost answer schemas against the blueprint', () => {
+  // Answers to creating a transmission (the blueprint also shows GET/DELETE answers of scheduled ones).
+  const responses = blueprintExamples('Response').filter((example) => example.section.includes('[POST'));
+
+  it('reads every success example (results with counts and an id)', () => {
+    const successes = responses.filter((example) => 'results' in (example.body as object));
+    expect(successes).toHaveLength(5);
+    for (const example of successes) expect(sparkPostResultSchema.safeParse(example.body).success).toBe(true);
+  });
+
+  it('reads every error example ({errors: [{message, code, description?}]})', () => {
+    const errors = responses.filter((example) => !('results' in (example.body as object)));
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+    for (const example of errors) expect(sparkPostErrorBodySchema.safeParse(example.body).success).toBe(true);
   });
 });
