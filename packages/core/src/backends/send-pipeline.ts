@@ -58,7 +58,7 @@ export function runSendPipeline(driver: SendDriver, messages: readonly EmailMess
 // when nobody listens to preSend: the hot path (one message through an ESP) pays few promises.
 class PipelineRun {
   readonly results: SendResult[];
-  /** Combinable jobs waiting for their request, by group key (insertion order: first come, first sent). */
+  /** Combinable jobs waiting for their group to fill, by group key. */
   readonly pending = new Map<string, SendJob[]>();
   readonly combined: CombinedDelivery | undefined;
   opening: Promise<boolean> | undefined = undefined;
@@ -81,10 +81,9 @@ class PipelineRun {
       const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
       if (workers === 1) await this.worker();
       else await Promise.all(Array.from({ length: workers }, () => this.worker()));
-      for (const [key, group] of this.pending) {
-        this.pending.delete(key);
-        if (!this.stopped && group.length > 0) await this.deliverGroup(group);
-      }
+      const groups = [...this.pending.values()];
+      this.pending.clear();
+      for (const group of groups) if (!this.stopped) await this.deliverGroup(group);
     } finally {
       if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
     }
@@ -253,12 +252,12 @@ class PipelineRun {
     const combined = this.combined;
     if (combined && combined.canCombine(job)) {
       const key = combined.groupKey?.(job) ?? '';
-      const group = this.pending.get(key);
-      if (group) group.push(job);
-      else this.pending.set(key, [job]);
-      if ((group?.length ?? 1) < combined.max) return undefined;
+      let group = this.pending.get(key);
+      if (!group) this.pending.set(key, (group = []));
+      group.push(job);
+      if (group.length < combined.max) return undefined;
       this.pending.delete(key);
-      return this.deliverGroup(group ?? [job]);
+      return this.deliverGroup(group);
     }
     return this.deliverOne(job);
   }

@@ -64,9 +64,8 @@ export interface CombinedSend<Context = unknown> {
   /** Whether this message's request may be combined with others. */
   canCombine(request: EspRequest<Context>): boolean;
   /**
-   * Requests with different keys are never combined into one request (ESPs whose batch shares
-   * fields among its messages: Brevo's `messageVersions` share sender, template, attachments).
-   * @default every combinable request has the same key
+   * Requests combine only with requests of the same key (SparkPost: one transmission holds many
+   * recipients but one content). @default every combinable request shares one group
    */
   groupKey?(request: EspRequest<Context>): string;
   /** One request for several messages' requests. */
@@ -208,7 +207,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
       combined: combined && {
         max: combined.maxMessages,
         canCombine: (job) => combined.canCombine(job.prepared as EspRequest),
-        ...(combined.groupKey ? { groupKey: (job: SendJob) => combined.groupKey!(job.prepared as EspRequest) } : {}),
+        groupKey: combined.groupKey && ((job) => combined.groupKey!(job.prepared as EspRequest)),
         deliver: (jobs) => this.#deliverCombined(combined, jobs),
       },
     };
