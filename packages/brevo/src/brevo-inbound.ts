@@ -45,7 +45,7 @@ type Json = Record<string, unknown>;
  * Brevo inbound parsing webhook (`POST /v3/webhooks` with `type: 'inbound'` and your receiving
  * domain). Each post is `{"items": [...]}`, one item per received message; each becomes one
  * inbound event. Brevo signs nothing: `webhookSecret` (basic auth in the URL) or
- * `webhookBearerToken` is required, as for tracking.
+ * `webhookToken` is required, as for tracking.
  * https://developers.brevo.com/docs/inbound-parse-webhooks
  */
 export function inboundWebhook(options: BrevoInboundWebhookOptions = {}): InboundWebhook {

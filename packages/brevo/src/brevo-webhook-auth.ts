@@ -23,10 +23,10 @@ export interface BrevoWebhookAuthOptions extends WebhookHandlerOptions {
    * The token of Brevo's bearer authentication (`auth: { type: 'bearer', token }` when the webhook
    * is created with `POST /v3/webhooks`); Brevo then sends `Authorization: Bearer <token>`.
    * A list accepts any of them (rotation).
-   * Env: `BREVO_WEBHOOK_BEARER_TOKEN` or `ANYMAIL_BREVO_WEBHOOK_BEARER_TOKEN` (comma-separated for several).
+   * Env: `BREVO_WEBHOOK_TOKEN` or `ANYMAIL_BREVO_WEBHOOK_TOKEN` (comma-separated for several).
    * @see https://developers.brevo.com/reference/create-webhook
    */
-  webhookBearerToken?: string | readonly string[];
+  webhookToken?: string | readonly string[];
 }
 
 const ESP_NAME = 'Brevo';
@@ -41,7 +41,7 @@ export interface BrevoWebhookAuth {
 }
 
 /**
- * Resolve `webhookSecret` and `webhookBearerToken`. One of them is required (Brevo signs nothing,
+ * Resolve `webhookSecret` and `webhookToken`. One of them is required (Brevo signs nothing,
  * so without one anyone could post events). With only basic auth, the shared pipeline checks it
  * before reading the body. With a bearer token, a request passes with a matching bearer token
  * or (when `webhookSecret` is set too, e.g. while moving from one to the other) matching basic
@@ -52,8 +52,8 @@ export function brevoWebhookAuth(options: BrevoWebhookAuthOptions, what: string)
   const tokens = loadWebhookKeys({
     esp: 'brevo',
     espName: ESP_NAME,
-    name: 'webhookBearerToken',
-    value: options.webhookBearerToken,
+    name: 'webhookToken',
+    value: options.webhookToken,
     env: options.env,
     required: false,
     hint: "set the token given to Brevo as the webhook's auth: { type: 'bearer', token }.",
@@ -61,7 +61,7 @@ export function brevoWebhookAuth(options: BrevoWebhookAuthOptions, what: string)
   if (tokens.length === 0 && secrets.length === 0) {
     throw new AnymailConfigurationError(
       `Brevo ${what} needs webhookSecret ('user:pass' in the webhook URL; env BREVO_WEBHOOK_SECRET or ANYMAIL_WEBHOOK_SECRET) ` +
-        'or webhookBearerToken (the webhook\'s bearer auth token; env BREVO_WEBHOOK_BEARER_TOKEN): Brevo signs nothing, ' +
+        'or webhookToken (the webhook\'s bearer auth token; env BREVO_WEBHOOK_TOKEN): Brevo signs nothing, ' +
         'so without one anyone could post to this URL.',
       { espName: ESP_NAME },
     );

@@ -21,7 +21,7 @@ type Json = Record<string, unknown>;
  * Brevo transactional webhook (Transactional → Settings → Webhook, or `POST /v3/webhooks` with
  * `type: 'transactional'`). One event per post, or an array of events when the webhook is
  * `batched`. Brevo signs nothing: basic auth in the URL (`webhookSecret`) or a bearer token
- * (`webhookBearerToken`) is required. An unknown `event` is accepted as an `unknown` event.
+ * (`webhookToken`) is required. An unknown `event` is accepted as an `unknown` event.
  * https://developers.brevo.com/docs/transactional-webhooks
  */
 export function trackingWebhook(options: BrevoTrackingWebhookOptions = {}): TrackingWebhook {

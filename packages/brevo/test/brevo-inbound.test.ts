@@ -101,11 +101,11 @@ describe('Brevo inbound settings, authentication and routing', () => {
     expect(() => inboundWebhook({ webhookSecret: SECRET, env: { BREVO_API_KEY: 'k' } })).not.toThrow();
     expect(() => inboundWebhook({ webhookSecret: SECRET, env: { ANYMAIL_BREVO_API_KEY: 'k' } })).not.toThrow();
   });
-  it('needs webhookSecret or webhookBearerToken', () => {
-    expect(() => inboundWebhook({ apiKey: API_KEY, env: {} })).toThrow(/webhookSecret.*webhookBearerToken/s);
+  it('needs webhookSecret or webhookToken', () => {
+    expect(() => inboundWebhook({ apiKey: API_KEY, env: {} })).toThrow(/webhookSecret.*webhookToken/s);
   });
   it('accepts a bearer token and refuses others with 401', async () => {
-    const hook = webhook({ webhookSecret: undefined, webhookBearerToken: 'inbound-token', fetchAttachments: false });
+    const hook = webhook({ webhookSecret: undefined, webhookToken: 'inbound-token', fetchAttachments: false });
     expect((await hook.handle({ body: read('inbound/inbound-two-items.json'), headers: headers('Bearer inbound-token') })).status).toBe(200);
     expect((await hook.handle({ body: read('inbound/inbound-two-items.json'), headers: headers('Bearer nope') })).status).toBe(401);
     expect((await hook.handle({ body: read('inbound/inbound-two-items.json'), headers: headers(basic(SECRET)) })).status).toBe(401);

@@ -23,7 +23,7 @@ describeWebhookConformance({
 
 describeWebhookConformance({
   espName: 'Brevo',
-  create: ({ onEvent, maxBodyBytes }) => trackingWebhook({ webhookBearerToken: TOKEN, env: {}, onEvent, maxBodyBytes }),
+  create: ({ onEvent, maxBodyBytes }) => trackingWebhook({ webhookToken: TOKEN, env: {}, onEvent, maxBodyBytes }),
   authentic: () => ({ body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } }),
   forgeries: (request): ConformanceWebhookRequest[] => [
     { ...request, headers: { 'content-type': 'application/json' } },

@@ -110,12 +110,12 @@ describe('Brevo event mapping', () => {
 });
 
 describe('Brevo webhook authentication', () => {
-  it('needs webhookSecret or webhookBearerToken: without one the webhook cannot be created', () => {
+  it('needs webhookSecret or webhookToken: without one the webhook cannot be created', () => {
     expect(() => trackingWebhook({ env: {} })).toThrow(AnymailConfigurationError);
-    expect(() => trackingWebhook({ env: {} })).toThrow(/webhookSecret.*webhookBearerToken/s);
+    expect(() => trackingWebhook({ env: {} })).toThrow(/webhookSecret.*webhookToken/s);
     expect(() => trackingWebhook({ env: { ANYMAIL_WEBHOOK_SECRET: 'a:b' } })).not.toThrow();
-    expect(() => trackingWebhook({ env: { BREVO_WEBHOOK_BEARER_TOKEN: 't' } })).not.toThrow();
-    expect(() => trackingWebhook({ env: { ANYMAIL_BREVO_WEBHOOK_BEARER_TOKEN: 't' } })).not.toThrow();
+    expect(() => trackingWebhook({ env: { BREVO_WEBHOOK_TOKEN: 't' } })).not.toThrow();
+    expect(() => trackingWebhook({ env: { ANYMAIL_BREVO_WEBHOOK_TOKEN: 't' } })).not.toThrow();
     expect(() => trackingWebhook({ webhookSecret: 'no-colon', env: {} })).toThrow(/username:password/);
   });
 
@@ -133,7 +133,7 @@ describe('Brevo webhook authentication', () => {
 
   it('bearer token: accepts the token (any of a rotation list), refuses others with 401', async () => {
     const fired: AnymailTrackingEvent[] = [];
-    const hook = trackingWebhook({ webhookBearerToken: ['old-token', TOKEN], env: {}, onEvent: (e) => fired.push(e) });
+    const hook = trackingWebhook({ webhookToken: ['old-token', TOKEN], env: {}, onEvent: (e) => fired.push(e) });
     for (const auth of [undefined, 'Bearer ', 'Bearer wrong', `Bearer ${TOKEN}x`, basic(SECRET), TOKEN, `Basic ${TOKEN}`]) {
       const answer = await hook.handle({ body: read('delivered.json'), headers: auth === undefined ? {} : headers(auth) });
       expect([auth, answer.status]).toEqual([auth, 401]);
@@ -146,14 +146,14 @@ describe('Brevo webhook authentication', () => {
   });
 
   it('both: accepts the bearer token or the basic credentials (moving from one to the other)', async () => {
-    const hook = trackingWebhook({ webhookBearerToken: TOKEN, webhookSecret: SECRET, env: {} });
+    const hook = trackingWebhook({ webhookToken: TOKEN, webhookSecret: SECRET, env: {} });
     expect((await hook.handle({ body: read('opened.json'), headers: headers(`Bearer ${TOKEN}`) })).status).toBe(200);
     expect((await hook.handle({ body: read('opened.json'), headers: headers(basic(SECRET)) })).status).toBe(200);
     expect((await hook.handle({ body: read('opened.json'), headers: headers(basic('anymail:nope')) })).status).toBe(401);
   });
 
   it('a bearer token from the environment ignores an unrelated ANYMAIL_WEBHOOK_SECRET only if neither matches', async () => {
-    const hook = trackingWebhook({ env: { BREVO_WEBHOOK_BEARER_TOKEN: 'env-token', ANYMAIL_WEBHOOK_SECRET: 'x:y' } });
+    const hook = trackingWebhook({ env: { BREVO_WEBHOOK_TOKEN: 'env-token', ANYMAIL_WEBHOOK_SECRET: 'x:y' } });
     expect((await hook.handle({ body: read('opened.json'), headers: headers('Bearer env-token') })).status).toBe(200);
     expect((await hook.handle({ body: read('opened.json'), headers: headers(basic('x:y')) })).status).toBe(200);
     expect((await hook.handle({ body: read('opened.json'), headers: headers('Bearer other') })).status).toBe(401);
@@ -164,7 +164,7 @@ describe('Brevo webhook over node:http', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
   it('fires one tracking signal per event and refuses a wrong token', async () => {
-    const hook = trackingWebhook({ webhookBearerToken: TOKEN, env: {} });
+    const hook = trackingWebhook({ webhookToken: TOKEN, env: {} });
     const seen: string[] = [];
     const receiver = ({ event, espName }: { event: AnymailTrackingEvent; espName: string }) => void seen.push(`${espName}:${event.eventType}`);
     tracking.connect(receiver, { sender: hook });
