@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readJsonBody, type AnymailStatus, type CombinedSend, type EspRequest, type EspResponse } from '@anymail/core/esp';
 import type { BrevoSettings } from './brevo-options.js';
 import { brevoRequest, renderBrevoBody, type BrevoRequestContext } from './brevo-request.js';
@@ -12,6 +13,8 @@ export const BREVO_BATCH_MAX_MESSAGES = 100;
 export const BREVO_COMBINE_MAX_RECIPIENTS = 20;
 /** A message whose params exceed this is sent on its own (100 × 10 KB stays within Brevo's 1000 KB of params per request). */
 export const BREVO_COMBINE_MAX_PARAMS_BYTES = 10 * 1024;
+/** A larger request (attachments) is sent on its own: groups wait in memory until they fill or the call ends. */
+export const BREVO_COMBINE_MAX_PART_BYTES = 256 * 1024;
 
 function recipientCount(context: BrevoRequestContext): number {
   return context.recipients.reduce((sum, version) => sum + version.to.length + version.cc.length + version.bcc.length, 0);
@@ -35,11 +38,13 @@ export function brevoCombinedSend(settings: Pick<BrevoSettings, 'apiKey'>): Comb
       const { context } = request;
       // A version needs a `to` (a message with only cc/bcc is sent alone, for Brevo to judge).
       if (context.versions.some((version) => version.to.length === 0)) return false;
+      if (typeof request.body !== 'string' || request.body.length > BREVO_COMBINE_MAX_PART_BYTES) return false;
       return recipientCount(context) <= BREVO_COMBINE_MAX_RECIPIENTS && paramsBytes(context) <= BREVO_COMBINE_MAX_PARAMS_BYTES;
     },
     groupKey(request) {
       const { shared, contentFields } = request.context;
-      return `${contentFields}|${JSON.stringify(shared)}`;
+      // A digest: the shared fields can hold attachments, and every pending message keeps its key.
+      return createHash('sha256').update(contentFields).update('|').update(JSON.stringify(shared)).digest('base64url');
     },
     build(requests) {
       const contexts = requests.map((request) => request.context);

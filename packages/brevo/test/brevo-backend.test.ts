@@ -160,6 +160,21 @@ describe('sendMessages: messages as versions of one request', () => {
   });
 });
 
+describe('sendMessages: large messages', () => {
+  it('sends a message over 256 KB (attachments) on its own, even beside an identical one', async () => {
+    const connection = backend();
+    const big = new Uint8Array(300 * 1024).fill(65);
+    const messages = [0, 1].map((i) => {
+      const each = message({ to: [`r${i}@example.com`], connection });
+      each.attach('big.csv', big, 'text/csv');
+      return each;
+    });
+    await expect(connection.sendMessages(messages)).resolves.toBe(2);
+    await connection.close();
+    expect(calls().map((request) => request.messageVersions === undefined)).toEqual([true, true]);
+  });
+});
+
 describe('Brevo options', () => {
   it('reads the key from BREVO_API_KEY or ANYMAIL_BREVO_API_KEY, and names them when missing', () => {
     const saved = { ...process.env };
