@@ -14,7 +14,7 @@ export const BREVO_EVENT_TYPES: Readonly<Record<string, readonly [EventType, Rej
   delivered: ['delivered', undefined],
   hard_bounce: ['bounced', 'bounced'],
   hardBounce: ['bounced', 'bounced'],
-  // A soft bounce is Brevo's final word on a temporary failure (retries show as `deferred`).
+  // Soft bounces are `bounced` too, as django-anymail maps them; Brevo reports its own retries as `deferred`.
   soft_bounce: ['bounced', 'bounced'],
   softBounce: ['bounced', 'bounced'],
   blocked: ['rejected', 'blocked'],
