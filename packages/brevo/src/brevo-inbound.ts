@@ -1,4 +1,5 @@
 import {
+  AnymailConfigurationError,
   AnymailWebhookValidationFailure,
   constructInboundMime,
   createInboundEvent,
@@ -87,6 +88,14 @@ function attachmentDownloader(options: BrevoInboundWebhookOptions): BrevoAttachm
   const { apiKey, apiUrl } = resolveBrevoApi({ apiKey: options.apiKey, apiUrl: options.apiUrl, env: options.env });
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = options.attachmentTimeoutMs ?? 30_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new AnymailConfigurationError(`Brevo attachmentTimeoutMs must be a positive number of milliseconds (got ${String(timeoutMs)})`, {
+      espName: ESP_NAME,
+    });
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new AnymailConfigurationError('Brevo inboundWebhook fetch must be a Fetch API function', { espName: ESP_NAME });
+  }
   return async (token) => {
     const url = new URL(`inbound/attachments/${encodeURIComponent(token)}`, apiUrl);
     const response = await fetchFn(url, { headers: { 'api-key': apiKey, accept: '*/*' }, signal: AbortSignal.timeout(timeoutMs) });

@@ -101,6 +101,10 @@ describe('Brevo inbound settings, authentication and routing', () => {
     expect(() => inboundWebhook({ webhookSecret: SECRET, env: { BREVO_API_KEY: 'k' } })).not.toThrow();
     expect(() => inboundWebhook({ webhookSecret: SECRET, env: { ANYMAIL_BREVO_API_KEY: 'k' } })).not.toThrow();
   });
+  it('refuses a non-positive attachmentTimeoutMs or a fetch that is not a function', () => {
+    expect(() => webhook({ attachmentTimeoutMs: 0 })).toThrow(/attachmentTimeoutMs/);
+    expect(() => webhook({ fetch: 'no' })).toThrow(/fetch/);
+  });
   it('needs webhookSecret or webhookToken', () => {
     expect(() => inboundWebhook({ apiKey: API_KEY, env: {} })).toThrow(/webhookSecret.*webhookToken/s);
   });
