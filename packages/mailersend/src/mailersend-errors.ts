@@ -1,4 +1,4 @@
-import { classifyHttpStatus, parseRetryAfter, type ErrorDescription, type EspResponse, type FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, parseRetryAfter, type ErrorDescription, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -77,3 +77,6 @@ export function describeMailerSendError(body: MailerSendErrorBody, response: Pic
     code: msCode ? `MAILERSEND_${msCode}` : `MAILERSEND_HTTP_${response.statusCode}`,
   };
 }
+
+/** Error answers → MailerSend's message (with its field errors), category, `MAILERSEND_MSnnnnn` code and retry delay. */
+export const mailerSendErrors = jsonErrors(mailerSendErrorSchema, describeMailerSendError);

@@ -1,4 +1,4 @@
-import { assertAddressHeader, assertHeaderName, assertHeaderValue } from '@anymail/core';
+import { assertAddressHeader, assertHeaderName, assertHeaderValue } from '@anymail/core/esp';
 import { z } from 'zod';
 import { MAILERSEND_BATCH_SEND_MODES } from './mailersend-options.js';
 

@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -48,7 +47,8 @@ export interface MailerSendBackendOptions extends BaseEspBackendOptions {
    * requests count against MailerSend's daily API quota, but MailerSend validates bulk messages
    * only later: every message comes back `queued` with `messageId` `bulk:<bulk_email_id>`, and
    * refused recipients show up only in `GET /v1/bulk-email/{id}` or the `bulk_email.completed`
-   * webhook. @default false
+   * webhook. Set `false` to send each message on its own and learn at once what MailerSend refuses.
+   * @default true
    * Env: `MAILERSEND_BULK_SEND_MESSAGES` or `ANYMAIL_MAILERSEND_BULK_SEND_MESSAGES` ('true'/'false').
    */
   bulkSendMessages?: boolean;
@@ -69,10 +69,8 @@ export const mailerSendOptions = defineEspOptions('MailerSend', 'mailersend', {
 const sameKeys: OptionsMatchSchema<MailerSendBackendOptions, typeof mailerSendOptions> = true;
 void sameKeys;
 
-/** The settings as the backend uses them: looked up once, in the constructor. */
+/** What the backend keeps of its options: looked up once, in the constructor. */
 export interface MailerSendSettings {
-  /** The shared ESP options, with the `configure({ anymail: { mailersend } })` block under them. */
-  base: BaseEspBackendOptions;
   apiToken: string;
   /** Ends with '/'. */
   apiUrl: string;
@@ -104,9 +102,8 @@ const resolvedSchema = z.object({
   bulkSendMessages: z.boolean('bulkSendMessages must be true or false'),
 });
 
-/** Look every setting up (option, `configure()`, env) and check it; errors never show the token. */
-export function resolveMailerSendSettings(given: MailerSendBackendOptions): MailerSendSettings {
-  const options = resolveEspOptions(mailerSendOptions, given) as MailerSendBackendOptions;
+/** The checked options → settings: each value from the option, `configure()` or the environment; errors never show the token. */
+export function mailerSendSettings(options: MailerSendBackendOptions): MailerSendSettings {
   const raw = {
     apiToken: loadSetting({ esp: ESP, name: 'apiToken', value: options.apiToken }),
     apiUrl: loadSetting({ esp: ESP, name: 'apiUrl', value: options.apiUrl, default: MAILERSEND_DEFAULT_API_URL }),
@@ -121,7 +118,7 @@ export function resolveMailerSendSettings(given: MailerSendBackendOptions): Mail
       esp: ESP,
       name: 'bulkSendMessages',
       value: options.bulkSendMessages,
-      default: false,
+      default: true,
       fromEnv: parseBoolean,
     }),
   };
@@ -131,5 +128,5 @@ export function resolveMailerSendSettings(given: MailerSendBackendOptions): Mail
     throw new AnymailConfigurationError(`Invalid MailerSend settings: ${problems}`, { espName: ESP_NAME });
   }
   const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { base: options, ...parsed.data, batchSendMode: parsed.data.batchSendMode, apiUrl };
+  return { ...parsed.data, batchSendMode: parsed.data.batchSendMode, apiUrl };
 }

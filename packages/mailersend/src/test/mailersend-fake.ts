@@ -9,6 +9,8 @@ export interface MailerSendFakeOptions {
   suppressed?: readonly string[];
   /** When set, any other bearer token gets HTTP 401. */
   apiToken?: string;
+  /** The fake's clock, for the 72-hour `send_at` horizon. @default Date.now */
+  now?: () => number;
 }
 
 /** One answer, independent of the HTTP library (node:http fake or msw). */
@@ -47,7 +49,7 @@ export function createMailerSendFake(options: MailerSendFakeOptions = {}) {
   const bulks = new Map<string, unknown[]>();
 
   function sendOne(body: unknown): MailerSendFakeAnswer {
-    const errors = mailerSendRequestErrors(body);
+    const errors = mailerSendRequestErrors(body, (options.now ?? Date.now)());
     if (Object.keys(errors).length > 0) return validationError(errors);
     const all = recipients(body as Json);
     const refused = all.filter((address) => suppressed.has(address));
@@ -92,7 +94,7 @@ export function createMailerSendFake(options: MailerSendFakeOptions = {}) {
       if (!messages) return { status: 404, headers: JSON_TYPE, body: { message: 'Resource not found.' } };
       const validation: Record<string, string[]> = {};
       messages.forEach((message, index) => {
-        for (const [field, problems] of Object.entries(mailerSendRequestErrors(message))) validation[`message.${index}.${field}`] = problems;
+        for (const [field, problems] of Object.entries(mailerSendRequestErrors(message, (options.now ?? Date.now)()))) validation[`message.${index}.${field}`] = problems;
       });
       const count = Object.keys(validation).length;
       return {

@@ -54,17 +54,26 @@ export const mailerSendEmailSchema = z
         context.addIssue({ code: 'custom', path: ['attachments', index, 'id'], message: 'An inline attachment needs an id.' });
       }
     }
-    if (body.send_at !== undefined && body.send_at * 1000 > Date.now() + 72 * 3600 * 1000 + 60_000) {
-      context.addIssue({ code: 'custom', path: ['send_at'], message: 'The send at may not be more than 72 hours in the future.' });
-    }
   });
+
+/** MailerSend schedules at most 72 hours ahead. */
+const SEND_AT_HORIZON_MS = 72 * 3600 * 1000;
 
 export type MailerSendEmailBody = z.infer<typeof mailerSendEmailSchema>;
 
-/** The problems MailerSend would report, as its `errors` object: `{"to.0.email": ["…"]}`. */
-export function mailerSendRequestErrors(body: unknown): Record<string, string[]> {
+/**
+ * The problems MailerSend would report, as its `errors` object: `{"to.0.email": ["…"]}`. `now`
+ * is the clock the 72-hour `send_at` horizon is measured from.
+ */
+export function mailerSendRequestErrors(body: unknown, now: number = Date.now()): Record<string, string[]> {
   const parsed = mailerSendEmailSchema.safeParse(body);
-  if (parsed.success) return {};
+  if (parsed.success) {
+    const sendAt = parsed.data.send_at;
+    if (sendAt !== undefined && sendAt * 1000 > now + SEND_AT_HORIZON_MS + 60_000) {
+      return { send_at: ['The send at may not be more than 72 hours in the future.'] };
+    }
+    return {};
+  }
   const errors: Record<string, string[]> = {};
   for (const issue of parsed.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : [issue.path.join('.') || 'body'];
