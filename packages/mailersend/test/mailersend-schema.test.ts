@@ -21,7 +21,8 @@ describe('MailerSend request schema validator', () => {
   });
 
   it('refuses missing content, unknown fields, bad addresses and the documented limits', () => {
-    expect(Object.keys(mailerSendRequestErrors({ ...valid, text: undefined }))).toEqual(['text']);
+    expect(mailerSendRequestErrors({ ...valid, text: undefined })).toEqual({ text: ['The text field is required when none of html / template id are present.'] });
+    expect(mailerSendRequestErrors({ ...valid, to: [{ email: 'bad' }] })).toEqual({ 'to.0.email': ['The to.0.email must be a valid email address'] });
     expect(Object.keys(mailerSendRequestErrors({ ...valid, metadata: { a: 1 } }))).toEqual(['metadata']);
     expect(Object.keys(mailerSendRequestErrors({ ...valid, to: [{ email: 'not an address' }] }))).toEqual(['to.0.email']);
     expect(Object.keys(mailerSendRequestErrors({ ...valid, to: [{ email: 'a@example.com', name: 'Doe, Jane' }] }))).toEqual(['to.0.name']);

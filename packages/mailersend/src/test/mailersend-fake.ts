@@ -127,11 +127,7 @@ export function mailerSendFakeRoutes(options: MailerSendFakeOptions = {}): FakeE
     const result = fake.answer(call.method, call.path, call.headers, () => call.json());
     return { status: result.status, headers: result.headers, body: result.body === undefined ? '' : (result.body as object) };
   };
-  return {
-    'POST /email': route,
-    'POST /v1/email': route,
-    'POST /bulk-email': route,
-    'POST /v1/bulk-email': route,
-    '*': route,
-  };
+  // One route for every path (email, bulk-email, bulk-email/{id}, with or without /v1): a test may
+  // still override one path with setRoute('POST /email', …).
+  return { '*': route };
 }

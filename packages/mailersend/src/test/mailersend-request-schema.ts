@@ -77,7 +77,9 @@ export function mailerSendRequestErrors(body: unknown, now: number = Date.now())
   const errors: Record<string, string[]> = {};
   for (const issue of parsed.error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : [issue.path.join('.') || 'body'];
-    for (const key of keys) (errors[key] ??= []).push(issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message);
+    // Worded as MailerSend words them: "The to.0.email must be a valid email address."
+    const problem = issue.code === 'unrecognized_keys' ? 'is not a known field.' : issue.message;
+    for (const key of keys) (errors[key] ??= []).push(problem.startsWith('The ') ? problem : `The ${key} ${problem}`);
   }
   return errors;
 }
