@@ -24,7 +24,7 @@ export const mailerSendEsp = defineEsp({
   featureNotes: {
     from: 'one address',
     replyTo: 'one address',
-    headers: 'Enterprise plans (In-Reply-To, Precedence: all)',
+    headers: 'Enterprise plans (In-Reply-To, Precedence: any plan)',
     mergeData: 'batchSendMode for several To',
     mergeGlobalData: 'as personalization',
   },
