@@ -58,12 +58,11 @@ export function mailerSendErrorLines(body: MailerSendErrorBody): string[] {
  */
 export function describeMailerSendError(body: MailerSendErrorBody, response: Pick<EspResponse, 'statusCode' | 'headers'>): ErrorDescription {
   const text = body.message ?? '';
-  const msCode = /#(MS\d{5})/.exec(text)?.[1] ?? mailerSendErrorLines(body).map((line) => /#(MS\d{5})/.exec(line)?.[1]).find(Boolean);
   const lines = mailerSendErrorLines(body);
+  const msCode = /#(MS\d{5})/.exec(text)?.[1] ?? lines.map((line) => /#(MS\d{5})/.exec(line)?.[1]).find(Boolean);
   let category: FailureCategory = (msCode ? MAILERSEND_ERROR_CATEGORIES[msCode] : undefined) ?? STATUS_CATEGORIES[response.statusCode] ?? classifyHttpStatus(response.statusCode);
-  if (response.statusCode === 422 && Object.keys(body.errors ?? {}).some((field) => field.startsWith('from')) && lines.some((line) => ACCOUNT_PROBLEM.test(line))) {
-    category = 'auth';
-  }
+  const senderProblems = lines.filter((line) => line.startsWith('from'));
+  if (response.statusCode === 422 && senderProblems.some((line) => ACCOUNT_PROBLEM.test(line))) category = 'auth';
   const quota = msCode === 'MS42901' || /quota/i.test(text);
   const retryAfterMs =
     category === 'rate-limit'

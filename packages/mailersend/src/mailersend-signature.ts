@@ -8,8 +8,10 @@ import {
 } from '@anymail/core';
 
 const ESP_NAME = 'MailerSend';
-/** The request header MailerSend signs with (its Node SDK's README says `x-mailersend-signature`; the API sends `Signature`). */
+/** The header MailerSend's webhooks carry the signature in (the docs, and the signed SDK fixture). */
 export const MAILERSEND_SIGNATURE_HEADER = 'signature';
+/** The name MailerSend's Node SDK README reads it under; accepted too (the same HMAC either way). */
+const SDK_SIGNATURE_HEADER = 'x-mailersend-signature';
 
 /** Which secret a handler checks: the webhook's signing secret, or the inbound route's secret. */
 export interface MailerSendSecretSetting {
@@ -43,7 +45,7 @@ export function mailerSendSigner(setting: MailerSendSecretSetting): SignedWebhoo
  * secret's UTF-8 bytes. Every secret is tried, each in constant time. Throws 400 when none matches.
  */
 export function verifyMailerSendSignature(signer: SignedWebhook<string>, request: WebhookRequest, settingName: string): void {
-  const given = (request.headers.get(MAILERSEND_SIGNATURE_HEADER) ?? '').trim().toLowerCase();
+  const given = (request.headers.get(MAILERSEND_SIGNATURE_HEADER) ?? request.headers.get(SDK_SIGNATURE_HEADER) ?? '').trim().toLowerCase();
   const valid =
     given !== '' &&
     signer.anyKeyVerifies((key) => constantTimeEqual(createHmac('sha256', key).update(request.rawBody).digest('hex'), given));

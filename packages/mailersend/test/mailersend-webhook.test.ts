@@ -44,6 +44,12 @@ describe('MailerSend signed example (official SDK fixture)', () => {
     expect([answer.status, answer.body]).toEqual([400, expect.stringMatching(/signature is missing or invalid.*signingSecret/)]);
   });
 
+  it('also reads the signature from x-mailersend-signature (the name in MailerSend\'s Node SDK README)', async () => {
+    const webhook = trackingWebhook({ signingSecret: example.secret, env: {} });
+    expect((await webhook.handle({ body: example.rawBody, headers: { 'x-mailersend-signature': example.headers.Signature } })).status).toBe(200);
+    expect((await webhook.handle({ body: example.rawBody, headers: { 'x-mailersend-signature': sign(example.rawBody) } })).status).toBe(400);
+  });
+
   it('accepts an upper-case hex spelling, and any of several secrets (rotation)', async () => {
     const webhook = trackingWebhook({ signingSecret: ['old-secret', example.secret], env: {} });
     const answer = await webhook.handle({ body: example.rawBody, headers: { signature: example.headers.Signature.toUpperCase() } });
