@@ -3,6 +3,19 @@ import { MAILERSEND_BULK_MAX_MESSAGES, type MailerSendSettings } from './mailers
 import type { MailerSendRequestContext } from './mailersend-payload.js';
 import { bulkStatus, readBulkAnswer } from './mailersend-response.js';
 
+/**
+ * Largest single-message body combined into a bulk request. MailerSend documents no size limit for
+ * bulk-email; 500 × 100 kB keeps a request near the 50 MB other ESPs allow. Bigger messages
+ * (attachments) are sent on their own.
+ */
+export const MAILERSEND_BULK_MAX_PART_BYTES = 100_000;
+
+function fitsInBulk(body: EspRequest['body']): boolean {
+  if (typeof body !== 'string') return false;
+  // Three UTF-8 bytes per UTF-16 unit at most: count bytes only when it could matter.
+  return body.length * 3 <= MAILERSEND_BULK_MAX_PART_BYTES || Buffer.byteLength(body) <= MAILERSEND_BULK_MAX_PART_BYTES;
+}
+
 function bodyText(request: EspRequest): string {
   return typeof request.body === 'string' ? request.body : Buffer.from(request.body ?? new Uint8Array()).toString('utf8');
 }
@@ -20,7 +33,7 @@ export function mailerSendCombinedSend({ apiToken, bulkSendMessages }: Pick<Mail
     maxMessages: MAILERSEND_BULK_MAX_MESSAGES,
     canCombine(request) {
       const { context } = request;
-      return bulkSendMessages && context.endpoint === 'email' && context.apiToken === apiToken && typeof request.body === 'string';
+      return bulkSendMessages && context.endpoint === 'email' && context.apiToken === apiToken && fitsInBulk(request.body);
     },
     build(requests) {
       const context: MailerSendRequestContext = {

@@ -180,6 +180,15 @@ describe('MailerSend sendMessages (POST bulk-email)', () => {
     expect(messages[1]!.anymailStatus!.recipients['gone@example.com']!.status).toBe('rejected');
   });
 
+  it('sends a message over 100 kB (attachments) on its own', async () => {
+    const b = backend();
+    const big = message(['big@example.com'], b);
+    big.attach('report.pdf', new Uint8Array(90_000), 'application/pdf');
+    await b.sendMessages([message(['a@example.com'], b), big, message(['b@example.com'], b)]);
+    expect(esp.calls.map((call) => call.path).sort()).toEqual(['/bulk-email', '/email']);
+    expect(big.anymailStatus!.messageId).toMatch(/^[0-9a-f]{24}$/);
+  });
+
   it('keeps apart messages with their own apiToken, and per-recipient bulk sends', async () => {
     const b = backend({ batchSendMode: 'use-bulk-email' });
     const messages = [
