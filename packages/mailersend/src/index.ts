@@ -1,5 +1,6 @@
 export { MailerSendBackend } from './mailersend-backend.js';
 export { mailerSendEsp } from './mailersend-esp.js';
+export { MAILERSEND_BULK_MAX_PART_BYTES } from './mailersend-batch.js';
 export {
   type MailerSendBackendOptions,
   type MailerSendBatchSendMode,
