@@ -333,4 +333,12 @@ describe('AWS error parsing', () => {
     expect(describeSesError(response(502, {}, '<html>Bad gateway</html>'))).toBeUndefined();
     expect(describeSesError(response(401, {}, '{"message":"bad key"}'))).toEqual({ message: 'bad key' });
   });
+
+  it('reads the x-amzn-ErrorType header when the body is not JSON', () => {
+    expect(describeSesError(response(503, { 'x-amzn-errortype': 'ServiceUnavailable' }, '<html>busy</html>'))).toEqual({
+      message: 'ServiceUnavailable: (no message)',
+      category: 'server',
+      code: 'SES_SERVICE_UNAVAILABLE',
+    });
+  });
 });
