@@ -81,7 +81,7 @@ export const sesFeatures = defineEspFeatures<SesDraft, SesExtra>({
     draft.fields.FromEmailAddress = formatAddress(value[0]!);
   },
   to: () => undefined,
-  // Templated sends copy cc and bcc onto every entry (ses-bulk.ts), as Anymail does.
+  // Templated sends copy cc and bcc onto every entry (ses-batch.ts), as Anymail does.
   cc: () => undefined,
   bcc: () => undefined,
   replyTo: (draft, value) => {
