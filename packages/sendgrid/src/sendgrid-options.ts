@@ -3,10 +3,10 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
-  type BaseEspBackendOptions,
+  parseBooleanSetting,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
+import type { BaseEspBackendOptions } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** SendGrid's global API base URL. */
@@ -74,24 +74,18 @@ export const sendGridOptions = defineEspOptions('SendGrid', 'sendgrid', {
 const sameKeys: OptionsMatchSchema<SendGridBackendOptions, typeof sendGridOptions> = true;
 void sameKeys;
 
-export interface ResolvedSendGridOptions {
-  /** The shared ESP options, with the `configure({ anymail: { sendgrid } })` block under them. */
-  base: BaseEspBackendOptions;
+/** What the backend keeps of its options (looked up once, in the constructor). */
+export interface SendGridSettings {
   apiKey: string;
   apiUrl: string;
   generateMessageId: boolean;
   mergeFieldFormat: string | undefined;
   timeoutMs: number;
+  /** The same request headers object for every request (never mutated). */
+  headers: Readonly<Record<string, string>>;
 }
 
 const ESP = 'sendgrid';
-
-function parseBoolean(raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new Error("expected 'true' or 'false'");
-}
 
 function parseTimeout(raw: string): number {
   const value = Number(raw);
@@ -109,9 +103,8 @@ export function checkMergeFieldFormat(format: string | undefined, where: string)
   return format;
 }
 
-/** Resolve every option once (constructor), with environment and settings fallbacks. */
-export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedSendGridOptions {
-  const options = resolveEspOptions(sendGridOptions, given) as SendGridBackendOptions;
+/** The checked options → settings, with environment fallbacks (the kit merged the `configure()` block under them). */
+export function sendGridSettings(options: SendGridBackendOptions): SendGridSettings {
   const apiKey = loadSetting<string>({ esp: ESP, name: 'apiKey', value: options.apiKey });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new AnymailConfigurationError('SendGrid apiKey is empty. Pass a SendGrid API key (or set SENDGRID_API_KEY).');
@@ -145,12 +138,13 @@ export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedS
     name: 'generateMessageId',
     value: options.generateMessageId,
     default: true,
-    fromEnv: parseBoolean,
+    fromEnv: parseBooleanSetting,
   });
   const mergeFieldFormat = checkMergeFieldFormat(
     loadSetting<string | undefined>({ esp: ESP, name: 'mergeFieldFormat', value: options.mergeFieldFormat, default: undefined }),
     'mergeFieldFormat',
   );
   const timeoutMs = loadSetting<number>({ esp: ESP, name: 'timeoutMs', value: options.timeoutMs, default: 30_000, fromEnv: parseTimeout });
-  return { base: { ...options, timeoutMs }, apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs };
+  const headers = Object.freeze({ 'content-type': 'application/json', authorization: `Bearer ${apiKey}` });
+  return { apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs, headers };
 }
