@@ -96,11 +96,17 @@ class PipelineRun {
     if (messages.length === 0) return results;
     try {
       const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
-      if (workers === 1) await this.worker();
+      if (messages.length === 1) {
+        // One message (message.send()): no worker loop around it.
+        const sending = this.sendOne(this.next++);
+        if (sending) await sending;
+      } else if (workers === 1) await this.worker();
       else await Promise.all(Array.from({ length: workers }, () => this.worker()));
-      const groups = [...this.pending.values()];
-      this.pending.clear();
-      for (const group of groups) if (!this.stopped) await this.deliverGroup(group);
+      if (this.pending.size > 0) {
+        const groups = [...this.pending.values()];
+        this.pending.clear();
+        for (const group of groups) if (!this.stopped) await this.deliverGroup(group);
+      }
     } finally {
       if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
     }
