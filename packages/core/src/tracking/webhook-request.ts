@@ -2,7 +2,7 @@ import { AnymailConfigurationError, AnymailWebhookBusy, AnymailWebhookDuplicate,
 import type { ReplayCache, ReplayClaim } from './replay-cache.js';
 
 /** Retry-After (ms) suggested to an ESP whose redelivery arrived while the first delivery is still processed. */
-export const IN_PROGRESS_RETRY_AFTER_MS = 30_000;
+const IN_PROGRESS_RETRY_AFTER_MS = 30_000;
 
 /** What a webhook receives, independent of the HTTP framework. */
 export interface WebhookInput {
