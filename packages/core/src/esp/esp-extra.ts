@@ -44,8 +44,12 @@ export function parseEspExtra<Extra>(
   return kept;
 }
 
-/** The keys an object schema allows (undefined for a schema that is not a plain object). */
+/**
+ * The keys an object schema allows (undefined for a schema that is not a plain object). A schema
+ * that transforms (`object.transform(...)`, a pipe) allows the keys of its input object.
+ */
 export function allowedKeys(schema: z.ZodType): string[] | undefined {
+  if (schema instanceof z.ZodPipe) return allowedKeys(schema.in as z.ZodType);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
