@@ -142,7 +142,7 @@ describe('parseEspExtra with a schema that transforms (a pipe)', () => {
   // Known keys plus a family of prefixed keys ("x:*"), turned into one typed value.
   const known = z.object({ mode: z.enum(['a', 'b']), senderName: z.string() }).partial();
   const schema = known
-    .catchall(z.unknown())
+    .catchall(z.unknown().describe('x:<name>'))
     .superRefine((value, ctx) => {
       for (const key of Object.keys(value)) {
         if (key in known.shape) continue;
@@ -170,7 +170,8 @@ describe('parseEspExtra with a schema that transforms (a pipe)', () => {
     })();
     expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('unknown field "sendername" (did you mean "senderName"?)');
-    expect((error as Error).message).toContain('allowed: mode, senderName');
+    // The catchall's description says which other keys are allowed.
+    expect((error as Error).message).toContain('allowed: mode, senderName, x:<name>');
   });
 
   it('keeps the entries valid on their own under ignoreUnsupportedFeatures, transformed', () => {

@@ -95,7 +95,7 @@ function toMailgunExtra(extra: Record<string, unknown>): MailgunExtra {
  * https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages
  */
 export const mailgunExtraSchema = knownFieldsSchema
-  .catchall(z.unknown())
+  .catchall(z.unknown().describe("'h:<Header>', 'v:<variable>', other 'o:<option>' and 't:<option>' fields"))
   .superRefine((extra, ctx) => {
     for (const [key, value] of Object.entries(extra)) {
       if (value === undefined || key in knownFieldsSchema.shape) continue;

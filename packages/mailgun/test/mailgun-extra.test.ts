@@ -36,6 +36,7 @@ describe('Mailgun espExtra', () => {
     expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
     expect((error as AnymailUnsupportedFeature).feature).toBe('espExtra');
     expect((error as Error).message).toContain('unknown field "tracking" (did you mean "o:tracking"?)');
+    expect((error as Error).message).toContain("t:variables, 'h:<Header>', 'v:<variable>', other 'o:<option>' and 't:<option>' fields");
   });
 
   it('rejects a value outside the spec enum', async () => {
