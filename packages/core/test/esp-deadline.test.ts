@@ -103,7 +103,7 @@ describe('whole-request deadline (deadlineMs)', () => {
   });
 });
 
-describe('DeadlineWheel (one timer for every request of a transport)', () => {
+describe("DeadlineWheel (one timer for every request of a transport)", () => {
   it('fires each pending deadline once, never before deadlineMs, and never after done()', async () => {
     const wheel = new DeadlineWheel(160);
     const fired: string[] = [];

@@ -53,37 +53,30 @@ export function deadlineError(espName: string, url: string, deadlineMs: number, 
 
 /** One request's place in a DeadlineWheel. */
 export interface DeadlineEntry {
-  /** The wheel's tick when the request started. */
-  readonly tick: number;
+  /** When the deadline passes (performance.now() time). */
+  readonly at: number;
   /** Called once when the deadline passes; cleared when the request ends first. */
   onExpire: (() => void) | undefined;
 }
 
-/** Ticks per deadline: a request ends between deadlineMs and deadlineMs × 17/16 after it started. */
-const TICKS_PER_DEADLINE = 16;
-
 /**
- * The deadlines of one transport's requests, with one timer instead of a setTimeout per request
- * (every request has the same deadlineMs, so they expire in the order they started). The timer
- * ticks every deadlineMs / 16 while a request is pending, keeping the process alive as a
- * per-request timer would, and stops once a tick finds nothing pending.
+ * The deadlines of one transport's requests, with one timer instead of a setTimeout per request:
+ * every request has the same deadlineMs, so they expire in the order they started. The timer is
+ * set for the oldest pending request's deadline (exact, as a per-request timer would be), keeps
+ * the process alive only while a request is pending, and stops once nothing is pending.
  */
 export class DeadlineWheel {
-  readonly #tickMs: number;
-  #tick = 0;
   #timer: NodeJS.Timeout | undefined;
   #pending: DeadlineEntry[] = [];
   #head = 0;
 
-  constructor(deadlineMs: number) {
-    this.#tickMs = Math.max(1, deadlineMs / TICKS_PER_DEADLINE);
-  }
+  constructor(readonly deadlineMs: number) {}
 
   /** Start a request's deadline; `onExpire` runs once it passes, unless `done` came first. */
   start(onExpire: () => void): DeadlineEntry {
-    const entry: DeadlineEntry = { tick: this.#tick, onExpire };
+    const entry: DeadlineEntry = { at: performance.now() + this.deadlineMs, onExpire };
     this.#pending.push(entry);
-    if (this.#timer === undefined) this.#timer = setInterval(() => this.#onTick(), this.#tickMs);
+    if (this.#timer === undefined) this.#timer = setTimeout(() => this.#onTimer(), this.deadlineMs);
     else if (this.#head === this.#pending.length - 1) this.#timer.ref();
     return entry;
   }
@@ -96,7 +89,7 @@ export class DeadlineWheel {
     if (this.#head === pending.length) {
       pending.length = 0;
       this.#head = 0;
-      // Nothing pending: the timer no longer keeps the process alive (and stops at its next tick).
+      // Nothing pending: the timer no longer keeps the process alive (and stops when it fires).
       this.#timer?.unref();
     } else if (this.#head > 1024 && this.#head * 2 > pending.length) {
       this.#pending = pending.slice(this.#head);
@@ -104,28 +97,21 @@ export class DeadlineWheel {
     }
   }
 
-  #onTick(): void {
-    const now = ++this.#tick;
+  #onTimer(): void {
+    this.#timer = undefined;
+    const now = performance.now();
     const pending = this.#pending;
-    // Started at tick t: expired once TICKS_PER_DEADLINE + 1 ticks have passed (≥ deadlineMs).
-    while (this.#head < pending.length && now - pending[this.#head]!.tick > TICKS_PER_DEADLINE) {
-      const entry = pending[this.#head++]!;
+    while (this.#head < pending.length) {
+      const entry = pending[this.#head]!;
+      if (entry.onExpire !== undefined && entry.at > now) break;
+      this.#head++;
       const onExpire = entry.onExpire;
       entry.onExpire = undefined;
       onExpire?.();
     }
-    while (this.#head < pending.length && pending[this.#head]!.onExpire === undefined) this.#head++;
     if (this.#head === pending.length) {
       pending.length = 0;
       this.#head = 0;
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
-  }
-
-  /** Stop the timer (close()); pending deadlines no longer fire. */
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    } else this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, pending[this.#head]!.at - now));
   }
 }
