@@ -1,0 +1,85 @@
+import {
+  AnymailConfigurationError,
+  defineEspOptions,
+  envMeta,
+  loadSetting,
+  resolveEspOptions,
+  type BaseEspBackendOptions,
+  type OptionsMatchSchema,
+} from '@anymail/core';
+import { z } from 'zod';
+
+/** Options of `MailjetBackend` (plus everything `BaseEspBackendOptions` takes). */
+export interface MailjetBackendOptions extends BaseEspBackendOptions {
+  /**
+   * The Mailjet API key (the basic-auth user name), from the account's API key management page.
+   * A main account's or a sub-account's key.
+   * Env: `MAILJET_API_KEY` or `ANYMAIL_MAILJET_API_KEY`.
+   * @see https://app.mailjet.com/account/apikeys
+   */
+  apiKey?: string;
+  /**
+   * The Mailjet secret key (the basic-auth password; Mailjet's docs also call it the "private key").
+   * Env: `MAILJET_SECRET_KEY` or `ANYMAIL_MAILJET_SECRET_KEY`.
+   * @see https://dev.mailjet.com/email/guides/#authentication
+   */
+  secretKey?: string;
+  /**
+   * The Send API v3.1 base URL; messages are posted to `<apiUrl>send`.
+   * @default 'https://api.mailjet.com/v3.1/'
+   * Env: `MAILJET_API_URL` or `ANYMAIL_MAILJET_API_URL`.
+   */
+  apiUrl?: string;
+}
+
+/** Every option MailjetBackend takes, checked at run time (an unknown key names the closest valid one). */
+export const mailjetOptions = defineEspOptions('Mailjet', 'mailjet', {
+  apiKey: z.string().optional().meta(envMeta('Mailjet', 'apiKey')),
+  secretKey: z.string().optional().meta(envMeta('Mailjet', 'secretKey')),
+  apiUrl: z.string().optional().meta(envMeta('Mailjet', 'apiUrl')),
+});
+
+export const MAILJET_DEFAULT_API_URL = 'https://api.mailjet.com/v3.1/';
+
+/** The settings as the backend uses them: looked up once, in the constructor. */
+export interface MailjetSettings {
+  /** The shared ESP options, with the `configure({ anymail: { mailjet } })` block under them. */
+  base: BaseEspBackendOptions;
+  apiKey: string;
+  secretKey: string;
+  /** Always ends with '/'. */
+  apiUrl: string;
+  /** `Basic base64(apiKey:secretKey)`, computed once. */
+  authorization: string;
+}
+
+const resolvedSchema = z.object({
+  apiKey: z.string().min(1, 'apiKey must not be empty').refine((key) => !key.includes(':'), {
+    message: "apiKey must not contain ':' (it is the basic-auth user name); check you did not paste 'key:secret' into it",
+  }),
+  secretKey: z.string().min(1, 'secretKey must not be empty'),
+  apiUrl: z.url('apiUrl must be an absolute URL such as https://api.mailjet.com/v3.1/'),
+});
+
+/** Look every setting up (option, `configure()`, env) and check it; errors never show a key. */
+export function resolveMailjetSettings(given: MailjetBackendOptions): MailjetSettings {
+  const options = resolveEspOptions(mailjetOptions, given) as MailjetBackendOptions;
+  const raw = {
+    apiKey: loadSetting({ esp: 'Mailjet', name: 'apiKey', value: options.apiKey }),
+    secretKey: loadSetting({ esp: 'Mailjet', name: 'secretKey', value: options.secretKey }),
+    apiUrl: loadSetting({ esp: 'Mailjet', name: 'apiUrl', value: options.apiUrl, default: MAILJET_DEFAULT_API_URL }),
+  };
+  const parsed = resolvedSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
+    throw new AnymailConfigurationError(`Invalid Mailjet settings: ${problems}`, { espName: 'Mailjet' });
+  }
+  const { apiKey, secretKey } = parsed.data;
+  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
+  const authorization = `Basic ${Buffer.from(`${apiKey}:${secretKey}`, 'utf8').toString('base64')}`;
+  return { base: options, apiKey, secretKey, apiUrl, authorization };
+}
+
+// Compile-time: the interface above and the schema name the same options.
+const sameKeys: OptionsMatchSchema<MailjetBackendOptions, typeof mailjetOptions> = true;
+void sameKeys;
