@@ -59,4 +59,5 @@ export * from './failover/health-store.js';
 export * from './failover/circuit-breaker.js';
 export * from './failover/failover-backend.js';
 export * from './esp/esp-options.js';
+export { parseJsonLossless } from './json-lossless.js';
 export { checkOptions, closestName } from './options-check.js';

@@ -1,4 +1,5 @@
-import type { AnymailStatus, CombinedSend, EspRequest, EspResponse } from '@anymail/core';
+import type { AnymailStatus, CombinedSend, EspRequest, EspResponse } from '@anymail/core/esp';
+import type { PostmarkSettings } from './postmark-options.js';
 import type { PostmarkRequestContext } from './postmark-payload.js';
 import { readBatchResults, statusFromBatchEntry } from './postmark-response.js';
 
@@ -26,26 +27,26 @@ function fitsInBatch(body: EspRequest['body']): boolean {
  * message's status read from its own entry of the answer (the entries keep request order).
  * Only plain `email` requests sent with the backend's own server token are combined.
  */
-export function postmarkCombinedSend(serverToken: string): CombinedSend {
+export function postmarkCombinedSend({ serverToken }: Pick<PostmarkSettings, 'serverToken'>): CombinedSend<PostmarkRequestContext> {
   return {
     maxMessages: POSTMARK_BATCH_MAX_MESSAGES,
-    canCombine(request: EspRequest): boolean {
-      const context = request.context as PostmarkRequestContext | undefined;
-      return context?.endpoint === 'email' && context.serverToken === serverToken && fitsInBatch(request.body);
+    canCombine(request) {
+      const { context } = request;
+      return context.endpoint === 'email' && context.serverToken === serverToken && fitsInBatch(request.body);
     },
-    build(requests: readonly EspRequest[]): EspRequest {
+    build(requests) {
       const context: PostmarkRequestContext = {
         endpoint: 'email/batch',
-        messages: requests.map((request) => (request.context as PostmarkRequestContext).messages[0]!),
+        messages: requests.map((request) => request.context.messages[0]!),
         serverToken,
       };
       // Each part is already one JSON message: join them rather than parse and re-serialize.
       const body = `[${requests.map(bodyText).join(',')}]`;
       return { method: 'POST', path: 'email/batch', headers: requests[0]!.headers, body, context };
     },
-    parse(response: EspResponse, combined: EspRequest, parts: readonly EspRequest[]): AnymailStatus[] {
+    parse(response: EspResponse, combined, parts): AnymailStatus[] {
       const results = readBatchResults(response);
-      const { messages } = combined.context as PostmarkRequestContext;
+      const { messages } = combined.context;
       if (results.length !== parts.length) {
         throw new TypeError(`Postmark answered ${results.length} batch results for ${parts.length} messages`);
       }

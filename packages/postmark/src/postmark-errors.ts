@@ -1,4 +1,8 @@
-import type { FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, type FailureCategory } from '@anymail/core/esp';
+import { z } from 'zod';
+
+/** An error answer's body. */
+export const postmarkErrorSchema = z.object({ ErrorCode: z.number().int(), Message: z.string().nullish() });
 
 /**
  * Postmark API `ErrorCode` → failure category, from Postmark's error-code table
@@ -42,3 +46,42 @@ export function postmarkErrorCategory(errorCode: number, fallback: FailureCatego
 export function postmarkErrorCode(errorCode: number): string {
   return `POSTMARK_${errorCode}`;
 }
+
+/**
+ * For ErrorCode 300: the recipient field Postmark complains about and the addresses it quotes
+ * (lower-cased, `<…>` unwrapped). Postmark's wordings include
+ *   "Invalid 'To' address: 'test'."
+ *   "Error parsing 'To': Illegal email domain 'example.com>' in address 'Jimmy Kenno <a@example.com>'"
+ */
+export function invalidRecipientField(message: string): { field: 'to' | 'cc' | 'bcc'; quoted: string[] } | undefined {
+  const field = /'(To|Cc|Bcc)'/i.exec(message)?.[1]?.toLowerCase() as 'to' | 'cc' | 'bcc' | undefined;
+  if (!field) return undefined;
+  const quoted = [...message.matchAll(/'([^']*)'/g)].flatMap((match) => {
+    const text = match[1]!.trim().toLowerCase();
+    const angle = /<([^>]*)>/.exec(text)?.[1];
+    return angle ? [text, angle] : [text];
+  });
+  return { field, quoted };
+}
+
+/**
+ * Error answers: `{ErrorCode, Message}` → Postmark's message, category and code. Postmark answers
+ * HTTP 422 for a refused message; two of its ErrorCodes are about the recipients and are read as
+ * results (statuses, and so AnymailRecipientsRefused when every recipient is refused): 406
+ * inactive recipients, and 300 naming a To/Cc/Bcc address.
+ */
+export const postmarkErrors = jsonErrors(
+  postmarkErrorSchema,
+  (body, response) => {
+    const code = body.ErrorCode;
+    return {
+      message: `${body.Message ?? '(no message)'} (ErrorCode ${code})`,
+      category: postmarkErrorCategory(code, classifyHttpStatus(response.statusCode)),
+      code: postmarkErrorCode(code),
+    };
+  },
+  {
+    accept: (body, response) =>
+      response.statusCode === 422 && (body.ErrorCode === 406 || (body.ErrorCode === 300 && invalidRecipientField(body.Message ?? '') !== undefined)),
+  },
+);

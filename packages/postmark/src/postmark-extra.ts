@@ -1,8 +1,9 @@
-import { assertAddressHeader, assertHeaderList, assertHeaderValue, type PayloadContext } from '@anymail/core';
+import { assertAddressHeader, assertHeaderList, assertHeaderValue } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
- * What `espExtra` may hold for Postmark: Anymail's per-message `serverToken`, plus Postmark
+ * What `espExtra` may hold for Postmark (core's one espExtra policy applies: an unknown key or a
+ * wrong value is AnymailUnsupportedFeature naming it): Anymail's per-message `serverToken`, plus Postmark
  * API fields (PascalCase, as in Postmark's docs), which are merged into each Postmark message.
  * https://postmarkapp.com/developer/api/email-api#send-a-single-email
  */
@@ -23,27 +24,6 @@ export const postmarkExtraSchema = z
   .strict();
 
 export type PostmarkExtra = z.infer<typeof postmarkExtraSchema>;
-
-/** Check `espExtra` against the schema; a problem is reported as an unsupported espExtra value. */
-export function parsePostmarkExtra(value: Record<string, unknown>, context: PayloadContext): PostmarkExtra {
-  const parsed = postmarkExtraSchema.safeParse(value);
-  if (parsed.success) {
-    assertPostmarkExtraHeaders(parsed.data);
-    return parsed.data;
-  }
-  const problems = parsed.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-    return `${issue.path.join('.') || 'espExtra'}: ${issue.message}`;
-  });
-  context.unsupported('espExtra', `${problems.join('; ')}; allowed: ${Object.keys(postmarkExtraSchema.shape).join(', ')}`);
-  // ignoreUnsupportedFeatures: keep the keys that are valid on their own.
-  const kept: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(postmarkExtraSchema.shape)) {
-    if (key in value && field.safeParse(value[key]).success) kept[key] = value[key];
-  }
-  assertPostmarkExtraHeaders(kept as PostmarkExtra);
-  return kept as PostmarkExtra;
-}
 
 /**
  * espExtra fields Postmark writes into header lines (Headers, ReplyTo, Tag as X-PM-Tag,

@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Options of `PostmarkBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -40,43 +39,36 @@ export const postmarkOptions = defineEspOptions('Postmark', 'postmark', {
   messageStream: z.string().optional().meta(envMeta('Postmark', 'messageStream')),
 });
 
-/** The options as the backend uses them: looked up once, in the constructor. */
-export interface ResolvedPostmarkOptions {
-  /** The shared ESP options, with the `configure({ anymail: { postmark } })` block under them. */
-  base: BaseEspBackendOptions;
+/** What the backend keeps of its options: looked up once, in the constructor. */
+export interface PostmarkSettings {
   serverToken: string;
+  /** Ends with '/'. */
   apiUrl: string;
   messageStream: string | undefined;
 }
 
 export const POSTMARK_DEFAULT_API_URL = 'https://api.postmarkapp.com/';
 
-const resolvedSchema = z.object({
+const settingsSchema = z.object({
   serverToken: z.string().min(1, 'serverToken must not be empty'),
   apiUrl: z.url('apiUrl must be an absolute URL such as https://api.postmarkapp.com/'),
   messageStream: z.string().min(1, 'messageStream must not be empty').optional(),
 });
 
-/** Look every setting up (option, `configure()`, env) and check it; errors never show a token. */
-export function resolvePostmarkOptions(given: PostmarkBackendOptions): ResolvedPostmarkOptions {
-  const options = resolveEspOptions(postmarkOptions, given) as PostmarkBackendOptions;
+/** The checked options → settings: each value from the option, `configure()` or the environment; errors never show a token. */
+export function postmarkSettings(options: PostmarkBackendOptions): PostmarkSettings {
   const raw = {
     serverToken: loadSetting({ esp: 'Postmark', name: 'serverToken', value: options.serverToken }),
     apiUrl: loadSetting({ esp: 'Postmark', name: 'apiUrl', value: options.apiUrl, default: POSTMARK_DEFAULT_API_URL }),
-    messageStream: loadSetting<string | undefined>({
-      esp: 'Postmark',
-      name: 'messageStream',
-      value: options.messageStream,
-      default: undefined,
-    }),
+    messageStream: loadSetting<string | undefined>({ esp: 'Postmark', name: 'messageStream', value: options.messageStream, default: undefined }),
   };
-  const parsed = resolvedSchema.safeParse(raw);
+  const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
     throw new AnymailConfigurationError(`Invalid Postmark settings: ${problems}`, { espName: 'Postmark' });
   }
   const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { base: options, serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
+  return { serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
 }
 
 // Compile-time: the interface above and the schema name the same options.

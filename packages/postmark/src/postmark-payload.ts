@@ -1,16 +1,16 @@
 import {
-  applyFeatures,
+  attachmentContent,
   defineEspFeatures,
   formatAddress,
   unsupported,
   type Attachment,
-  type EmailMessage,
   type EspRequest,
   type JsonObject,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
-import { parsePostmarkExtra, type PostmarkExtra } from './postmark-extra.js';
+} from '@anymail/core/esp';
+import type { PostmarkExtra } from './postmark-extra.js';
+import type { PostmarkSettings } from './postmark-options.js';
 
 export interface PostmarkHeader {
   Name: string;
@@ -56,7 +56,7 @@ export interface PostmarkRecipients {
   bcc: string[];
 }
 
-/** What `parseResponse` needs to know about the request it reads the answer to. */
+/** What the response handler needs to know about the request it reads the answer to. */
 export interface PostmarkRequestContext {
   endpoint: PostmarkEndpoint;
   /** One entry per Postmark message in the request, in order. */
@@ -65,7 +65,7 @@ export interface PostmarkRequestContext {
 }
 
 /** The draft the feature table fills; `finish` turns it into a request. */
-interface PostmarkDraft {
+export interface PostmarkDraft {
   message: PostmarkMessage;
   to: ParsedAddress[];
   cc: ParsedAddress[];
@@ -75,8 +75,10 @@ interface PostmarkDraft {
   mergeMetadata?: Record<string, JsonObject>;
   mergeHeaders?: Record<string, Record<string, string>>;
   extra: PostmarkExtra;
-  rfc822: Map<EmailMessage, Uint8Array>;
 }
+
+/** A fresh draft for one message. */
+export const newPostmarkDraft = (): PostmarkDraft => ({ message: {}, to: [], cc: [], bcc: [], batch: false, extra: {} });
 
 const joinAddresses = (addresses: ParsedAddress[]): string =>
   addresses.map((address) => formatAddress(address, { encoding: 'unicode' })).join(', ');
@@ -88,8 +90,8 @@ function base64(content: string | Uint8Array): string {
   return (typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength)).toString('base64');
 }
 
-function toAttachment(attachment: Attachment, rfc822: Map<EmailMessage, Uint8Array>): PostmarkAttachment {
-  const content = typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? attachment.content : rfc822.get(attachment.content)!;
+function toAttachment(attachment: Attachment, context: PayloadContext): PostmarkAttachment {
+  const content = attachmentContent(attachment, context);
   const result: PostmarkAttachment = {
     Name: attachment.filename ?? (attachment.mimetype === 'message/rfc822' ? 'message.eml' : 'attachment'),
     Content: base64(content),
@@ -111,7 +113,7 @@ function toMetadata(metadata: JsonObject, context: PayloadContext, feature: stri
   return result;
 }
 
-export const postmarkFeatures = defineEspFeatures<PostmarkDraft>({
+export const postmarkFeatures = defineEspFeatures<PostmarkDraft, PostmarkExtra>({
   from: (draft, value, context) => {
     if (value.length > 1) context.unsupported('from', 'multiple From addresses');
     draft.message.From = formatAddress(value[0]!, { encoding: 'unicode' });
@@ -126,7 +128,7 @@ export const postmarkFeatures = defineEspFeatures<PostmarkDraft>({
   htmlBody: (draft, value) => void (draft.message.HtmlBody = value),
   ampBody: unsupported,
   alternatives: unsupported,
-  attachments: (draft, value) => void (draft.message.Attachments = value.map((a) => toAttachment(a, draft.rfc822))),
+  attachments: (draft, value, context) => void (draft.message.Attachments = value.map((a) => toAttachment(a, context))),
   envelopeSender: unsupported,
   metadata: (draft, value, context) => void (draft.message.Metadata = toMetadata(value, context, 'metadata')),
   tags: (draft, value, context) => {
@@ -154,7 +156,7 @@ export const postmarkFeatures = defineEspFeatures<PostmarkDraft>({
     draft.batch = true;
     draft.mergeHeaders = value;
   },
-  espExtra: (draft, value, context) => void (draft.extra = parsePostmarkExtra(value, context)),
+  espExtra: (draft, value) => void (draft.extra = value),
 });
 
 function isTemplate(message: PostmarkMessage): boolean {
@@ -206,7 +208,7 @@ function perRecipient(draft: PostmarkDraft, base: PostmarkMessage, context: Payl
 const bare = (addresses: ParsedAddress[]): string[] => addresses.map((address) => address.addrSpec);
 
 /** After every feature: apply espExtra and options, pick the endpoint, serialize. */
-function finish(draft: PostmarkDraft, context: PayloadContext, defaults: PostmarkPayloadDefaults): EspRequest {
+export function finishPostmark(draft: PostmarkDraft, context: PayloadContext, defaults: PostmarkSettings): EspRequest<PostmarkRequestContext> {
   checkTemplate(draft, context);
   const { serverToken: tokenOverride, TemplateModel: extraModel, ...extraFields } = draft.extra;
   const message: PostmarkMessage = draft.message;
@@ -235,30 +237,4 @@ function finish(draft: PostmarkDraft, context: PayloadContext, defaults: Postmar
   const endpoint: PostmarkEndpoint = template ? 'email/withTemplate' : 'email';
   const requestContext: PostmarkRequestContext = { endpoint, messages: [{ to: bare(draft.to), cc, bcc }], serverToken };
   return { method: 'POST', path: endpoint, headers, body: JSON.stringify(message), context: requestContext };
-}
-
-export interface PostmarkPayloadDefaults {
-  serverToken: string;
-  messageStream: string | undefined;
-}
-
-/**
- * A message → the Postmark request that sends it (data only; nothing is sent here).
- * Synchronous unless a message/rfc822 attachment must be rendered first.
- */
-export function buildPostmarkRequest(
-  message: EmailMessage,
-  context: PayloadContext,
-  defaults: PostmarkPayloadDefaults,
-): EspRequest | Promise<EspRequest> {
-  const build = (rfc822: Map<EmailMessage, Uint8Array>): EspRequest => {
-    const draft: PostmarkDraft = { message: {}, to: [], cc: [], bcc: [], batch: false, extra: {}, rfc822 };
-    applyFeatures(postmarkFeatures, draft, context);
-    return finish(draft, context, defaults);
-  };
-  const attached = (context.features.attachments ?? []).flatMap((attachment) =>
-    typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? [] : [attachment.content],
-  );
-  if (attached.length === 0) return build(new Map());
-  return Promise.all(attached.map(async (inner) => [inner, await inner.message()] as const)).then((rendered) => build(new Map(rendered)));
 }

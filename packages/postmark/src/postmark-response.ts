@@ -1,14 +1,18 @@
 import {
   AnymailAPIError,
   AnymailStatus,
+  EspResponseShapeError,
   classifyHttpStatus,
+  jsonResponse,
+  readJsonBody,
   recipientStatusMap,
+  type EspRequest,
   type EspResponse,
   type RecipientStatus,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
-import { postmarkErrorCategory, postmarkErrorCode } from './postmark-errors.js';
-import type { PostmarkRecipients } from './postmark-payload.js';
+import { invalidRecipientField, postmarkErrorCategory, postmarkErrorCode } from './postmark-errors.js';
+import type { PostmarkRecipients, PostmarkRequestContext } from './postmark-payload.js';
 
 /** One send result: the whole body of `email`, or one entry of a batch answer. */
 export const postmarkResultSchema = z
@@ -26,20 +30,6 @@ export type PostmarkResult = z.infer<typeof postmarkResultSchema>;
 
 export const postmarkBatchSchema = z.array(postmarkResultSchema);
 
-/** Parse a body against a schema; off-schema bodies become AnymailAPIError. */
-export function readPostmarkBody<T>(response: EspResponse, schema: z.ZodType<T>, what: string): T {
-  const parsed = schema.safeParse(response.json());
-  if (parsed.success) return parsed.data;
-  throw new AnymailAPIError(`Postmark returned ${what} Anymail does not recognize: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
-    code: 'ANYMAIL_BAD_RESPONSE',
-    category: 'server',
-    statusCode: response.statusCode,
-    responseBody: response.text(),
-    espName: 'Postmark',
-    deliveryUnknown: response.statusCode < 300,
-  });
-}
-
 /** A batch answer: an array of results. A single error object (e.g. 410 too many messages) raises. */
 export function readBatchResults(response: EspResponse): PostmarkResult[] {
   const body = response.json();
@@ -47,7 +37,7 @@ export function readBatchResults(response: EspResponse): PostmarkResult[] {
     const single = postmarkResultSchema.safeParse(body);
     if (single.success && single.data.ErrorCode) throw postmarkResultError(single.data, response);
   }
-  return readPostmarkBody(response, postmarkBatchSchema, 'a batch answer');
+  return readJsonBody(response, postmarkBatchSchema);
 }
 
 /**
@@ -64,23 +54,6 @@ export function inactiveAddresses(message: string): string[] {
     .split(/[,\s]+/)
     .map((item) => item.replace(/\.+$/, '').toLowerCase())
     .filter((item) => item.includes('@'));
-}
-
-/**
- * For ErrorCode 300: the recipient field Postmark complains about and the addresses it quotes
- * (lower-cased, `<…>` unwrapped). Postmark's wordings include
- *   "Invalid 'To' address: 'test'."
- *   "Error parsing 'To': Illegal email domain 'example.com>' in address 'Jimmy Kenno <a@example.com>'"
- */
-export function invalidRecipientField(message: string): { field: 'to' | 'cc' | 'bcc'; quoted: string[] } | undefined {
-  const field = /'(To|Cc|Bcc)'/i.exec(message)?.[1]?.toLowerCase() as 'to' | 'cc' | 'bcc' | undefined;
-  if (!field) return undefined;
-  const quoted = [...message.matchAll(/'([^']*)'/g)].flatMap((match) => {
-    const text = match[1]!.trim().toLowerCase();
-    const angle = /<([^>]*)>/.exec(text)?.[1];
-    return angle ? [text, angle] : [text];
-  });
-  return { field, quoted };
 }
 
 /** What one result says: per-recipient statuses, or a failure that is not about recipients. */
@@ -183,3 +156,20 @@ export function statusFromBatchEntry(result: PostmarkResult, recipients: Postmar
   status.espResponse = result;
   return status;
 }
+
+const isBatch = (context: PostmarkRequestContext): boolean => context.endpoint === 'email/batch' || context.endpoint === 'email/batchWithTemplates';
+
+/** A 2xx answer (or a 422 about recipients) → the status, from the endpoint the request went to. */
+export const postmarkResponse = jsonResponse(
+  z.union([postmarkBatchSchema, postmarkResultSchema]),
+  (body, response, request: EspRequest<PostmarkRequestContext>) => {
+    const { messages } = request.context;
+    if (isBatch(request.context)) {
+      if (Array.isArray(body)) return statusFromResults(body, messages, response, body);
+      if (body.ErrorCode) throw postmarkResultError(body, response);
+      throw new EspResponseShapeError('a batch answer that is not an array of results');
+    }
+    if (Array.isArray(body)) throw new EspResponseShapeError('an array of results for a single message');
+    return statusFromResults([body], messages, response, body);
+  },
+);

@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
-import {
-  AnymailUnsupportedFeature,
-  EmailMessage,
-  makePayloadContext,
-  resolveFeatures,
-  type EspRequest,
-} from '@anymail/core';
+import { AnymailUnsupportedFeature, EmailMessage, type EspRequest } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
-import { buildPostmarkRequest, type PostmarkRequestContext } from '../src/postmark-payload.js';
+import { PostmarkBackend } from '../src/index.js';
+import type { PostmarkRequestContext } from '../src/postmark-payload.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 
-const defaults = { serverToken: 'server-token', messageStream: undefined as string | undefined };
-
 async function build(message: EmailMessage, options: { ignore?: boolean; messageStream?: string } = {}): Promise<EspRequest> {
-  const context = makePayloadContext('Postmark', message, resolveFeatures(message), options.ignore ?? false);
-  return buildPostmarkRequest(message, context, { ...defaults, messageStream: options.messageStream });
+  const backend = new PostmarkBackend({ serverToken: 'server-token', messageStream: options.messageStream, ignoreUnsupportedFeatures: options.ignore ?? false });
+  return backend.previewRequest(message);
 }
 
 const body = (request: EspRequest): any => JSON.parse(request.body as string);

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { AnymailAPIError, type EspRequest, type EspResponse } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
 import { postmarkCombinedSend } from '../src/postmark-batch.js';
-import { POSTMARK_ERROR_CATEGORIES, postmarkErrorCategory } from '../src/postmark-errors.js';
+import { POSTMARK_ERROR_CATEGORIES, invalidRecipientField, postmarkErrorCategory } from '../src/postmark-errors.js';
 import type { PostmarkRecipients, PostmarkRequestContext } from '../src/postmark-payload.js';
-import { inactiveAddresses, invalidRecipientField, readResult, statusFromResults, type PostmarkResult } from '../src/postmark-response.js';
+import { inactiveAddresses, readResult, statusFromResults, type PostmarkResult } from '../src/postmark-response.js';
 
 const text = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): any => JSON.parse(text(name));
@@ -95,7 +95,7 @@ describe('Postmark response: single send', () => {
 });
 
 describe('Postmark response: batch with mixed per-message results', () => {
-  const parts: EspRequest[] = ['receiver1@example.com', 'example@example.com', 'test@example.com', 'stream@example.com', 'receiver2@example.com'].map(
+  const parts: EspRequest<PostmarkRequestContext>[] = ['receiver1@example.com', 'example@example.com', 'test@example.com', 'stream@example.com', 'receiver2@example.com'].map(
     (to) => ({
       method: 'POST',
       path: 'email',
@@ -104,7 +104,7 @@ describe('Postmark response: batch with mixed per-message results', () => {
       context: { endpoint: 'email', messages: [only([to])], serverToken: 't' } satisfies PostmarkRequestContext,
     }),
   );
-  const combined = postmarkCombinedSend('t');
+  const combined = postmarkCombinedSend({ serverToken: 't' });
 
   it('builds one email/batch request of the parts, in order', () => {
     const request = combined.build(parts);

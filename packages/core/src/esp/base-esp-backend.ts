@@ -58,15 +58,15 @@ export interface ErrorDescription {
 }
 
 /** Optional: an ESP that can send several messages in one request (e.g. Postmark's email/batch). */
-export interface CombinedSend {
+export interface CombinedSend<Context = unknown> {
   /** Most messages one request may carry. */
   maxMessages: number;
   /** Whether this message's request may be combined with others. */
-  canCombine(request: EspRequest): boolean;
+  canCombine(request: EspRequest<Context>): boolean;
   /** One request for several messages' requests. */
-  build(requests: readonly EspRequest[]): EspRequest;
+  build(requests: readonly EspRequest<Context>[]): EspRequest<Context>;
   /** One status per part, in order. */
-  parse(response: EspResponse, combined: EspRequest, parts: readonly EspRequest[]): AnymailStatus[];
+  parse(response: EspResponse, combined: EspRequest<Context>, parts: readonly EspRequest<Context>[]): AnymailStatus[];
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;

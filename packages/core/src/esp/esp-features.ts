@@ -58,6 +58,8 @@ export interface PayloadContext {
    * nothing when `ignoreUnsupportedFeatures` is on. `detail` refines it ("multiple tags").
    */
   unsupported(feature: FeatureName | string, detail?: string): void;
+  /** Attached EmailMessages rendered to bytes (set by the kit; read them with `attachmentContent`). */
+  readonly rendered?: ReadonlyMap<EmailMessage, Uint8Array>;
 }
 
 /** Marks a feature the ESP does not support at all. */
@@ -66,13 +68,17 @@ export type Unsupported = typeof unsupported;
 
 export type FeatureSetter<Draft, Value> = (draft: Draft, value: Value, context: PayloadContext) => void;
 
-/** An ESP's decision for every feature: a setter or `unsupported`. Missing a key is a compile error. */
-export type EspFeatureTable<Draft> = {
-  [K in FeatureName]: FeatureSetter<Draft, MessageFeatures[K]> | Unsupported;
+/**
+ * An ESP's decision for every feature: a setter or `unsupported`. Missing a key is a compile error.
+ * `Extra` is what the espExtra setter receives: with `defineEsp`, the value already checked
+ * against the ESP's espExtra schema.
+ */
+export type EspFeatureTable<Draft, Extra = Record<string, unknown>> = {
+  [K in FeatureName]: FeatureSetter<Draft, K extends 'espExtra' ? Extra : MessageFeatures[K]> | Unsupported;
 };
 
 /** Identity helper that makes TypeScript check the table is complete. */
-export function defineEspFeatures<Draft>(table: EspFeatureTable<Draft>): EspFeatureTable<Draft> {
+export function defineEspFeatures<Draft, Extra = Record<string, unknown>>(table: EspFeatureTable<Draft, Extra>): EspFeatureTable<Draft, Extra> {
   return table;
 }
 
@@ -98,7 +104,7 @@ export function makePayloadContext(
 }
 
 /** Apply every present feature through the table (in FEATURE_NAMES order). */
-export function applyFeatures<Draft>(table: EspFeatureTable<Draft>, draft: Draft, context: PayloadContext): Draft {
+export function applyFeatures<Draft>(table: EspFeatureTable<Draft, Record<string, unknown>>, draft: Draft, context: PayloadContext): Draft {
   for (const name of FEATURE_NAMES) {
     const value = context.features[name];
     if (value === undefined) continue;

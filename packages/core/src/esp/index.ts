@@ -6,6 +6,10 @@ export * from './http-transport.js';
 export * from './resolve-features.js';
 export * from './base-esp-backend.js';
 export * from './esp-options.js';
+export * from './esp-extra.js';
+export * from './esp-response.js';
+export * from './define-esp.js';
+export { parseJsonLossless } from '../json-lossless.js';
 export type { SendDriver, SendJob, Delivery, SkippedDelivery, CombinedDelivery } from '../backends/send-pipeline.js';
 export { AnymailStatus, recipientStatusMap, type RecipientStatus, type SendStatusName } from '../status.js';
 export {
@@ -21,3 +25,15 @@ export {
 } from '../errors.js';
 export { loadSetting, settingEnvNames, type LoadSettingOptions } from '../settings.js';
 export { checkOptions, closestName } from '../options-check.js';
+// What a definition's setters use: addresses, header checks, message types.
+export { formatAddress, parseAddress, parseAddressList, type ParsedAddress, type FormatAddressOptions } from '../address.js';
+export {
+  assertAddressHeader,
+  assertAddressList,
+  assertHeaderList,
+  assertHeaderName,
+  assertHeaderValue,
+  assertHeaders,
+} from '../header-safety.js';
+export { deepMerge } from '../message-defaults.js';
+export type { Alternative, Attachment, EmailMessage, JsonObject, JsonValue } from '../message.js';
