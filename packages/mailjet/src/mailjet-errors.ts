@@ -1,4 +1,4 @@
-import type { FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, jsonErrors, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -52,11 +52,16 @@ export const mailjetErrorSchema = z.object({
 });
 export type MailjetError = z.infer<typeof mailjetErrorSchema>;
 
-/** A request-level error body: `{ErrorIdentifier, ErrorCode, ErrorMessage, StatusCode}` (e.g. mj-0002, mj-0015). */
-export const mailjetRequestErrorSchema = mailjetErrorSchema.refine(
-  (error) => typeof error.ErrorCode === 'string' || typeof error.ErrorMessage === 'string',
-  { message: 'neither ErrorCode nor ErrorMessage' },
-);
+/**
+ * An error answer's body: a request-level error `{ErrorIdentifier, ErrorCode, ErrorMessage, StatusCode}`
+ * (mj-0002 malformed JSON, mj-0015 bad credentials…), or `{Messages: [...]}` when some messages failed.
+ */
+export const mailjetErrorBodySchema = z.union([
+  z.object({ Messages: z.array(z.unknown()) }),
+  mailjetErrorSchema.refine((error) => typeof error.ErrorCode === 'string' || typeof error.ErrorMessage === 'string', {
+    message: 'neither ErrorCode nor ErrorMessage',
+  }),
+]);
 
 /**
  * The most telling category of one message's errors: `auth` beats `invalid-request` (a sender that
@@ -78,3 +83,24 @@ export function describeErrors(errors: readonly MailjetError[]): string {
     })
     .join('; ');
 }
+
+/**
+ * Error answers. Mailjet answers HTTP 400 (or the failed message's own status, e.g. 403) when **any**
+ * message of a request failed, although the others were sent: such an answer (`{Messages: [...]}`)
+ * is accepted and read message by message like a 200 (see mailjet-response.ts). A request-level error
+ * fails the whole request with Mailjet's code, message and category. Mailjet gives no retry delay on
+ * 429 (https://dev.mailjet.com/email/reference/overview/rate-limits/), so `Retry-After` is all there is.
+ */
+export const mailjetErrors = jsonErrors(
+  mailjetErrorBodySchema,
+  (body, response) => {
+    if ('Messages' in body) return undefined;
+    const code = body.ErrorCode ?? undefined;
+    return {
+      message: describeErrors([body]),
+      category: mailjetErrorCategory(code, classifyHttpStatus(response.statusCode)),
+      ...(code ? { code: mailjetErrorCode(code) } : {}),
+    };
+  },
+  { largeIntegers: 'string', accept: (body) => 'Messages' in body && body.Messages.length > 0 },
+);

@@ -1,4 +1,4 @@
-import { assertHeaders, assertHeaderValue } from '@anymail/core';
+import { assertHeaders, assertHeaderValue } from '@anymail/core/esp';
 import { z } from 'zod';
 
 const trackingSchema = z.enum(['account_default', 'disabled', 'enabled']);

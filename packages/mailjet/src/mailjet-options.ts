@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Options of `MailjetBackend` (plus everything `BaseEspBackendOptions` takes). */
@@ -43,8 +42,6 @@ export const MAILJET_DEFAULT_API_URL = 'https://api.mailjet.com/v3.1/';
 
 /** The settings as the backend uses them: looked up once, in the constructor. */
 export interface MailjetSettings {
-  /** The shared ESP options, with the `configure({ anymail: { mailjet } })` block under them. */
-  base: BaseEspBackendOptions;
   apiKey: string;
   secretKey: string;
   /** Always ends with '/'. */
@@ -61,9 +58,8 @@ const resolvedSchema = z.object({
   apiUrl: z.url('apiUrl must be an absolute URL such as https://api.mailjet.com/v3.1/'),
 });
 
-/** Look every setting up (option, `configure()`, env) and check it; errors never show a key. */
-export function resolveMailjetSettings(given: MailjetBackendOptions): MailjetSettings {
-  const options = resolveEspOptions(mailjetOptions, given) as MailjetBackendOptions;
+/** The checked options → settings: each value from the option, `configure()` or the environment; errors never show a key. */
+export function mailjetSettings(options: MailjetBackendOptions): MailjetSettings {
   const raw = {
     apiKey: loadSetting({ esp: 'Mailjet', name: 'apiKey', value: options.apiKey }),
     secretKey: loadSetting({ esp: 'Mailjet', name: 'secretKey', value: options.secretKey }),
@@ -77,7 +73,7 @@ export function resolveMailjetSettings(given: MailjetBackendOptions): MailjetSet
   const { apiKey, secretKey } = parsed.data;
   const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
   const authorization = `Basic ${Buffer.from(`${apiKey}:${secretKey}`, 'utf8').toString('base64')}`;
-  return { base: options, apiKey, secretKey, apiUrl, authorization };
+  return { apiKey, secretKey, apiUrl, authorization };
 }
 
 // Compile-time: the interface above and the schema name the same options.

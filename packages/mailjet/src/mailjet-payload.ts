@@ -1,14 +1,16 @@
 import {
+  attachmentContent,
   defineEspFeatures,
   unsupported,
   type Attachment,
-  type EmailMessage,
+  type EspRequest,
   type JsonObject,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import type { MailjetExtra } from './mailjet-extra.js';
 import { formatEventPayload } from './mailjet-metadata.js';
+import type { MailjetSettings } from './mailjet-options.js';
 
 /** `{Email, Name}` as Mailjet's Send API v3.1 takes every address. */
 export interface MailjetContact {
@@ -39,7 +41,8 @@ export interface MailjetMessage {
   Subject?: string;
   TextPart?: string;
   HTMLPart?: string;
-  TemplateID?: number;
+  /** A number; a non-numeric id is passed on as given and Mailjet refuses it (mj-0004). */
+  TemplateID?: number | string;
   TemplateLanguage?: boolean;
   TemplateErrorReporting?: MailjetContact;
   TemplateErrorDeliver?: boolean;
@@ -78,13 +81,19 @@ export interface MailjetDraft {
   mergeMetadata?: Record<string, JsonObject>;
   mergeHeaders?: Record<string, Record<string, string>>;
   extra: MailjetExtra;
-  /** Rendered message/rfc822 attachments. */
-  rfc822: Map<EmailMessage, Uint8Array>;
 }
 
-export function emptyDraft(rfc822: Map<EmailMessage, Uint8Array> = new Map()): MailjetDraft {
-  return { message: {}, to: [], cc: [], bcc: [], batch: false, extra: {}, rfc822 };
+/** What the response handler (and the batch) read back from a request. */
+export interface MailjetRequestContext {
+  /** The recipients of each `Messages` entry, in order. */
+  entries: MailjetEntryRecipients[];
+  /** The entries as JSON, comma-joined (a combined request joins these without re-serializing). */
+  messagesJson: string;
+  /** Request-level `SandboxMode` (espExtra). */
+  sandbox: boolean;
 }
+
+export const newMailjetDraft = (): MailjetDraft => ({ message: {}, to: [], cc: [], bcc: [], batch: false, extra: {} });
 
 /** `{Email, Name}`: the bare address, and the display name when there is one. */
 export function contact(address: ParsedAddress): MailjetContact {
@@ -95,8 +104,8 @@ function base64(content: string | Uint8Array): string {
   return (typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength)).toString('base64');
 }
 
-function addAttachment(draft: MailjetDraft, attachment: Attachment): void {
-  const content = typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? attachment.content : draft.rfc822.get(attachment.content)!;
+function addAttachment(draft: MailjetDraft, attachment: Attachment, context: PayloadContext): void {
+  const content = attachmentContent(attachment, context);
   // Mailjet requires a filename on every attachment and inline part (mj-0012 when empty).
   const entry: MailjetAttachment = {
     ContentType: attachment.mimetype,
@@ -113,7 +122,7 @@ function addAttachment(draft: MailjetDraft, attachment: Attachment): void {
 const tracking = (enabled: boolean): Tracking => (enabled ? 'enabled' : 'disabled');
 
 /** Every Anymail feature → Mailjet Send API v3.1 (README "Features" explains each choice). */
-export const mailjetFeatures = defineEspFeatures<MailjetDraft>({
+export const mailjetFeatures = defineEspFeatures<MailjetDraft, MailjetExtra>({
   from: (draft, value, context) => {
     if (value.length > 1) context.unsupported('from', 'multiple From addresses (Mailjet takes one)');
     draft.message.From = contact(value[0]!);
@@ -131,7 +140,7 @@ export const mailjetFeatures = defineEspFeatures<MailjetDraft>({
   htmlBody: (draft, value) => void (draft.message.HTMLPart = value),
   ampBody: unsupported,
   alternatives: unsupported,
-  attachments: (draft, value) => value.forEach((attachment) => addAttachment(draft, attachment)),
+  attachments: (draft, value, context) => value.forEach((attachment) => addAttachment(draft, attachment, context)),
   // Mailjet's `Sender` (permission from Mailjet support needed: send-0006/send-0007 otherwise).
   envelopeSender: (draft, value) => void (draft.message.Sender = { Email: value.addrSpec }),
   metadata: (draft, value) => void (draft.metadata = value),
@@ -142,13 +151,11 @@ export const mailjetFeatures = defineEspFeatures<MailjetDraft>({
   trackClicks: (draft, value) => void (draft.message.TrackClicks = tracking(value)),
   trackOpens: (draft, value) => void (draft.message.TrackOpens = tracking(value)),
   sendAt: unsupported,
-  templateId: (draft, value, context) => {
+  templateId: (draft, value) => {
+    // Mailjet template ids are numbers ("176375" → 176375). Anything else is passed on as given, and
+    // Mailjet answers with its own type error (mj-0004) naming TemplateID: it validates ids itself.
     const id = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(id) || id <= 0) {
-      context.unsupported('templateId', `${JSON.stringify(value)} (Mailjet template ids are numbers, e.g. "176375")`);
-      return;
-    }
-    draft.message.TemplateID = id;
+    draft.message.TemplateID = /^\d+$/.test(value.trim()) && Number.isSafeInteger(id) ? id : value;
     draft.message.TemplateLanguage = true;
   },
   mergeData: (draft, value) => {
@@ -164,7 +171,7 @@ export const mailjetFeatures = defineEspFeatures<MailjetDraft>({
     draft.batch = true;
     draft.mergeHeaders = value;
   },
-  espExtra: (draft, value) => void (draft.extra = value as MailjetExtra),
+  espExtra: (draft, value) => void (draft.extra = value),
 });
 
 const bare = (addresses: ParsedAddress[]): string[] => addresses.map((address) => address.addrSpec);
@@ -209,10 +216,21 @@ export function mailjetEntries(draft: MailjetDraft): { entries: MailjetMessage[]
   return { entries, recipients };
 }
 
-/** Rendered bytes of every message/rfc822 attachment (the one async step of building a request). */
-export async function renderAttached(context: PayloadContext): Promise<Map<EmailMessage, Uint8Array>> {
-  const attached = (context.features.attachments ?? []).flatMap((attachment) =>
-    typeof attachment.content === 'string' || attachment.content instanceof Uint8Array ? [] : [attachment.content],
-  );
-  return new Map(await Promise.all(attached.map(async (inner) => [inner, await inner.message()] as const)));
+/** The request body around already-serialized entries. */
+export function sendBody(messagesJson: string, sandbox: boolean): string {
+  return `{"Messages":[${messagesJson}]${sandbox ? ',"SandboxMode":true' : ''}}`;
+}
+
+/** After every feature: the `Messages` entries, then `POST <apiUrl>send` with basic auth. */
+export function finishMailjet(draft: MailjetDraft, _context: PayloadContext, settings: MailjetSettings): EspRequest<MailjetRequestContext> {
+  const { entries, recipients } = mailjetEntries(draft);
+  const messagesJson = entries.map((entry) => JSON.stringify(entry)).join(',');
+  const sandbox = draft.extra.SandboxMode === true;
+  return {
+    method: 'POST',
+    path: 'send',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: settings.authorization },
+    body: sendBody(messagesJson, sandbox),
+    context: { entries: recipients, messagesJson, sandbox },
+  };
 }

@@ -1,8 +1,16 @@
-import { AnymailAPIError, AnymailStatus, classifyHttpStatus, recipientStatusMap, type RecipientStatus } from '@anymail/core';
+import {
+  AnymailAPIError,
+  AnymailStatus,
+  classifyHttpStatus,
+  jsonResponse,
+  recipientStatusMap,
+  type EspRequest,
+  type EspResponse,
+  type RecipientStatus,
+} from '@anymail/core/esp';
 import { z } from 'zod';
 import { categoryOfErrors, describeErrors, mailjetErrorCode, mailjetErrorSchema, type MailjetError } from './mailjet-errors.js';
-import { parseJsonLossless } from './mailjet-json.js';
-import type { MailjetEntryRecipients } from './mailjet-payload.js';
+import type { MailjetEntryRecipients, MailjetRequestContext } from './mailjet-payload.js';
 
 const ESP_NAME = 'Mailjet';
 
@@ -30,24 +38,6 @@ export type MailjetMessageResult = z.infer<typeof mailjetMessageResultSchema>;
 /** The Send API v3.1 answer: `{Messages: [...]}`, for HTTP 200 and for a 4xx where some messages failed. */
 export const mailjetSendResponseSchema = z.object({ Messages: z.array(mailjetMessageResultSchema) });
 export type MailjetSendResponse = z.infer<typeof mailjetSendResponseSchema>;
-
-/** What the backend needs of an HTTP answer. */
-export interface MailjetHttpAnswer {
-  statusCode: number;
-  text(): string;
-}
-
-/** The answer's `{Messages}` body, parsed losslessly (MessageIDs above 2^53 stay exact), or undefined. */
-export function readSendResponse(text: string): MailjetSendResponse | undefined {
-  let body: unknown;
-  try {
-    body = parseJsonLossless(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = mailjetSendResponseSchema.safeParse(body);
-  return parsed.success ? parsed.data : undefined;
-}
 
 /** An id as exact digits; 0 (sandbox mode) and missing ids are null. */
 function idOf(value: string | number | null | undefined): string | null {
@@ -105,7 +95,7 @@ function recipientOf(error: MailjetError, recipients: MailjetEntryRecipients): s
 }
 
 /** AnymailAPIError for a message Mailjet refused, with every error Mailjet gave. */
-export function refusedError(errors: readonly MailjetError[], answer: MailjetHttpAnswer): AnymailAPIError {
+export function refusedError(errors: readonly MailjetError[], answer: EspResponse): AnymailAPIError {
   const first = errors[0];
   const fallback = classifyHttpStatus(first?.StatusCode ?? (answer.statusCode >= 400 ? answer.statusCode : 400));
   return new AnymailAPIError(`Mailjet refused the message (HTTP ${answer.statusCode}): ${describeErrors(errors)}`, {
@@ -126,7 +116,7 @@ export function refusedError(errors: readonly MailjetError[], answer: MailjetHtt
 export function statusOfMessage(
   results: readonly MailjetMessageResult[],
   recipients: readonly MailjetEntryRecipients[],
-  answer: MailjetHttpAnswer,
+  answer: EspResponse,
 ): AnymailStatus {
   if (results.length !== recipients.length) {
     throw new AnymailAPIError(`Mailjet answered ${results.length} results for ${recipients.length} messages`, {
@@ -152,3 +142,13 @@ export function statusOfMessage(
   status.espResponse = results.length === 1 ? results[0] : results;
   return status;
 }
+
+/**
+ * The answer → the message's status. Parsed losslessly: MessageIDs beyond 2^53 keep their exact
+ * digits (as strings). Also reads the 4xx answers `mailjetErrors` accepts (some messages failed).
+ */
+export const mailjetResponse = jsonResponse(
+  mailjetSendResponseSchema,
+  (body, response, request: EspRequest<MailjetRequestContext>) => statusOfMessage(body.Messages, request.context.entries, response),
+  { largeIntegers: 'string' },
+);
