@@ -1,6 +1,7 @@
 import {
   attachmentContent,
   defineEspFeatures,
+  parseAddressList,
   unsupported,
   type Attachment,
   type EspRequest,
@@ -119,6 +120,12 @@ function addAttachment(draft: MailjetDraft, attachment: Attachment, context: Pay
   }
 }
 
+function setReplyTo(draft: MailjetDraft, addresses: ParsedAddress[], context: PayloadContext): void {
+  if (addresses.length === 0) return;
+  if (addresses.length > 1) context.unsupported('replyTo', 'multiple Reply-To addresses (Mailjet takes one)');
+  draft.message.ReplyTo = contact(addresses[0]!);
+}
+
 const tracking = (enabled: boolean): Tracking => (enabled ? 'enabled' : 'disabled');
 
 /** Every Anymail feature → Mailjet Send API v3.1 (README "Features" explains each choice). */
@@ -130,12 +137,18 @@ export const mailjetFeatures = defineEspFeatures<MailjetDraft, MailjetExtra>({
   to: (draft, value) => void (draft.to = value),
   cc: (draft, value) => void (draft.cc = value),
   bcc: (draft, value) => void (draft.bcc = value),
-  replyTo: (draft, value, context) => {
-    if (value.length > 1) context.unsupported('replyTo', 'multiple Reply-To addresses (Mailjet takes one)');
-    draft.message.ReplyTo = contact(value[0]!);
-  },
+  replyTo: (draft, value, context) => setReplyTo(draft, value, context),
   subject: (draft, value) => void (draft.message.Subject = value),
-  headers: (draft, value) => void (draft.message.Headers = { ...value }),
+  headers: (draft, value, context) => {
+    const rest: Record<string, string> = {};
+    for (const [name, item] of Object.entries(value)) {
+      // Mailjet refuses headers that have a property (send-0011): a Reply-To header becomes ReplyTo.
+      if (name.toLowerCase() === 'reply-to') {
+        if (!context.features.replyTo) setReplyTo(draft, parseAddressList(item, 'headers Reply-To'), context);
+      } else rest[name] = item;
+    }
+    if (Object.keys(rest).length > 0) draft.message.Headers = rest;
+  },
   textBody: (draft, value) => void (draft.message.TextPart = value),
   htmlBody: (draft, value) => void (draft.message.HTMLPart = value),
   ampBody: unsupported,

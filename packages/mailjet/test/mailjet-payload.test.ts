@@ -147,6 +147,14 @@ describe('Mailjet payload: Anymail features', () => {
     expect(body(await build(message)).Messages[0]).toMatchObject({ TemplateLanguage: true, Variables: { name: 'A' } });
   });
 
+  it('sends a Reply-To header as ReplyTo (Mailjet refuses it in Headers, send-0011), unless replyTo is set', async () => {
+    const fromHeader = body(await build(Object.assign(base(), { headers: { 'reply-to': 'Desk <desk@example.com>', 'X-A': '1' } })));
+    expect(fromHeader.Messages[0]).toMatchObject({ ReplyTo: { Email: 'desk@example.com', Name: 'Desk' }, Headers: { 'X-A': '1' } });
+    const both = body(await build(Object.assign(base(), { replyTo: ['r@example.com'], headers: { 'Reply-To': 'desk@example.com' } })));
+    expect(both.Messages[0].ReplyTo).toEqual({ Email: 'r@example.com' });
+    expect(both.Messages[0].Headers).toBeUndefined();
+  });
+
   it('raises for several tags, Reply-To addresses or From addresses, and sendAt; ignoreUnsupportedFeatures keeps the first', async () => {
     expect(await unsupportedFeature(Object.assign(base(), { tags: ['a', 'b'] }))).toBe('tags');
     expect(await unsupportedFeature(Object.assign(base(), { replyTo: ['a@example.com', 'b@example.com'] }))).toBe('replyTo');
