@@ -1,7 +1,7 @@
-import { AnymailStatus, readJsonBody, recipientStatusMap, type CombinedSend, type EspResponse } from '@anymail/core/esp';
+import { AnymailStatus, readJsonBody, type AnymailError, type CombinedSend, type EspResponse } from '@anymail/core/esp';
 import type { MailjetSettings } from './mailjet-options.js';
-import { sendBody, type MailjetEntryRecipients, type MailjetRequestContext } from './mailjet-payload.js';
-import { mailjetSendResponseSchema, readEntry } from './mailjet-response.js';
+import { sendBody, type MailjetRequestContext } from './mailjet-payload.js';
+import { mailjetSendResponseSchema, readEntry, refusedError } from './mailjet-response.js';
 
 /** Send API v3.1 takes at most 50 entries in `Messages` (mj-0008 beyond; https://dev.mailjet.com/email/reference/send-emails/). */
 export const MAILJET_BATCH_MAX_MESSAGES = 50;
@@ -17,19 +17,14 @@ function fitsInBatch(body: string | Uint8Array | undefined): boolean {
   return body.length * 3 <= MAILJET_BATCH_MAX_PART_BYTES || Buffer.byteLength(body) <= MAILJET_BATCH_MAX_PART_BYTES;
 }
 
-function failed(recipients: MailjetEntryRecipients): AnymailStatus {
-  const statuses = recipientStatusMap();
-  for (const address of [...recipients.to, ...recipients.cc, ...recipients.bcc]) statuses[address] = { status: 'failed', messageId: null };
-  return new AnymailStatus().setRecipientStatus(statuses);
-}
-
 /**
  * `sendMessages` of several messages → one `Messages` array of up to 50 per request. Mailjet handles
- * each entry on its own and answers them in order, so each message's status comes from its own entry:
- * partial success is normal. Only single-entry messages (not merge sends, which are already one entry
+ * each entry on its own and answers them in order, so each message's result comes from its own entry:
+ * partial success is normal, and a refused message fails with its own AnymailAPIError (Mailjet's
+ * codes and category, as if sent alone) while its neighbours are sent. Only single-entry messages (not merge sends, which are already one entry
  * per `to`), without `SandboxMode` (request-level) and under 256 kB are combined; the rest go alone.
  */
-export function mailjetCombinedSend(_settings: MailjetSettings): CombinedSend<MailjetRequestContext> {
+export function mailjetCombinedSend(_settings: MailjetSettings): CombinedSend<MailjetRequestContext, AnymailStatus | AnymailError> {
   return {
     maxMessages: MAILJET_BATCH_MAX_MESSAGES,
     canCombine: (request) => request.context.entries.length === 1 && !request.context.sandbox && fitsInBatch(request.body),
@@ -44,8 +39,8 @@ export function mailjetCombinedSend(_settings: MailjetSettings): CombinedSend<Ma
       return results.map((result, index) => {
         const recipients = combined.context.entries[index]!;
         const reading = readEntry(result, recipients);
-        // A refused entry: its recipients `failed`, Mailjet's Errors in espResponse (the other entries were sent).
-        const status = 'errors' in reading ? failed(recipients) : new AnymailStatus().setRecipientStatus(reading.recipients);
+        if ('errors' in reading) return refusedError(reading.errors, response);
+        const status = new AnymailStatus().setRecipientStatus(reading.recipients);
         status.espResponse = result;
         return status;
       });

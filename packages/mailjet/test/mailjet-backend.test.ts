@@ -115,21 +115,32 @@ describe('MailjetBackend over HTTP', () => {
       message(['b@example.com'], connection, { from: 'unvalidated@example.com' }),
       message(['c@example.com'], connection),
     ];
-    await connection.sendMessages(batch);
+    const results = await connection.sendResults(batch);
     expect(esp.calls).toHaveLength(1);
+    expect(results.map((result) => result.outcome)).toEqual(['sent', 'failed', 'sent']);
     expect([...batch[0]!.anymailStatus!.status]).toEqual(['sent']);
     expect([...batch[2]!.anymailStatus!.status]).toEqual(['sent']);
-    const refused = batch[1]!.anymailStatus!;
-    expect(refused.recipients['b@example.com']).toEqual({ status: 'failed', messageId: null });
-    expect((refused.espResponse as { Errors: { ErrorCode: string }[] }).Errors[0]!.ErrorCode).toBe('send-0008');
+    // The refused message fails as it would alone: Mailjet's code and category, so failover and retries can act.
+    expect(results[1]!.error).toMatchObject({ code: 'MAILJET_SEND_0008', category: 'auth', statusCode: 400, espName: 'Mailjet' });
+    expect(batch[1]!.anymailStatus!.recipients['b@example.com']).toEqual({ status: 'failed', messageId: null });
   });
 
-  it('reads the documented partial-error answer: first message failed, second sent', async () => {
+  it('raises the refused message’s error from sendMessages, and counts the others with failSilently', async () => {
+    const strict = backend();
+    const error = await strict.sendMessages([message(['a@example.com'], strict), message(['b@example.com'], strict, { from: 'unvalidated@example.com' })])
+      .catch((e: unknown) => e);
+    expect(AnymailAPIError.isInstance(error)).toBe(true);
+    const lenient = backend({ failSilently: true });
+    const batch = [message(['a@example.com'], lenient), message(['b@example.com'], lenient, { from: 'unvalidated@example.com' })];
+    await expect(lenient.sendMessages(batch)).resolves.toBe(1);
+  });
+
+  it('reads the documented partial-error answer: first message refused (send-0003), second sent', async () => {
     esp.setRoute('POST /send', canned(400, 'send-bulk-partial-error-response.json'));
     const connection = backend();
     const batch = [message(['passenger1@mailjet.com'], connection), message(['passenger2@mailjet.com'], connection)];
-    await connection.sendMessages(batch);
-    expect(batch[0]!.anymailStatus!.recipients['passenger1@mailjet.com']!.status).toBe('failed');
+    const results = await connection.sendResults(batch);
+    expect(results[0]!.error).toMatchObject({ code: 'MAILJET_SEND_0003', category: 'invalid-request' });
     expect(batch[1]!.anymailStatus!.recipients['passenger2@mailjet.com']).toEqual({ status: 'sent', messageId: '70650219165027410' });
   });
 

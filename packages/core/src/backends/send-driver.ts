@@ -31,13 +31,18 @@ export interface SkippedDelivery {
   attempts?: readonly SendAttempt[];
 }
 
+/** A job of a combined request that the ESP refused on its own (its neighbours went out). */
+export interface FailedDelivery {
+  error: unknown;
+}
+
 /** Several prepared messages in one request (a batch endpoint). */
 export interface CombinedDelivery {
   /** Most messages in one request. */
   readonly max: number;
   canCombine(job: SendJob): boolean;
-  /** One Delivery per job, in order; a thrown error fails every job. */
-  deliver(jobs: readonly SendJob[]): Promise<readonly Delivery[]>;
+  /** One Delivery (or FailedDelivery) per job, in order; a thrown error fails every job. */
+  deliver(jobs: readonly SendJob[]): Promise<readonly (Delivery | FailedDelivery)[]>;
 }
 
 /** How one backend takes part in the pipeline. Backends build this; the loop is the same for all. */
