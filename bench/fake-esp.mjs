@@ -1,6 +1,6 @@
 // Loopback fake ESP for `pnpm bench`, in its own process so its CPU is not counted. It answers
 // every ESP's send API with a canned success, by the end of the path: Postmark /email and
-// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails; anything else
+// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch); anything else
 // (the raw baseline) gets a small JSON body.
 import { createServer } from 'node:http';
 
@@ -9,6 +9,8 @@ const postmarkResult = (i) => ({ To: 'to@example.com', SubmittedAt: '2026-12-04T
 let counter = 0;
 
 function answer(path, body) {
+  if (path.endsWith('/emails/batch')) return json({ data: JSON.parse(body).map(() => ({ id: `resend-${++counter}` })) });
+  if (path.endsWith('/emails')) return json({ id: `resend-${++counter}` });
   if (path.endsWith('/email/batch')) return json(JSON.parse(body).map(() => postmarkResult(++counter)));
   if (path.endsWith('/email')) return json(postmarkResult(++counter));
   if (path.endsWith('/messages')) return json({ id: `<bench.${++counter}@example.com>`, message: 'Queued. Thank you.' });

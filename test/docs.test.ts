@@ -4,14 +4,27 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { withMatrix } from '../scripts/feature-matrix.js';
+import { loadEsps, packageMatrix, replaceBetweenMarkers, withMatrix } from '../scripts/feature-matrix.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const esps = await loadEsps();
+
+describe('the ESP package READMEs', () => {
+  it('finds every ESP package by its definition (packages/<id>/src/<id>-esp.ts)', () => {
+    const withBackend = readdirSync(join(root, 'packages')).filter((dir) => existsSync(join(root, 'packages', dir, 'src', `${dir}-backend.ts`)));
+    expect(esps.map((esp) => esp.dir).sort()).toEqual(withBackend.sort());
+  });
+
+  it.each(esps.map((esp) => [esp.dir, esp] as const))('packages/%s/README.md has the feature table generated from its definition', (dir, esp) => {
+    const text = readFileSync(join(root, 'packages', dir, 'README.md'), 'utf8');
+    expect(text).toBe(replaceBetweenMarkers(text, packageMatrix(esp), `packages/${dir}/README.md`));
+  });
+});
 
 describe('the root README', () => {
-  it('has the feature matrix generated from the ESP packages’ feature tables (run `pnpm docs:matrix`)', () => {
-    expect(readme).toBe(withMatrix(readme));
+  it('has the feature matrix generated from the ESP definitions (run `pnpm docs:matrix`)', () => {
+    expect(readme).toBe(withMatrix(readme, esps));
   });
 
   it('starts with a two-command quick start: install and demo, then the tests', () => {

@@ -7,7 +7,7 @@ export {
   type SendGridBackendOptions,
   type SendGridRegion,
 } from './sendgrid-options.js';
-export { ANYMAIL_ID_ARG } from './sendgrid-personalizations.js';
+export { ANYMAIL_ID_ARG } from './sendgrid-batch.js';
 export { sendGridStatusTable } from './sendgrid-errors.js';
 export type { SendGridEspResponse } from './sendgrid-response.js';
 export {

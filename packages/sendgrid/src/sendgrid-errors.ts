@@ -2,7 +2,7 @@
 // machine-readable codes (`{"errors":[{"message","field","help"}]}`), so the HTTP status is the
 // only classifier; this table adds what each status means for the user and what to do.
 // https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors
-import { classifyHttpStatus, parseRetryAfter, type ErrorDescription, type EspResponse, type FailureCategory } from '@anymail/core';
+import { classifyHttpStatus, parseRetryAfter, type ErrorDescription, type ErrorHandler, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { parseSendGridErrors } from './sendgrid-response.js';
 
 interface StatusMeaning {
@@ -40,3 +40,6 @@ export function describeSendGridError(response: EspResponse): ErrorDescription {
     retryAfterMs: category === 'rate-limit' ? sendGridRetryAfterMs(response.headers) : undefined,
   };
 }
+
+/** The definition's error handler: SendGrid's `{errors:[...]}` body plus the status table above. */
+export const sendGridErrors: ErrorHandler = { describe: describeSendGridError };

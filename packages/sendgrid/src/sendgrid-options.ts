@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
-  type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
+import type { BaseEspBackendOptions } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** SendGrid's global API base URL. */
@@ -74,14 +73,15 @@ export const sendGridOptions = defineEspOptions('SendGrid', 'sendgrid', {
 const sameKeys: OptionsMatchSchema<SendGridBackendOptions, typeof sendGridOptions> = true;
 void sameKeys;
 
-export interface ResolvedSendGridOptions {
-  /** The shared ESP options, with the `configure({ anymail: { sendgrid } })` block under them. */
-  base: BaseEspBackendOptions;
+/** What the backend keeps of its options (looked up once, in the constructor). */
+export interface SendGridSettings {
   apiKey: string;
   apiUrl: string;
   generateMessageId: boolean;
   mergeFieldFormat: string | undefined;
   timeoutMs: number;
+  /** The same request headers object for every request (never mutated). */
+  headers: Readonly<Record<string, string>>;
 }
 
 const ESP = 'sendgrid';
@@ -109,9 +109,8 @@ export function checkMergeFieldFormat(format: string | undefined, where: string)
   return format;
 }
 
-/** Resolve every option once (constructor), with environment and settings fallbacks. */
-export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedSendGridOptions {
-  const options = resolveEspOptions(sendGridOptions, given) as SendGridBackendOptions;
+/** The checked options → settings, with environment fallbacks (the kit merged the `configure()` block under them). */
+export function sendGridSettings(options: SendGridBackendOptions): SendGridSettings {
   const apiKey = loadSetting<string>({ esp: ESP, name: 'apiKey', value: options.apiKey });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new AnymailConfigurationError('SendGrid apiKey is empty. Pass a SendGrid API key (or set SENDGRID_API_KEY).');
@@ -152,5 +151,6 @@ export function resolveSendGridOptions(given: SendGridBackendOptions): ResolvedS
     'mergeFieldFormat',
   );
   const timeoutMs = loadSetting<number>({ esp: ESP, name: 'timeoutMs', value: options.timeoutMs, default: 30_000, fromEnv: parseTimeout });
-  return { base: { ...options, timeoutMs }, apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs };
+  const headers = Object.freeze({ 'content-type': 'application/json', authorization: `Bearer ${apiKey}` });
+  return { apiKey, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, generateMessageId, mergeFieldFormat, timeoutMs, headers };
 }

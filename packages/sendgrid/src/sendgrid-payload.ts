@@ -1,24 +1,21 @@
 // EmailMessage features → SendGrid v3 Mail Send JSON (built once, stringified once).
+import { quoteDisplayName } from '@anymail/core';
 import {
-  AnymailError,
-  applyFeatures,
+  attachmentContent,
   deepMerge,
   defineEspFeatures,
   parseAddressList,
-  quoteDisplayName,
   unsupported,
   type Attachment,
-  type EmailMessage,
   type EspRequest,
   type JsonObject,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
-import { assertSendGridExtraHeaders } from './sendgrid-header-check.js';
-import { checkMergeFieldFormat, type ResolvedSendGridOptions } from './sendgrid-options.js';
-import { buildPersonalizations, stringifyArgs, stringifyHeaders, type RecipientList } from './sendgrid-personalizations.js';
+} from '@anymail/core/esp';
+import { checkMergeFieldFormat, type SendGridSettings } from './sendgrid-options.js';
+import { buildPersonalizations, stringifyArgs, stringifyHeaders, type RecipientList, type SendGridRequestContext } from './sendgrid-batch.js';
 import {
-  sendGridEspExtraSchema,
+  type SendGridEspExtraParsed,
   type SendGridAddress,
   type SendGridAttachment,
   type SendGridContent,
@@ -26,7 +23,7 @@ import {
 } from './sendgrid-types.js';
 
 /** The request being built: message-level fields in `body`, the rest decided in `finish`. */
-interface SendGridDraft {
+export interface SendGridDraft {
   body: Record<string, unknown>;
   to: RecipientList;
   cc?: RecipientList;
@@ -35,10 +32,11 @@ interface SendGridDraft {
   html?: string;
   amp?: string;
   otherContent?: SendGridContent[];
-  /** Attachments whose content (a whole message) is rendered asynchronously. */
-  pending?: Promise<void>[];
-  espExtra?: Record<string, unknown>;
+  espExtra?: SendGridEspExtraParsed;
 }
+
+/** A fresh draft for one message. */
+export const newSendGridDraft = (): SendGridDraft => ({ body: {}, to: { addresses: [], emails: [] } });
 
 function toAddress(address: ParsedAddress): SendGridAddress {
   return address.displayName ? { email: address.addrSpec, name: address.displayName } : { email: address.addrSpec };
@@ -62,9 +60,9 @@ function base64(content: string | Uint8Array): string {
   return Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64');
 }
 
-function toAttachment(attachment: Attachment, draft: SendGridDraft): SendGridAttachment {
+function toAttachment(attachment: Attachment, context: PayloadContext): SendGridAttachment {
   const result: SendGridAttachment = {
-    content: '',
+    content: base64(attachmentContent(attachment, context)),
     // SendGrid requires a filename; an inline image may have none, so fall back to its Content-ID.
     filename: attachment.filename ?? attachment.contentId ?? 'attachment',
     type: attachment.mimetype,
@@ -73,15 +71,6 @@ function toAttachment(attachment: Attachment, draft: SendGridDraft): SendGridAtt
     result.disposition = 'inline';
     if (attachment.contentId) result.content_id = attachment.contentId;
   }
-  const content = attachment.content;
-  if (typeof content === 'string' || content instanceof Uint8Array) result.content = base64(content);
-  else {
-    (draft.pending ??= []).push(
-      content.message().then((bytes) => {
-        result.content = base64(bytes);
-      }),
-    );
-  }
   return result;
 }
 
@@ -89,7 +78,7 @@ function trackingSettings(draft: SendGridDraft): Record<string, unknown> {
   return ((draft.body.tracking_settings as Record<string, unknown> | undefined) ??= {});
 }
 
-export const sendGridFeatures = defineEspFeatures<SendGridDraft>({
+export const sendGridFeatures = defineEspFeatures<SendGridDraft, SendGridEspExtraParsed>({
   from: (draft, from, context) => {
     if (from.length > 1) context.unsupported('from', 'multiple from addresses');
     draft.body.from = toAddress(from[0]!);
@@ -115,7 +104,7 @@ export const sendGridFeatures = defineEspFeatures<SendGridDraft>({
   alternatives: (draft, alternatives) => {
     draft.otherContent = alternatives.filter((a) => a.content !== '').map((a) => ({ type: a.mimetype, value: a.content }));
   },
-  attachments: (draft, attachments) => (draft.body.attachments = attachments.map((a) => toAttachment(a, draft))),
+  attachments: (draft, attachments, context) => (draft.body.attachments = attachments.map((a) => toAttachment(a, context))),
   envelopeSender: unsupported,
   metadata: (draft, metadata) => (draft.body.custom_args = stringifyArgs(metadata)),
   tags: (draft, tags) => (draft.body.categories = tags),
@@ -128,19 +117,7 @@ export const sendGridFeatures = defineEspFeatures<SendGridDraft>({
   mergeGlobalData: () => undefined,
   mergeMetadata: () => undefined,
   mergeHeaders: () => undefined,
-  espExtra: (draft, espExtra) => {
-    const parsed = sendGridEspExtraSchema.safeParse(espExtra);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(espExtra)'}: ${issue.message}`).join('; ');
-      throw new AnymailError(`SendGrid espExtra is not valid: ${problems}. Use SendGrid's Mail Send field names (snake_case).`, {
-        code: 'ANYMAIL_INVALID_ESP_EXTRA',
-        category: 'invalid-request',
-        espName: 'SendGrid',
-      });
-    }
-    assertSendGridExtraHeaders(parsed.data);
-    draft.espExtra = espExtra;
-  },
+  espExtra: (draft, espExtra) => void (draft.espExtra = espExtra),
 });
 
 /** text/plain first, then AMP, then HTML (SendGrid follows Google's AMP part order), then any others. */
@@ -153,11 +130,12 @@ function content(draft: SendGridDraft): SendGridContent[] | undefined {
   return parts.length > 0 ? parts : undefined;
 }
 
-function finish(draft: SendGridDraft, context: PayloadContext, options: ResolvedSendGridOptions, headers: Record<string, string>): EspRequest {
+/** After every feature: personalizations (merge data, headers, ids), content order, espExtra on top. */
+export function finishSendGrid(draft: SendGridDraft, context: PayloadContext, options: SendGridSettings): EspRequest<SendGridRequestContext> {
   const { features } = context;
   const extra = draft.espExtra;
   let mergeFieldFormat = options.mergeFieldFormat;
-  if (extra?.mergeFieldFormat !== undefined) mergeFieldFormat = checkMergeFieldFormat(extra.mergeFieldFormat as string, 'espExtra.mergeFieldFormat');
+  if (extra?.mergeFieldFormat !== undefined) mergeFieldFormat = checkMergeFieldFormat(extra.mergeFieldFormat, 'espExtra.mergeFieldFormat');
   const { personalizations, context: requestContext } = buildPersonalizations({
     to: draft.to,
     cc: draft.cc,
@@ -181,20 +159,8 @@ function finish(draft: SendGridDraft, context: PayloadContext, options: Resolved
   return {
     method: 'POST',
     path: 'mail/send',
-    headers,
+    headers: options.headers as Record<string, string>,
     body: JSON.stringify(body as SendGridMailSendBody),
     context: requestContext,
   };
-}
-
-/** Build the Mail Send request for one message. Async only when an attachment is a whole message. */
-export function buildSendGridRequest(
-  _message: EmailMessage,
-  context: PayloadContext,
-  options: ResolvedSendGridOptions,
-  headers: Record<string, string>,
-): EspRequest | Promise<EspRequest> {
-  const draft = applyFeatures<SendGridDraft>(sendGridFeatures, { body: {}, to: { addresses: [], emails: [] } }, context);
-  if (draft.pending) return Promise.all(draft.pending).then(() => finish(draft, context, options, headers));
-  return finish(draft, context, options, headers);
 }

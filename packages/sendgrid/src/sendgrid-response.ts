@@ -1,8 +1,8 @@
 // SendGrid Mail Send responses → AnymailStatus. Success is 202 with an empty body and an
 // X-Message-Id header; SendGrid returns no per-recipient result.
-import { AnymailAPIError, AnymailStatus, recipientStatusMap, type EspRequest, type EspResponse } from '@anymail/core';
+import { AnymailAPIError, AnymailStatus, recipientStatusMap, type EspRequest, type EspResponse, type ResponseHandler } from '@anymail/core/esp';
 import { z } from 'zod';
-import type { SendGridRequestContext } from './sendgrid-personalizations.js';
+import type { SendGridRequestContext } from './sendgrid-batch.js';
 
 const errorItemSchema = z.looseObject({ message: z.string().nullish(), field: z.string().nullish() });
 /** The error body (spec `ErrorResponse`); also what a 2xx body may hold, if anything. */
@@ -47,7 +47,7 @@ function badResponse(message: string, response: EspResponse): AnymailAPIError {
 }
 
 /** Every recipient `queued`, with its personalization's generated id (or the X-Message-Id). */
-export function parseSendGridResponse(response: EspResponse, request: EspRequest): AnymailStatus {
+export function parseSendGridResponse(response: EspResponse, request: EspRequest<SendGridRequestContext> | EspRequest): AnymailStatus {
   let body: SendGridResponseBody | null = null;
   if (response.body.byteLength > 0 && response.text().trim() !== '') {
     const parsed = sendGridResponseSchema.safeParse(response.json());
@@ -75,3 +75,6 @@ export function parseSendGridResponse(response: EspResponse, request: EspRequest
   status.espResponse = espResponse;
   return status;
 }
+
+/** The definition's response handler (SendGrid's 2xx body is usually empty, so not `jsonResponse`). */
+export const sendGridResponse: ResponseHandler<SendGridRequestContext, unknown> = (response, request) => parseSendGridResponse(response, request);

@@ -116,6 +116,8 @@ export const sendGridEspExtraSchema = z.strictObject({
 
 /** What a SendGrid message's `espExtra` may hold (see `sendGridEspExtraSchema`). */
 export type SendGridEspExtra = z.input<typeof sendGridEspExtraSchema>;
+/** espExtra as checked by the schema (what the payload uses). */
+export type SendGridEspExtraParsed = z.output<typeof sendGridEspExtraSchema>;
 
 /** The Mail Send body Anymail builds (message level). */
 export type SendGridMailSendBody = Omit<SendGridEspExtra, 'mergeFieldFormat' | 'personalizations'> & {

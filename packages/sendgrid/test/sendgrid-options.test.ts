@@ -1,7 +1,7 @@
 import { AnymailConfigurationError } from '@anymail/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SENDGRID_API_URL, SENDGRID_EU_API_URL, SendGridBackend } from '../src/index.js';
-import { resolveSendGridOptions } from '../src/sendgrid-options.js';
+import { sendGridSettings as resolveSendGridOptions } from '../src/sendgrid-options.js';
 
 afterEach(() => vi.unstubAllEnvs());
 

@@ -4,14 +4,12 @@ import {
   AnymailSerializationError,
   AnymailUnsupportedFeature,
   EmailMessage,
-  makePayloadContext,
-  resolveFeatures,
   type EmailMessageInit,
 } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
-import { buildSendGridRequest } from '../src/sendgrid-payload.js';
-import { resolveSendGridOptions, type SendGridBackendOptions } from '../src/sendgrid-options.js';
-import type { SendGridRequestContext } from '../src/sendgrid-personalizations.js';
+import { SendGridBackend } from '../src/index.js';
+import type { SendGridBackendOptions } from '../src/sendgrid-options.js';
+import type { SendGridRequestContext } from '../src/sendgrid-batch.js';
 import { expectValidMailSend } from './support/sendgrid-schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -24,9 +22,8 @@ async function build(
 ) {
   const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
   edit?.(message);
-  const context = makePayloadContext('SendGrid', message, resolveFeatures(message), ignoreUnsupportedFeatures);
-  const resolved = resolveSendGridOptions({ apiKey: 'SG.test-key', ...options });
-  const request = await buildSendGridRequest(message, context, resolved, { authorization: 'Bearer SG.test-key' });
+  const backend = new SendGridBackend({ apiKey: 'SG.test-key', ignoreUnsupportedFeatures, ...options });
+  const request = await backend.previewRequest(message);
   const body = JSON.parse(request.body as string) as Record<string, any>;
   expectValidMailSend(body);
   return { request, body, context: request.context as SendGridRequestContext };
@@ -250,11 +247,11 @@ describe('SendGrid payload: espExtra', () => {
     expect('mergeFieldFormat' in body).toBe(false);
   });
 
-  it('refuses unknown or mistyped espExtra fields, naming them', async () => {
+  it('refuses unknown or mistyped espExtra fields, naming them (core\'s one espExtra policy)', async () => {
     const error = await build({ espExtra: { ip_pool: 'x' } }).catch((e: unknown) => e);
-    expect(AnymailError.isInstance(error)).toBe(true);
-    expect((error as AnymailError).code).toBe('ANYMAIL_INVALID_ESP_EXTRA');
-    expect((error as Error).message).toContain('ip_pool');
+    expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
+    expect((error as AnymailUnsupportedFeature).feature).toBe('espExtra');
+    expect((error as Error).message).toMatch(/SendGrid espExtra is not valid: unknown field "ip_pool"; allowed: .*ip_pool_name/);
     await expect(build({ espExtra: { asm: { group_id: 'twelve' } } })).rejects.toThrow(/asm\.group_id/);
   });
 });

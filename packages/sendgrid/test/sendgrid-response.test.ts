@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AnymailAPIError, type EspRequest, type EspResponse } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
 import { describeSendGridError, sendGridRetryAfterMs } from '../src/sendgrid-errors.js';
-import type { SendGridRequestContext } from '../src/sendgrid-personalizations.js';
+import type { SendGridRequestContext } from '../src/sendgrid-batch.js';
 import { parseSendGridResponse, type SendGridEspResponse } from '../src/sendgrid-response.js';
 
 function fixture(name: string): string {

@@ -36,6 +36,11 @@ export interface EspDefinition<Settings = unknown, Draft = unknown, Context = un
    * AnymailConfigurationError (never showing a secret) for a missing or invalid value.
    */
   settings(options: Options): Settings;
+  /**
+   * Shared options the ESP's settings decide (e.g. a `timeoutMs` read from the ESP's own
+   * environment variable), over those given.
+   */
+  shared?(settings: NoInfer<Settings>): Partial<BaseEspBackendOptions>;
   /** The API base URL requests are resolved against. May throw AnymailConfigurationError. */
   apiUrl(settings: NoInfer<Settings>): string;
   /** What `espExtra` may hold, typed from the ESP's API; core applies the one espExtra policy (see `parseEspExtra`). */
@@ -119,11 +124,13 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
 
   constructor(definition: DefinedEsp<Settings, Draft, Context, Extra, never>, options: BaseEspBackendOptions | object = {}) {
     const checked = resolveEspOptions(definition.options, options) as BaseEspBackendOptions;
-    super(checked);
+    // The options interface and the schema name the same keys (OptionsMatchSchema in each ESP).
+    const settings = (definition.settings as (options: BaseEspBackendOptions) => Settings)(checked);
+    const shared = definition.shared?.(settings);
+    super(shared ? { ...checked, ...shared } : checked);
     this.espName = definition.name;
     this.definition = definition;
-    // The options interface and the schema name the same keys (OptionsMatchSchema in each ESP).
-    this.settings = (definition.settings as (options: BaseEspBackendOptions) => Settings)(checked);
+    this.settings = settings;
     this.featureTable = definition.features;
     this.#table = withExtraPolicy(definition);
     this.#errors = definition.errors;

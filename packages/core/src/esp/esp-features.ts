@@ -94,6 +94,12 @@ export function makePayloadContext(
     features,
     unsupported(feature, detail) {
       if (ignoreUnsupportedFeatures) return;
+      if (feature === 'espExtra' && detail) {
+        throw new AnymailUnsupportedFeature(
+          `${espName} espExtra is not valid: ${detail}. Use ${espName}'s API field names, or pass ignoreUnsupportedFeatures: true to drop the invalid keys.`,
+          { espName, feature: 'espExtra' },
+        );
+      }
       const what = detail ? `${feature} (${detail})` : feature;
       throw new AnymailUnsupportedFeature(
         `${espName} does not support ${what}. Remove it from the message, or pass ignoreUnsupportedFeatures: true to drop it.`,

@@ -38,6 +38,12 @@ function plainMessage(connection?: BaseEspBackend): EmailMessage {
 
 export function describePipelineConformance(options: EspConformanceOptions, context: PipelineConformanceContext): void {
   describe('declared feature support', () => {
+    it('supportsFeature() answers for every feature (FailoverBackend reads it), from the declared table', () => {
+      const backend = context.backend();
+      const undeclared = (Object.keys(options.features) as FeatureName[]).filter((f) => backend.supportsFeature(f) === undefined);
+      expect(undeclared).toEqual([]);
+    });
+
     it('supportsFeature() says unsupported exactly for the features the backend refuses', () => {
       const backend = context.backend();
       const declared = (Object.keys(options.features) as FeatureName[]).filter((f) => backend.supportsFeature(f) !== undefined);

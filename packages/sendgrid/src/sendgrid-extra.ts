@@ -1,3 +1,5 @@
+// espExtra for SendGrid: the schema (Mail Send field names, in sendgrid-types.ts) and the header checks.
+export { sendGridEspExtraSchema, type SendGridEspExtra, type SendGridEspExtraParsed } from './sendgrid-types.js';
 // espExtra fields SendGrid writes into header lines, checked with core's one rule for header
 // values (issue #13): the Mail Send body is deep-merged from espExtra, so these bypass the
 // message's own pre-send check.
