@@ -119,6 +119,17 @@ export interface LoadSettingOptions<T> {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * `fromEnv` for boolean settings: true/false, 1/0, yes/no, on/off (any case). Anything else is an
+ * error that `loadSetting` reports with the variable's name.
+ */
+export function parseBooleanSetting(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new Error("expected 'true' or 'false'");
+}
+
 function upperSnake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }

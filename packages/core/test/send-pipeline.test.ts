@@ -3,12 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AnymailConfigurationError,
   AnymailError,
+  AnymailStatus,
   EmailMessage,
   FailoverBackend,
   MemoryBackend,
   DummyBackend,
   configure,
   postSend,
+  type CombinedSend,
   type PostSendArgs,
 } from '@anymail/core';
 import { startFakeEsp, type FakeEsp } from '@anymail/core/test';
@@ -190,5 +192,31 @@ describe('bounded concurrency in sendMessages', () => {
     await backend.close();
     expect(esp.calls.length).toBeLessThan(10);
     expect(messages.at(-1)!.anymailStatus).toBeUndefined();
+  });
+});
+
+describe('combined sends (batch endpoints)', () => {
+  /** JsonEsp with a batch endpoint that combines only messages of the same subject (like SparkPost's shared content). */
+  class GroupingEspBackend extends JsonEspBackend {
+    protected override readonly combinedSend: CombinedSend = {
+      maxMessages: 10,
+      canCombine: () => true,
+      groupKey: (request) => String((JSON.parse(request.body as string) as { subject?: string }).subject),
+      build: (requests) => ({ ...requests[0]!, path: 'batch', body: `[${requests.map((request) => request.body as string).join(',')}]` }),
+      parse: (_response, _combined, parts) => parts.map((_part, index) => AnymailStatus.forAll(['to@example.com'], 'queued', `batch-${index}`)),
+    };
+  }
+
+  it('combines only requests of the same groupKey, each group in its own request', async () => {
+    esp.setRoute('POST /batch', { body: { ok: true } });
+    const backend = new GroupingEspBackend({ apiUrl: esp.url });
+    const message = (subject: string) => new EmailMessage({ from: 'f@example.com', to: ['to@example.com'], subject, body: 'B' });
+    const messages = [message('x'), message('y'), message('x'), message('y'), message('z')];
+    await expect(backend.sendMessages(messages)).resolves.toBe(5);
+    await backend.close();
+    const batches = esp.calls.filter((call) => call.path === '/batch').map((call) => (call.json() as { subject: string }[]).map((part) => part.subject));
+    expect(batches.sort()).toEqual([['x', 'x'], ['y', 'y']]);
+    expect(esp.calls.filter((call) => call.path === '/send').map((call) => (call.json() as { subject: string }).subject)).toEqual(['z']);
+    expect(messages.map((sent) => sent.anymailStatus?.messageId)).toEqual(['batch-0', 'batch-0', 'batch-1', 'batch-1', 'id-1']);
   });
 });

@@ -21,17 +21,20 @@ function fitsInBatch(body: string | Uint8Array | undefined): boolean {
  * `sendMessages` of several messages → one `Messages` array of up to 50 per request. Mailjet handles
  * each entry on its own and answers them in order, so each message's result comes from its own entry:
  * partial success is normal, and a refused message fails with its own AnymailAPIError (Mailjet's
- * codes and category, as if sent alone) while its neighbours are sent. Only single-entry messages (not merge sends, which are already one entry
- * per `to`), without `SandboxMode` (request-level) and under 256 kB are combined; the rest go alone.
+ * codes and category, as if sent alone) while its neighbours are sent. Only single-entry messages (not
+ * merge sends, which are already one entry per `to`) under 256 kB are combined, sandbox ones apart.
  */
 export function mailjetCombinedSend(_settings: MailjetSettings): CombinedSend<MailjetRequestContext, AnymailStatus | AnymailError> {
   return {
     maxMessages: MAILJET_BATCH_MAX_MESSAGES,
-    canCombine: (request) => request.context.entries.length === 1 && !request.context.sandbox && fitsInBatch(request.body),
+    canCombine: (request) => request.context.entries.length === 1 && fitsInBatch(request.body),
+    // SandboxMode is request-level: sandbox messages are combined only with each other.
+    groupKey: (request) => (request.context.sandbox ? 'sandbox' : 'live'),
     build(requests) {
       const messagesJson = requests.map((request) => request.context.messagesJson).join(',');
-      const context: MailjetRequestContext = { entries: requests.map((request) => request.context.entries[0]!), messagesJson, sandbox: false };
-      return { method: 'POST', path: 'send', headers: requests[0]!.headers, body: sendBody(messagesJson, false), context };
+      const sandbox = requests[0]!.context.sandbox;
+      const context: MailjetRequestContext = { entries: requests.map((request) => request.context.entries[0]!), messagesJson, sandbox };
+      return { method: 'POST', path: 'send', headers: requests[0]!.headers, body: sendBody(messagesJson, sandbox), context };
     },
     parse(response: EspResponse, combined, parts) {
       const { Messages: results } = readJsonBody(response, mailjetSendResponseSchema, { largeIntegers: 'string' });

@@ -208,19 +208,26 @@ describe('MailjetBackend over HTTP', () => {
     expect(sent.anymailStatus!.recipients['a@example.com']).toEqual({ status: 'queued', messageId: null });
   });
 
-  it('sends sandbox, merge and large messages of a sendMessages call on their own', async () => {
+  it('combines sandbox messages only with each other, and sends merge and large messages on their own', async () => {
     const connection = backend();
+    const sandbox = { espExtra: { SandboxMode: true } };
     const batch = [
       message(['a@example.com'], connection),
-      message(['b@example.com'], connection, { espExtra: { SandboxMode: true } }),
+      message(['b@example.com'], connection, sandbox),
       message(['c@example.com', 'd@example.com'], connection, { mergeData: {} }),
       message(['e@example.com'], connection, { body: 'x'.repeat(300_000) }),
       message(['f@example.com'], connection),
+      message(['g@example.com'], connection, sandbox),
     ];
-    await expect(connection.sendMessages(batch)).resolves.toBe(5);
-    expect(esp.calls.map((_, index) => messagesOf(index).map((entry) => entry.To[0].Email)).sort()).toEqual(
-      [['a@example.com', 'f@example.com'], ['b@example.com'], ['c@example.com', 'd@example.com'], ['e@example.com']].sort(),
-    );
+    await expect(connection.sendMessages(batch)).resolves.toBe(6);
+    const requests = esp.calls.map((call, index) => ({ to: messagesOf(index).map((entry) => entry.To[0].Email), sandbox: (call.json() as { SandboxMode?: boolean }).SandboxMode }));
+    expect(requests.sort((x, y) => x.to[0]!.localeCompare(y.to[0]!))).toEqual([
+      { to: ['a@example.com', 'f@example.com'], sandbox: undefined },
+      { to: ['b@example.com', 'g@example.com'], sandbox: true },
+      { to: ['c@example.com', 'd@example.com'], sandbox: undefined },
+      { to: ['e@example.com'], sandbox: undefined },
+    ]);
+    expect(batch[1]!.anymailStatus!.recipients['b@example.com']).toEqual({ status: 'queued', messageId: null });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
+  parseBooleanSetting,
   type OptionsMatchSchema,
 } from '@anymail/core/esp';
 import type { BaseEspBackendOptions } from '@anymail/core/esp';
@@ -86,13 +87,6 @@ export interface SendGridSettings {
 
 const ESP = 'sendgrid';
 
-function parseBoolean(raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new Error("expected 'true' or 'false'");
-}
-
 function parseTimeout(raw: string): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error('expected a positive number of milliseconds');
@@ -144,7 +138,7 @@ export function sendGridSettings(options: SendGridBackendOptions): SendGridSetti
     name: 'generateMessageId',
     value: options.generateMessageId,
     default: true,
-    fromEnv: parseBoolean,
+    fromEnv: parseBooleanSetting,
   });
   const mergeFieldFormat = checkMergeFieldFormat(
     loadSetting<string | undefined>({ esp: ESP, name: 'mergeFieldFormat', value: options.mergeFieldFormat, default: undefined }),

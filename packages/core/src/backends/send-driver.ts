@@ -41,6 +41,8 @@ export interface CombinedDelivery {
   /** Most messages in one request. */
   readonly max: number;
   canCombine(job: SendJob): boolean;
+  /** Jobs combine only with jobs of the same key. @default one group */
+  groupKey?: ((job: SendJob) => string) | undefined;
   /** One Delivery (or FailedDelivery) per job, in order; a thrown error fails every job. */
   deliver(jobs: readonly SendJob[]): Promise<readonly (Delivery | FailedDelivery)[]>;
 }

@@ -58,7 +58,8 @@ export function runSendPipeline(driver: SendDriver, messages: readonly EmailMess
 // when nobody listens to preSend: the hot path (one message through an ESP) pays few promises.
 class PipelineRun {
   readonly results: SendResult[];
-  readonly pending: SendJob[] = [];
+  /** Combinable jobs waiting for their group to fill, by group key. */
+  readonly pending = new Map<string, SendJob[]>();
   readonly combined: CombinedDelivery | undefined;
   opening: Promise<boolean> | undefined = undefined;
   stopped = false;
@@ -80,7 +81,9 @@ class PipelineRun {
       const workers = Math.max(1, Math.min(driver.concurrency, messages.length));
       if (workers === 1) await this.worker();
       else await Promise.all(Array.from({ length: workers }, () => this.worker()));
-      if (!this.stopped && this.pending.length > 0) await this.deliverGroup(this.pending.splice(0));
+      const groups = [...this.pending.values()];
+      this.pending.clear();
+      for (const group of groups) if (!this.stopped) await this.deliverGroup(group);
     } finally {
       if (this.opening && (await this.opening.catch(() => false))) await driver.close?.();
     }
@@ -254,8 +257,13 @@ class PipelineRun {
   route(job: SendJob): Promise<void> | undefined {
     const combined = this.combined;
     if (combined && combined.canCombine(job)) {
-      this.pending.push(job);
-      return this.pending.length >= combined.max ? this.deliverGroup(this.pending.splice(0)) : undefined;
+      const key = combined.groupKey?.(job) ?? '';
+      let group = this.pending.get(key);
+      if (!group) this.pending.set(key, (group = []));
+      group.push(job);
+      if (group.length < combined.max) return undefined;
+      this.pending.delete(key);
+      return this.deliverGroup(group);
     }
     return this.deliverOne(job);
   }

@@ -67,6 +67,11 @@ export interface CombinedSend<Context = unknown, Part extends AnymailStatus | An
   maxMessages: number;
   /** Whether this message's request may be combined with others. */
   canCombine(request: EspRequest<Context>): boolean;
+  /**
+   * Requests combine only with requests of the same key (SparkPost: one transmission holds many
+   * recipients but one content). @default every combinable request shares one group
+   */
+  groupKey?(request: EspRequest<Context>): string;
   /** One request for several messages' requests. */
   build(requests: readonly EspRequest<Context>[]): EspRequest<Context>;
   /**
@@ -210,6 +215,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
       combined: combined && {
         max: combined.maxMessages,
         canCombine: (job) => combined.canCombine(job.prepared as EspRequest),
+        groupKey: combined.groupKey && ((job) => combined.groupKey!(job.prepared as EspRequest)),
         deliver: (jobs) => this.#deliverCombined(combined, jobs),
       },
     };

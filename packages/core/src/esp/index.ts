@@ -23,7 +23,7 @@ export {
   parseRetryAfter,
   type FailureCategory,
 } from '../errors.js';
-export { loadSetting, settingEnvNames, type LoadSettingOptions } from '../settings.js';
+export { loadSetting, parseBooleanSetting, settingEnvNames, type LoadSettingOptions } from '../settings.js';
 export { checkOptions, closestName } from '../options-check.js';
 // What a definition's setters use: addresses, header checks, message types.
 export { formatAddress, parseAddress, parseAddressList, type ParsedAddress, type FormatAddressOptions } from '../address.js';
