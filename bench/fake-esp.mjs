@@ -1,6 +1,6 @@
 // Loopback fake ESP for `pnpm bench`, in its own process so its CPU is not counted. It answers
 // every ESP's send API with a canned success, by the end of the path: Postmark /email and
-// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch); anything else
+// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch), SparkPost /transmissions, MailerSend /v1/email; anything else
 // (the raw baseline) gets a small JSON body.
 import { createServer } from 'node:http';
 
@@ -9,6 +9,12 @@ const postmarkResult = (i) => ({ To: 'to@example.com', SubmittedAt: '2026-12-04T
 let counter = 0;
 
 function answer(path, body) {
+  if (path.endsWith('/v1/bulk-email')) return { status: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'The bulk email is being processed.', bulk_email_id: `bulk${++counter}` }) };
+  if (path.endsWith('/v1/email')) return { status: 202, headers: { 'x-message-id': `ms${(++counter).toString(16).padStart(24, '0')}` }, body: '' };
+  if (path.includes('/transmissions')) {
+    const accepted = (JSON.parse(body).recipients ?? []).length;
+    return json({ results: { total_rejected_recipients: 0, total_accepted_recipients: accepted, id: String(7000000000000000000n + BigInt(++counter)) } });
+  }
   if (path.endsWith('/emails/batch')) return json({ data: JSON.parse(body).map(() => ({ id: `resend-${++counter}` })) });
   if (path.endsWith('/emails')) return json({ id: `resend-${++counter}` });
   if (path.endsWith('/email/batch')) return json(JSON.parse(body).map(() => postmarkResult(++counter)));

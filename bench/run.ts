@@ -15,11 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { EmailMessage, FailoverBackend, type BaseEmailBackend } from '@anymail/core';
 import { MailgunBackend } from '@anymail/mailgun';
+import { MailerSendBackend } from '@anymail/mailersend';
 import { createOutbox } from '@anymail/outbox';
 import { PostmarkBackend } from '@anymail/postmark';
 import { ResendBackend } from '@anymail/resend';
 import { SendGridBackend } from '@anymail/sendgrid';
 import { SesBackend } from '@anymail/ses';
+import { SparkPostBackend } from '@anymail/sparkpost';
 
 const TOTAL = Number(process.env['BENCH_MESSAGES'] ?? 5000);
 const LEVELS = [1, 16, 64];
@@ -66,6 +68,8 @@ const backends: Record<string, BaseEmailBackend> = {
   Postmark: new PostmarkBackend({ serverToken: 'bench', apiUrl: url, connections }),
   'Amazon SES': new SesBackend({ endpoint: url, region: 'us-east-1', accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret', connections }),
   Resend: new ResendBackend({ apiKey: 're_bench', apiUrl: url, connections }),
+  SparkPost: new SparkPostBackend({ apiKey: 'bench', apiUrl: `${url}api/v1/`, connections }),
+  MailerSend: new MailerSendBackend({ apiToken: 'bench', apiUrl: `${url}v1/`, connections }),
 };
 backends['FailoverBackend (Postmark → Mailgun)'] = new FailoverBackend({
   backends: [new PostmarkBackend({ serverToken: 'bench', apiUrl: url, connections }), new MailgunBackend({ apiKey: 'bench', senderDomain: 'example.com', apiUrl: `${url}v3`, connections })],
@@ -147,6 +151,8 @@ const TARGETS: Array<{ name: string; speed: number; cpu: number; issue: string }
   { name: 'Mailgun message.send()', speed: 0.6, cpu: 1.6, issue: '#15' },
   { name: 'Amazon SES message.send()', speed: 0.5, cpu: 2.0, issue: '#15' },
   { name: 'Resend message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
+  { name: 'SparkPost message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
+  { name: 'MailerSend message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
 ];
 const missed: string[] = [];
 const targetLines = TARGETS.map(({ name, speed, cpu, issue }) => {

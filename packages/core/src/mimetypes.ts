@@ -21,3 +21,16 @@ export function guessMimetype(filename: string | undefined): string | undefined 
   const match = /\.([A-Za-z0-9]+)$/.exec(filename);
   return match ? byExtension[match[1]!.toLowerCase()] : undefined;
 }
+
+/** MIME type → the usual extension: the first one listed above (jpg before jpeg, txt before text), except html. */
+const byType: Record<string, string> = { 'text/html': 'html' };
+for (const [extension, type] of Object.entries(byExtension)) byType[type] ??= extension;
+
+/**
+ * Guess a file-name extension (without the dot) from a MIME type, parameters ignored; undefined
+ * when the type is not known. For ESPs that require a filename and derive the type from it (MailerSend).
+ */
+export function guessExtension(mimetype: string | undefined): string | undefined {
+  if (!mimetype) return undefined;
+  return byType[mimetype.split(';')[0]!.trim().toLowerCase()];
+}

@@ -1,4 +1,4 @@
-import type { ErrorDescription, EspResponse, FailureCategory } from '@anymail/core';
+import { jsonErrors, type ErrorDescription, type ErrorHandler, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -50,15 +50,10 @@ export function awsErrorName(raw: string | undefined): string | undefined {
   return name || undefined;
 }
 
-/** The AWS error name and message of an error response (header `x-amzn-ErrorType`, body `__type`/`code`, `message`). */
-export function describeSesError(response: EspResponse): ErrorDescription | undefined {
-  let body: z.infer<typeof errorBodySchema> | undefined;
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(response.text()));
-    body = parsed.success ? parsed.data : undefined;
-  } catch {
-    body = undefined;
-  }
+type AwsErrorBody = z.infer<typeof errorBodySchema>;
+
+/** The description from the error name (header or body) and message; undefined when there is neither. */
+function describe(response: EspResponse, body: AwsErrorBody | undefined): ErrorDescription | undefined {
   const name = awsErrorName(response.headers['x-amzn-errortype']) ?? awsErrorName(body?.__type ?? body?.code ?? body?.Code ?? body?.type);
   const message = body?.message ?? body?.Message;
   if (name === undefined && message === undefined) return undefined;
@@ -68,3 +63,17 @@ export function describeSesError(response: EspResponse): ErrorDescription | unde
   if (name !== undefined) description.code = `SES_${name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
   return description;
 }
+
+const fromBody = jsonErrors(errorBodySchema, (body, response) => describe(response, body));
+
+/**
+ * Error answers (restJson1): the AWS error name from the header `x-amzn-ErrorType`, else the
+ * body's `__type` / `code` / `type`, and its `message`. AWS names the error in the header even
+ * when the body is not JSON (a front end's HTML or an empty body), so that header is read then too.
+ */
+export const sesErrors: ErrorHandler = {
+  describe: (response) => fromBody.describe(response) ?? describe(response, undefined),
+};
+
+/** The AWS error name and message of an error response (header `x-amzn-ErrorType`, body `__type`/`code`, `message`). */
+export const describeSesError = (response: EspResponse): ErrorDescription | undefined => sesErrors.describe(response);

@@ -1,66 +1,79 @@
-import { assertAddressHeader, assertHeaderList, assertHeaderValue, type PayloadContext } from '@anymail/core';
+import { assertAddressHeader, assertHeaderList, assertHeaderValue } from '@anymail/core/esp';
 import { z } from 'zod';
 
-const messageTag = z.object({ Name: z.string().min(1), Value: z.string() });
-const destination = z.object({
-  ToAddresses: z.array(z.string()).optional(),
-  CcAddresses: z.array(z.string()).optional(),
-  BccAddresses: z.array(z.string()).optional(),
+// Shapes of the SES v2 API model (sesv2-2019-09-27: SendEmailRequest, SendBulkEmailRequest and the
+// structures they hold), strict like the request itself. Members are optional even where SES
+// requires them: espExtra is deep-merged into the request Anymail builds, which supplies the rest.
+const text = z.string().min(1);
+const addressList = z.array(z.string());
+const messageTag = z.strictObject({ Name: text, Value: z.string() });
+const header = z.strictObject({ Name: text, Value: z.string() });
+const content = z.strictObject({ Data: z.string().optional(), Charset: z.string().optional() });
+const attachment = z.strictObject({
+  RawContent: z.string().optional(),
+  ContentDisposition: z.enum(['ATTACHMENT', 'INLINE']).optional(),
+  FileName: z.string().optional(),
+  ContentDescription: z.string().optional(),
+  ContentId: z.string().optional(),
+  ContentTransferEncoding: z.enum(['BASE64', 'QUOTED_PRINTABLE', 'SEVEN_BIT']).optional(),
+  ContentType: z.string().optional(),
+});
+const template = z.strictObject({
+  TemplateName: text.optional(),
+  TemplateArn: text.optional(),
+  TemplateContent: z.strictObject({ Subject: z.string().optional(), Text: z.string().optional(), Html: z.string().optional() }).optional(),
+  TemplateData: z.string().optional(),
+  Headers: z.array(header).optional(),
+  Attachments: z.array(attachment).optional(),
+});
+const emailContent = z.strictObject({
+  Simple: z
+    .strictObject({
+      Subject: content.optional(),
+      Body: z.strictObject({ Text: content.optional(), Html: content.optional() }).optional(),
+      Headers: z.array(header).optional(),
+      Attachments: z.array(attachment).optional(),
+    })
+    .optional(),
+  Raw: z.strictObject({ Data: z.string().optional() }).optional(),
+  Template: template.optional(),
 });
 
 /**
- * What `espExtra` may hold for Amazon SES: SES v2 `SendEmail` / `SendBulkEmail` request fields
- * (PascalCase, as in the SES API reference), deep-merged into the request. Known fields are
- * checked; other fields (newer API members such as `ConfigurationOverrides`) pass through as is.
+ * What `espExtra` may hold for Amazon SES: the SES v2 `SendEmail` / `SendBulkEmail` request fields
+ * (PascalCase, as in the SES API reference) that Anymail lets through, deep-merged into the request.
+ * Core's one espExtra policy applies: an unknown field (or a wrong value) is AnymailUnsupportedFeature
+ * naming the closest valid field. `BulkEmailEntries` is Anymail's (one entry per `to`, read back
+ * for the statuses), so it is not here.
  * https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  */
-export const sesExtraSchema = z.looseObject({
-  FromEmailAddress: z.string().min(1).optional(),
-  FromEmailAddressIdentityArn: z.string().min(1).optional(),
-  FeedbackForwardingEmailAddress: z.string().min(1).optional(),
-  FeedbackForwardingEmailAddressIdentityArn: z.string().min(1).optional(),
-  ReplyToAddresses: z.array(z.string()).optional(),
-  Destination: destination.optional(),
-  ConfigurationSetName: z.string().min(1).optional(),
+export const sesExtraSchema = z.strictObject({
+  FromEmailAddress: text.optional(),
+  FromEmailAddressIdentityArn: text.optional(),
+  FeedbackForwardingEmailAddress: text.optional(),
+  FeedbackForwardingEmailAddressIdentityArn: text.optional(),
+  ReplyToAddresses: addressList.optional(),
+  Destination: z.strictObject({ ToAddresses: addressList.optional(), CcAddresses: addressList.optional(), BccAddresses: addressList.optional() }).optional(),
+  ConfigurationSetName: text.optional(),
+  /** SendEmail's message tags. */
   EmailTags: z.array(messageTag).optional(),
+  /** SendBulkEmail's message tags (templated messages). */
   DefaultEmailTags: z.array(messageTag).optional(),
-  ListManagementOptions: z.object({ ContactListName: z.string().min(1), TopicName: z.string().optional() }).optional(),
-  EndpointId: z.string().min(1).optional(),
-  TenantName: z.string().min(1).optional(),
-  Content: z.record(z.string(), z.unknown()).optional(),
-  DefaultContent: z.record(z.string(), z.unknown()).optional(),
+  ListManagementOptions: z.strictObject({ ContactListName: text, TopicName: z.string().optional() }).optional(),
+  EndpointId: text.optional(),
+  TenantName: text.optional(),
+  /** SendEmail's content; a message whose espExtra sets it is sent as raw MIME (`Content.Raw`) first. */
+  Content: emailContent.optional(),
+  /** SendBulkEmail's content (templated messages). */
+  DefaultContent: z.strictObject({ Template: template.optional() }).optional(),
 });
 
 export type SesExtra = z.infer<typeof sesExtraSchema>;
+type SesTemplate = z.infer<typeof template>;
 
-/** Check `espExtra`; a problem is reported as an unsupported espExtra value (the valid fields are kept). */
-export function parseSesExtra(value: Record<string, unknown>, context: PayloadContext): Record<string, unknown> {
-  const parsed = sesExtraSchema.safeParse(value);
-  if (parsed.success) {
-    assertSesExtraHeaders(parsed.data);
-    return parsed.data;
-  }
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'espExtra'}: ${issue.message}`);
-  context.unsupported('espExtra', problems.join('; '));
-  const kept: Record<string, unknown> = { ...value };
-  for (const issue of parsed.error.issues) if (issue.path.length > 0) delete kept[String(issue.path[0])];
-  assertSesExtraHeaders(kept as SesExtra);
-  return kept;
-}
-
-type HeaderList = Array<{ Name: string; Value: string }>;
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** `Simple.Subject.Data`, `Simple.Headers` and `Template.Headers` of a Content / DefaultContent value. */
-function assertContentHeaders(field: string, content: Record<string, unknown> | undefined): void {
-  if (!content) return;
-  const simple = content.Simple;
-  if (isRecord(simple)) {
-    if (isRecord(simple.Subject)) assertHeaderValue(`${field}.Simple.Subject.Data`, simple.Subject.Data);
-    if (Array.isArray(simple.Headers)) assertHeaderList(`${field}.Simple.Headers`, simple.Headers as HeaderList);
-  }
-  const template = content.Template;
-  if (isRecord(template) && Array.isArray(template.Headers)) assertHeaderList(`${field}.Template.Headers`, template.Headers as HeaderList);
+function assertTemplateHeaders(field: string, value: SesTemplate | undefined): void {
+  if (value?.Headers) assertHeaderList(`${field}.Headers`, value.Headers);
+  assertHeaderValue(`${field}.TemplateContent.Subject`, value?.TemplateContent?.Subject);
 }
 
 /**
@@ -75,6 +88,9 @@ export function assertSesExtraHeaders(extra: SesExtra): void {
   for (const list of ['ToAddresses', 'CcAddresses', 'BccAddresses'] as const) {
     extra.Destination?.[list]?.forEach((address, index) => assertAddressHeader(`${where}.Destination.${list}[${index}]`, address));
   }
-  assertContentHeaders(`${where}.Content`, extra.Content);
-  assertContentHeaders(`${where}.DefaultContent`, extra.DefaultContent);
+  const simple = extra.Content?.Simple;
+  assertHeaderValue(`${where}.Content.Simple.Subject.Data`, simple?.Subject?.Data);
+  if (simple?.Headers) assertHeaderList(`${where}.Content.Simple.Headers`, simple.Headers);
+  assertTemplateHeaders(`${where}.Content.Template`, extra.Content?.Template);
+  assertTemplateHeaders(`${where}.DefaultContent.Template`, extra.DefaultContent?.Template);
 }

@@ -6,6 +6,7 @@ import {
   misroutedWebhook,
   parseEventTime,
   parseInboundMime,
+  resolveEspOptions,
   sharedInboundOptions,
   type AnymailInboundEvent,
   type InboundExtras,
@@ -13,7 +14,7 @@ import {
   type InboundWebhookOptions,
 } from '@anymail/core';
 import { SesCredentialProvider } from './ses-credentials.js';
-import { SES_ESP_NAME, resolveSesOptions, type SesBackendOptions } from './ses-options.js';
+import { SES_ESP_NAME, sesAwsSettings, sesOptions, type SesBackendOptions } from './ses-options.js';
 import { fetchS3Object } from './ses-s3.js';
 import type { SnsEnvelope } from './ses-sns.js';
 import { readSnsEnvelope, snsControlMessages, snsVerifier, type SesTrackingWebhookOptions, type SnsVerifierOptions } from './ses-webhook.js';
@@ -48,7 +49,7 @@ const fail = (message: string) => new AnymailWebhookValidationFailure(message, {
  */
 export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundWebhook {
   const verify = snsVerifier(options);
-  const settings = resolveSesOptions({
+  const settings = sesAwsSettings(resolveEspOptions(sesOptions, {
     accessKeyId: options.accessKeyId,
     secretAccessKey: options.secretAccessKey,
     sessionToken: options.sessionToken,
@@ -57,7 +58,7 @@ export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundW
     homeDir: options.homeDir,
     region: options.region,
     env: options.env,
-  });
+  }) as SesBackendOptions);
   let credentials: SesCredentialProvider | undefined; // created on the first S3 action: SNS-only setups need no AWS credentials
   const handleControl = snsControlMessages(options);
   const maxBytes = options.maxBodyBytes ?? DEFAULT_INBOUND_MAX_BODY_BYTES;
@@ -68,7 +69,7 @@ export function inboundWebhook(options: SesInboundWebhookOptions = {}): InboundW
     if (bucket === '' || key === '') throw fail('SES S3 action notification has no bucketName/objectKey');
     // The bucket is read in the region given, else the receiving region (the SNS topic's, as SES requires).
     const region = settings.region ?? envelope.TopicArn.split(':')[3] ?? '';
-    credentials ??= new SesCredentialProvider(settings.credentials);
+    credentials ??= new SesCredentialProvider(settings.chain);
     return fetchS3Object(
       { bucket, key, region },
       { credentials, endpoint: options.s3Endpoint, maxBytes, timeoutMs: options.s3TimeoutMs ?? 30_000 },

@@ -1,22 +1,19 @@
 import {
-  EmailMessage,
   deepMerge,
   defineEspFeatures,
-  encodeRfc2047,
   formatAddress,
-  toAsciiAddrSpec,
   unsupported,
-  applyFeatures,
-  type Attachment,
   type EspRequest,
   type JsonObject,
   type MessageFeatures,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
-import { buildSesBulkBody } from './ses-bulk.js';
-import { parseSesExtra } from './ses-extra.js';
+} from '@anymail/core/esp';
+import { EmailMessage, encodeRfc2047, toAsciiAddrSpec } from '@anymail/core';
+import { buildSesBulkBody } from './ses-batch.js';
+import type { SesExtra } from './ses-extra.js';
 import { buildSimpleMime } from './ses-mime.js';
+import type { SesSettings } from './ses-options.js';
 import { buildSimpleContent, simpleAddress, type SesSimpleContent } from './ses-simple.js';
 
 export const SEND_EMAIL_PATH = 'v2/email/outbound-emails';
@@ -34,15 +31,25 @@ export interface SesMessageTag {
   Value: string;
 }
 
-/** Features gathered by the table; `buildSesRequest` turns them into a SendEmail or SendBulkEmail body. */
+/** Features gathered by the table; `finishSes` turns them into a SendEmail or SendBulkEmail body. */
 export interface SesDraft {
   templated: boolean;
+  /** The request body's fields, built in place (no copy per message). */
   fields: Record<string, unknown>;
   /** Headers Anymail adds (X-Metadata, X-Tag), in order. */
   extraHeaders: Array<[string, string]>;
+  /** The resolved features: the MIME writers and Content.Simple read them whole. */
   features: Partial<MessageFeatures>;
-  espExtra?: Record<string, unknown>;
+  espExtra?: SesExtra;
 }
+
+/** A fresh draft for one message. */
+export const newSesDraft = (context: PayloadContext): SesDraft => ({
+  templated: context.features.templateId !== undefined,
+  fields: {},
+  extraHeaders: [],
+  features: context.features,
+});
 
 /** SES's limit for a header value (MessageHeaderValue). */
 export const MAX_HEADER_VALUE = 870;
@@ -68,13 +75,13 @@ const onlyWithTemplate = (feature: string) => (_draft: SesDraft, _value: unknown
 };
 
 /** Amazon SES v2: ordinary messages are sent whole (Content.Raw), so the MIME carries most features. */
-export const sesFeatures = defineEspFeatures<SesDraft>({
+export const sesFeatures = defineEspFeatures<SesDraft, SesExtra>({
   from: (draft, value, context) => {
     if (value.length > 1) context.unsupported('from', 'more than one from address');
     draft.fields.FromEmailAddress = formatAddress(value[0]!);
   },
   to: () => undefined,
-  // Templated sends copy cc and bcc onto every entry (ses-bulk.ts), as Anymail does.
+  // Templated sends copy cc and bcc onto every entry (ses-batch.ts), as Anymail does.
   cc: () => undefined,
   bcc: () => undefined,
   replyTo: (draft, value) => {
@@ -104,7 +111,8 @@ export const sesFeatures = defineEspFeatures<SesDraft>({
   mergeGlobalData: onlyWithTemplate('mergeGlobalData'),
   mergeMetadata: onlyWithTemplate('mergeMetadata'),
   mergeHeaders: onlyWithTemplate('mergeHeaders'),
-  espExtra: (draft, value, context) => (draft.espExtra = parseSesExtra(value, context)),
+  // Checked by core's espExtra policy against sesExtraSchema (ses-extra.ts) before it gets here.
+  espExtra: (draft, value) => void (draft.espExtra = value),
 });
 
 /** The message tag sent as `EmailTags` when `messageTagName` is set: the (single) tag. */
@@ -159,33 +167,31 @@ export function buildSesMime(message: EmailMessage, draft: SesDraft): Uint8Array
 
 const addrSpecs = (list: ParsedAddress[] | undefined) => (list ?? []).map((address) => toAsciiAddrSpec(address));
 
-export interface SesPayloadSettings {
-  configurationSetName: string | undefined;
-  messageTagName: string | undefined;
+/**
+ * After every feature: a SendEmail request (Content.Simple, else Content.Raw), or SendBulkEmail
+ * when the message has a templateId. Synchronous for messages Content.Simple or the fast MIME
+ * writer take (the common case) once the region is known, so the send loop pays no promise.
+ */
+export function finishSes(draft: SesDraft, context: PayloadContext, settings: SesSettings): EspRequest<SesRequestContext> | Promise<EspRequest<SesRequestContext>> {
+  // The region is needed for the URL; looked up (once) in the AWS profile's config when not given.
+  if (settings.region.value === undefined) return settings.region.resolve().then(() => buildSesRequest(draft, context, settings));
+  return buildSesRequest(draft, context, settings);
 }
 
-/**
- * A SendEmail (Content.Raw) request, or SendBulkEmail when the message has a templateId.
- * Synchronous for messages the fast MIME writer takes (the common case), so the send loop
- * pays no promise for them.
- */
-export function buildSesRequest(message: EmailMessage, context: PayloadContext, settings: SesPayloadSettings): EspRequest | Promise<EspRequest> {
-  const { features } = context;
-  const draft: SesDraft = { templated: features.templateId !== undefined, fields: {}, extraHeaders: [], features };
-  applyFeatures(sesFeatures, draft, context);
+function buildSesRequest(draft: SesDraft, context: PayloadContext, settings: SesSettings): EspRequest<SesRequestContext> | Promise<EspRequest<SesRequestContext>> {
+  const { features } = draft;
   if (settings.configurationSetName !== undefined) draft.fields.ConfigurationSetName = settings.configurationSetName;
   const tags = messageTags(features.tags, settings.messageTagName, context);
 
   if (draft.templated) {
-    return buildSesBulkBody(draft, context, tags).then(({ body, recipients }) =>
-      sesRequest(SEND_BULK_EMAIL_PATH, body, draft, { operation: 'SendBulkEmail', recipients }),
-    );
+    const { body, recipients } = buildSesBulkBody(draft, context, tags);
+    return sesRequest(SEND_BULK_EMAIL_PATH, body, draft, { operation: 'SendBulkEmail', recipients });
   }
   // espExtra that sets Content or Destination was written for a raw send (Destination is only the envelope there).
   const extra = draft.espExtra;
   const simple = extra === undefined || (extra.Content === undefined && extra.Destination === undefined) ? buildSimpleContent(features, draft.extraHeaders) : undefined;
   if (simple !== undefined) return sendSimpleRequest(simple, draft, tags);
-  const mime = buildSesMime(message, draft);
+  const mime = buildSesMime(context.message, draft);
   return mime instanceof Promise ? mime.then((bytes) => sendEmailRequest(bytes, draft, tags)) : sendEmailRequest(mime, draft, tags);
 }
 
@@ -196,7 +202,7 @@ function sendEmailContext(to: string[], cc: string[], bcc: string[]): SesRequest
 }
 
 /** SendEmail with `Content.Simple`: SES writes the To/Cc/Reply-To headers from these fields, names included. */
-function sendSimpleRequest(content: SesSimpleContent, draft: SesDraft, tags: SesMessageTag[]): EspRequest {
+function sendSimpleRequest(content: SesSimpleContent, draft: SesDraft, tags: SesMessageTag[]): EspRequest<SesRequestContext> {
   const { features } = draft;
   const body = draft.fields;
   const destination: Record<string, string[]> = {};
@@ -211,7 +217,7 @@ function sendSimpleRequest(content: SesSimpleContent, draft: SesDraft, tags: Ses
   return draft.espExtra !== undefined ? sesRequest(SEND_EMAIL_PATH, body, draft, context) : jsonRequest(SEND_EMAIL_PATH, JSON.stringify(body), context);
 }
 
-function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag[]): EspRequest {
+function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag[]): EspRequest<SesRequestContext> {
   const { features } = draft;
   const destination: Record<string, string[]> = {};
   const to = addrSpecs(features.to);
@@ -233,12 +239,12 @@ function sendEmailRequest(mime: Uint8Array, draft: SesDraft, tags: SesMessageTag
   return jsonRequest(SEND_EMAIL_PATH, `${JSON.stringify(body).slice(0, -1)},"Content":{"Raw":{"Data":"${data}"}}}`, context);
 }
 
-function sesRequest(path: string, body: Record<string, unknown>, draft: SesDraft, context: SesRequestContext): EspRequest {
+function sesRequest(path: string, body: Record<string, unknown>, draft: SesDraft, context: SesRequestContext): EspRequest<SesRequestContext> {
   const merged = draft.espExtra !== undefined ? deepMerge(body, draft.espExtra) : body;
   return jsonRequest(path, JSON.stringify(merged), context);
 }
 
-function jsonRequest(path: string, json: string, context: SesRequestContext): EspRequest {
+function jsonRequest(path: string, json: string, context: SesRequestContext): EspRequest<SesRequestContext> {
   return {
     method: 'POST',
     path,
@@ -247,20 +253,4 @@ function jsonRequest(path: string, json: string, context: SesRequestContext): Es
     body: Buffer.from(json, 'utf8'),
     context,
   };
-}
-
-/** An attachment as an SES v2 `Attachment` (templated sends carry attachments this way). */
-export async function sesAttachment(attachment: Attachment): Promise<Record<string, unknown>> {
-  const { content } = attachment;
-  const bytes =
-    typeof content === 'string' ? Buffer.from(content, 'utf8') : content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(await content.message());
-  const result: Record<string, unknown> = {
-    RawContent: bytes.toString('base64'),
-    FileName: attachment.filename ?? (content instanceof EmailMessage ? 'message.eml' : 'attachment'),
-    ContentType: content instanceof EmailMessage ? 'message/rfc822' : attachment.mimetype,
-    ContentDisposition: attachment.inline ? 'INLINE' : 'ATTACHMENT',
-    ContentTransferEncoding: 'BASE64',
-  };
-  if (attachment.contentId !== undefined) result.ContentId = attachment.contentId.replace(/[<>]/g, '');
-  return result;
 }

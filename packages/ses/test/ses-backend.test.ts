@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AnymailAPIError, AnymailConfigurationError, EmailMessage } from '@anymail/core';
+import { AnymailAPIError, AnymailConfigurationError, AnymailUnsupportedFeature, EmailMessage } from '@anymail/core';
 import { startFakeEsp, type FakeEsp, type FakeEspCall } from '@anymail/core/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SesBackend, signRequest, type SesBackendOptions } from '../src/index.js';
@@ -146,6 +146,14 @@ describe('SesBackend over HTTP', () => {
     expect(b.supportsFeature('trackClicks')).toBe(false);
     expect(b.supportsFeature('bcc')).toBe(true);
     expect(b.supportsFeature('mergeData')).toBe(true);
+  });
+
+  it('refuses an espExtra key SES v2 does not have, naming the closest valid one, before any request (issue #15)', async () => {
+    const error = await send(backend(), { espExtra: { ConfigurationSetNme: 'events' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AnymailUnsupportedFeature);
+    expect((error as AnymailUnsupportedFeature).feature).toBe('espExtra');
+    expect((error as Error).message).toContain('unknown field "ConfigurationSetNme" (did you mean "ConfigurationSetName"?)');
+    expect(esp.calls).toHaveLength(0);
   });
 
   it('rejects half a key pair in the constructor', () => {

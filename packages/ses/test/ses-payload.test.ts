@@ -1,15 +1,32 @@
-import { AnymailUnsupportedFeature, EmailMessage, makePayloadContext, resolveFeatures, type SendDefaults } from '@anymail/core';
+import { AnymailUnsupportedFeature, EmailMessage, resolveMessage, type SendDefaults } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
-import { buildSesRequest, metadataHeaderValue } from '../src/ses-payload.js';
+import { SesBackend, type SesBackendOptions } from '../src/index.js';
+import { metadataHeaderValue } from '../src/ses-payload.js';
 import { describeSesError, awsErrorName } from '../src/ses-errors.js';
 import type { EspResponse } from '@anymail/core';
 
-const settings: { configurationSetName: string | undefined; messageTagName: string | undefined } = { configurationSetName: undefined, messageTagName: undefined };
+type Settings = Pick<SesBackendOptions, 'configurationSetName' | 'messageTagName'>;
 
-async function build(init: ConstructorParameters<typeof EmailMessage>[0], options: { ignore?: boolean; defaults?: SendDefaults; settings?: Partial<typeof settings> } = {}) {
-  const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
-  const context = makePayloadContext('Amazon SES', message, resolveFeatures(message, options.defaults), options.ignore ?? false);
-  const request = await buildSesRequest(message, context, { ...settings, ...options.settings });
+/** The request SesBackend builds for a message (no signing, nothing sent). */
+function preview(message: EmailMessage, options: { ignore?: boolean; settings?: Settings } = {}) {
+  const backend = new SesBackend({
+    region: 'us-east-1',
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'payload-test-secret',
+    env: {},
+    ignoreUnsupportedFeatures: options.ignore ?? false,
+    ...options.settings,
+  });
+  return backend.previewRequest(message);
+}
+
+const requestBody = async (message: EmailMessage) => JSON.parse(Buffer.from((await preview(message)).body as Uint8Array).toString());
+
+async function build(init: ConstructorParameters<typeof EmailMessage>[0], options: { ignore?: boolean; defaults?: SendDefaults; settings?: Settings } = {}) {
+  const given = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...init });
+  // Send defaults are applied before the backend builds the request, as in a send.
+  const message = options.defaults ? resolveMessage(given, options.defaults) : given;
+  const request = await preview(message, options);
   const body = JSON.parse(Buffer.from(request.body as Uint8Array).toString());
   const mime = body.Content?.Raw ? Buffer.from(body.Content.Raw.Data, 'base64').toString('utf8') : '';
   return { request, body, mime };
@@ -59,8 +76,7 @@ describe('SendEmail with Content.Simple (SES writes the MIME)', () => {
     message.attachAlternative('<p>HTML <img src="cid:logo"></p>', 'text/html');
     message.attach('notes.txt', 'héllo', 'text/plain');
     message.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo' });
-    const context = makePayloadContext('Amazon SES', message, resolveFeatures(message), false);
-    const body = JSON.parse(Buffer.from((await buildSesRequest(message, context, settings)).body as Uint8Array).toString());
+    const body = await requestBody(message);
     expect(body.Content.Simple.Body).toEqual({ Text: { Data: 'Text', Charset: 'UTF-8' }, Html: { Data: '<p>HTML <img src="cid:logo"></p>', Charset: 'UTF-8' } });
     expect(body.Content.Simple.Attachments).toEqual([
       { RawContent: Buffer.from('héllo').toString('base64'), FileName: 'notes.txt', ContentType: 'text/plain; charset=utf-8', ContentDisposition: 'ATTACHMENT', ContentTransferEncoding: 'BASE64' },
@@ -72,8 +88,7 @@ describe('SendEmail with Content.Simple (SES writes the MIME)', () => {
     const raw = async (init: ConstructorParameters<typeof EmailMessage>[0], edit?: (m: EmailMessage) => void) => {
       const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'S', body: 'Text', ...init });
       edit?.(message);
-      const context = makePayloadContext('Amazon SES', message, resolveFeatures(message), false);
-      const body = JSON.parse(Buffer.from((await buildSesRequest(message, context, settings)).body as Uint8Array).toString());
+      const body = await requestBody(message);
       return body.Content.Raw !== undefined && body.Content.Simple === undefined;
     };
     expect(await raw({})).toBe(false);
@@ -83,7 +98,8 @@ describe('SendEmail with Content.Simple (SES writes the MIME)', () => {
     expect(await raw({ headers: { Date: 'Fri, 04 Dec 2026 12:00:00 +0000' } })).toBe(true);
     expect(await raw({ headers: { 'X-Long': 'x'.repeat(871) } })).toBe(true);
     expect(await raw({ headers: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`X-H${i}`, 'v'])) })).toBe(true);
-    expect(await raw({ espExtra: { Content: { Raw: { Extra: 1 } } } })).toBe(true);
+    expect(await raw({ espExtra: { Content: { Raw: {} } } })).toBe(true);
+    expect(await raw({ espExtra: { Destination: { BccAddresses: ['audit@example.com'] } } })).toBe(true);
     expect(await raw({}, (m) => m.attachAlternative('BEGIN:VCALENDAR', 'text/calendar'))).toBe(true);
     expect(await raw({}, (m) => m.attach({ filename: 'fwd.eml', content: new EmailMessage({ from: 'a@example.com', to: ['b@example.com'], body: 'x' }), mimetype: 'message/rfc822' }))).toBe(true);
     expect(await raw({}, (m) => m.attach({ content: 'no name', mimetype: 'text/plain' }))).toBe(true);
@@ -141,14 +157,50 @@ describe('SendEmail payload', () => {
   });
 
   it('deep-merges espExtra into the request and checks known fields', async () => {
-    const { body } = await build({ espExtra: { Content: { Raw: { Extra: 1 } }, ConfigurationOverrides: { Tracking: { OpenTrackingEnabled: 'ENABLED' } } } });
-    expect(body.Content.Raw.Data).toEqual(expect.any(String));
-    expect(body.Content.Raw.Extra).toBe(1);
-    expect(body.ConfigurationOverrides).toEqual({ Tracking: { OpenTrackingEnabled: 'ENABLED' } });
+    const own = Buffer.from('From: a@example.com\r\n\r\nmine').toString('base64');
+    const { body } = await build({ espExtra: { Content: { Raw: { Data: own } }, ListManagementOptions: { ContactListName: 'news' }, Destination: { BccAddresses: ['audit@example.com'] } } });
+    expect(body.Content).toEqual({ Raw: { Data: own } });
+    expect(body.ListManagementOptions).toEqual({ ContactListName: 'news' });
+    expect(body.Destination).toEqual({ ToAddresses: ['to@example.com'], BccAddresses: ['audit@example.com'] });
     expect(await unsupportedFeature(build({ espExtra: { EmailTags: 'nope' } }))).toBe('espExtra');
     const lenient = await build({ espExtra: { EmailTags: 'nope', TenantName: 't1' } }, { ignore: true });
     expect(lenient.body.EmailTags).toBeUndefined();
     expect(lenient.body.TenantName).toBe('t1');
+  });
+
+  // Issue #15: one espExtra policy. SES used to forward unknown fields as they were; now a field
+  // the SES v2 SendEmail/SendBulkEmail model does not have is refused, naming the closest one.
+  it('refuses espExtra fields SES v2 does not have, also nested ones, and drops them with ignoreUnsupportedFeatures', async () => {
+    const refused = (await build({ espExtra: { ConfigurationSetNme: 'events' } }).catch((e: unknown) => e)) as AnymailUnsupportedFeature;
+    expect(refused).toBeInstanceOf(AnymailUnsupportedFeature);
+    expect(refused.feature).toBe('espExtra');
+    expect(refused.message).toContain('unknown field "ConfigurationSetNme" (did you mean "ConfigurationSetName"?)');
+    expect(refused.message).toContain('allowed: FromEmailAddress, FromEmailAddressIdentityArn');
+    expect(await unsupportedFeature(build({ espExtra: { ConfigurationOverrides: { Tracking: {} } } }))).toBe('espExtra');
+    expect(await unsupportedFeature(build({ espExtra: { Content: { Raw: { Extra: 1 } } } }))).toBe('espExtra');
+    expect(await unsupportedFeature(build({ espExtra: { BulkEmailEntries: [] } }))).toBe('espExtra');
+    const lenient = await build({ espExtra: { ConfigurationSetNme: 'events', TenantName: 't1' } }, { ignore: true });
+    expect(lenient.body.ConfigurationSetNme).toBeUndefined();
+    expect(lenient.body.ConfigurationSetName).toBeUndefined();
+    expect(lenient.body.TenantName).toBe('t1');
+  });
+
+  it('takes every SES v2 field Anymail lets through in espExtra', async () => {
+    const extra = {
+      FromEmailAddressIdentityArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com',
+      FeedbackForwardingEmailAddress: 'bounces@example.com',
+      FeedbackForwardingEmailAddressIdentityArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com',
+      ReplyToAddresses: ['reply@example.com'],
+      ConfigurationSetName: 'events',
+      EmailTags: [{ Name: 'campaign', Value: 'spring' }],
+      EndpointId: 'abc123.xyz',
+      TenantName: 'tenant-1',
+    };
+    const { body } = await build({ espExtra: extra });
+    expect(body).toMatchObject(extra);
+    const bulk = await build({ subject: '', body: '', templateId: 'welcome', espExtra: { DefaultEmailTags: [{ Name: 'a', Value: 'b' }], DefaultContent: { Template: { TemplateData: '{"x":1}' } } } });
+    expect(bulk.body.DefaultEmailTags).toEqual([{ Name: 'a', Value: 'b' }]);
+    expect(bulk.body.DefaultContent.Template).toEqual({ TemplateName: 'welcome', TemplateData: '{"x":1}' });
   });
 
   it('refuses per-recipient data without a template', async () => {
@@ -221,8 +273,7 @@ describe('SendBulkEmail payload', () => {
     const withFiles = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], templateId: 'welcome' });
     withFiles.attach('a.txt', 'hello', 'text/plain');
     withFiles.attachInlineImage(new Uint8Array([1, 2, 3]), { filename: 'logo.png', contentId: 'logo' });
-    const context = makePayloadContext('Amazon SES', withFiles, resolveFeatures(withFiles), false);
-    const files = JSON.parse(Buffer.from((await buildSesRequest(withFiles, context, settings)).body as Uint8Array).toString()).DefaultContent.Template.Attachments;
+    const files = (await requestBody(withFiles)).DefaultContent.Template.Attachments;
     expect(files).toEqual([
       { RawContent: 'aGVsbG8=', FileName: 'a.txt', ContentType: 'text/plain', ContentDisposition: 'ATTACHMENT', ContentTransferEncoding: 'BASE64' },
       { RawContent: 'AQID', FileName: 'logo.png', ContentType: 'image/png', ContentDisposition: 'INLINE', ContentTransferEncoding: 'BASE64', ContentId: 'logo' },
@@ -281,5 +332,13 @@ describe('AWS error parsing', () => {
   it('leaves non-AWS bodies to core (undefined), and keeps a bare message', () => {
     expect(describeSesError(response(502, {}, '<html>Bad gateway</html>'))).toBeUndefined();
     expect(describeSesError(response(401, {}, '{"message":"bad key"}'))).toEqual({ message: 'bad key' });
+  });
+
+  it('reads the x-amzn-ErrorType header when the body is not JSON', () => {
+    expect(describeSesError(response(503, { 'x-amzn-errortype': 'ServiceUnavailable' }, '<html>busy</html>'))).toEqual({
+      message: 'ServiceUnavailable: (no message)',
+      category: 'server',
+      code: 'SES_SERVICE_UNAVAILABLE',
+    });
   });
 });

@@ -1,0 +1,12 @@
+export { BrevoBackend } from './brevo-backend.js';
+export { brevoEsp } from './brevo-esp.js';
+export { type BrevoBackendOptions, BREVO_DEFAULT_API_URL } from './brevo-options.js';
+export { BREVO_ERROR_CATEGORIES, brevoErrorCategory } from './brevo-errors.js';
+export { BREVO_BATCH_MAX_MESSAGES } from './brevo-batch.js';
+export { brevoExtraSchema, type BrevoExtra } from './brevo-extra.js';
+export type { BrevoSmtpEmail, BrevoVersion, BrevoAddress, BrevoAttachment, BrevoRequestContext } from './brevo-request.js';
+export type { BrevoSendResult } from './brevo-response.js';
+export { trackingWebhook, brevoEvent, type BrevoTrackingWebhookOptions } from './brevo-webhook.js';
+export { inboundWebhook, brevoInboundEvent, type BrevoInboundWebhookOptions, type BrevoFetch } from './brevo-inbound.js';
+export type { BrevoWebhookAuthOptions } from './brevo-webhook-auth.js';
+export { BREVO_EVENT_TYPES } from './brevo-event-map.js';
