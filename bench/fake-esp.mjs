@@ -1,6 +1,6 @@
 // Loopback fake ESP for `pnpm bench`, in its own process so its CPU is not counted. It answers
 // every ESP's send API with a canned success, by the end of the path: Postmark /email and
-// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch), SparkPost /transmissions, MailerSend /v1/email; anything else
+// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch), SparkPost /transmissions, MailerSend /v1/email, Brevo /v3/smtp/email; anything else
 // (the raw baseline) gets a small JSON body.
 import { createServer } from 'node:http';
 
@@ -9,6 +9,11 @@ const postmarkResult = (i) => ({ To: 'to@example.com', SubmittedAt: '2026-12-04T
 let counter = 0;
 
 function answer(path, body) {
+  if (path.endsWith('/smtp/email')) {
+    const versions = JSON.parse(body).messageVersions;
+    if (versions) return { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messageIds: versions.map(() => `<${++counter}.bench@smtp-relay.mailin.fr>`) }) };
+    return { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messageId: `<${++counter}.bench@smtp-relay.mailin.fr>` }) };
+  }
   if (path.endsWith('/v1/bulk-email')) return { status: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'The bulk email is being processed.', bulk_email_id: `bulk${++counter}` }) };
   if (path.endsWith('/v1/email')) return { status: 202, headers: { 'x-message-id': `ms${(++counter).toString(16).padStart(24, '0')}` }, body: '' };
   if (path.includes('/transmissions')) {

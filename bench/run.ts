@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { EmailMessage, FailoverBackend, type BaseEmailBackend } from '@anymail/core';
+import { BrevoBackend } from '@anymail/brevo';
 import { MailgunBackend } from '@anymail/mailgun';
 import { MailerSendBackend } from '@anymail/mailersend';
 import { createOutbox } from '@anymail/outbox';
@@ -70,6 +71,7 @@ const backends: Record<string, BaseEmailBackend> = {
   Resend: new ResendBackend({ apiKey: 're_bench', apiUrl: url, connections }),
   SparkPost: new SparkPostBackend({ apiKey: 'bench', apiUrl: `${url}api/v1/`, connections }),
   MailerSend: new MailerSendBackend({ apiToken: 'bench', apiUrl: `${url}v1/`, connections }),
+  Brevo: new BrevoBackend({ apiKey: 'bench', apiUrl: `${url}v3/`, connections }),
 };
 backends['FailoverBackend (Postmark → Mailgun)'] = new FailoverBackend({
   backends: [new PostmarkBackend({ serverToken: 'bench', apiUrl: url, connections }), new MailgunBackend({ apiKey: 'bench', senderDomain: 'example.com', apiUrl: `${url}v3`, connections })],
@@ -153,6 +155,7 @@ const TARGETS: Array<{ name: string; speed: number; cpu: number; issue: string }
   { name: 'Resend message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
   { name: 'SparkPost message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
   { name: 'MailerSend message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
+  { name: 'Brevo message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
 ];
 const missed: string[] = [];
 const targetLines = TARGETS.map(({ name, speed, cpu, issue }) => {
