@@ -40,6 +40,13 @@ describe.each(espDirs)('packages/%s', (dir) => {
     expect(text).toMatch(/MswHandlers\b/);
   });
 
+  it('keeps its event tables without a prototype: an ESP-sent name like "constructor" finds nothing', async () => {
+    const tables = (await import(join(base, 'src', `${dir}-event-map.ts`))) as Record<string, unknown>;
+    const plain = Object.entries(tables).filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Set) && !(value instanceof Map));
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.filter(([, value]) => Object.getPrototypeOf(value) !== null).map(([name]) => name)).toEqual([]);
+  });
+
   it('runs the conformance suite with an expectation for every feature it declares', () => {
     const text = readFileSync(join(base, 'test', `${dir}-conformance.test.ts`), 'utf8');
     expect(text).toMatch(/describeEspConformance\(/);

@@ -1,4 +1,4 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /**
  * Brevo transactional webhook `event` → [event type, reject reason]. Brevo spells events one way
@@ -7,7 +7,7 @@ import type { EventType, RejectReason } from '@anymail/core';
  * webhooks docs); both families are mapped, as is `unsubscribe` (seen by django-anymail).
  * https://developers.brevo.com/docs/transactional-webhooks
  */
-export const BREVO_EVENT_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = {
+export const BREVO_EVENT_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = lookupTable({
   // Brevo accepted the message ("sent"/"request"): it arrives even when Brevo will not deliver.
   request: ['queued', undefined],
   sent: ['queued', undefined],
@@ -37,4 +37,4 @@ export const BREVO_EVENT_TYPES: Readonly<Record<string, readonly [EventType, Rej
   // Marketing-only events, should one reach a transactional URL.
   list_addition: ['subscribed', undefined],
   listAddition: ['subscribed', undefined],
-};
+});

@@ -37,7 +37,16 @@ export interface BrevoInboundWebhookOptions extends InboundWebhookOptions, Brevo
   fetch?: BrevoFetch;
   /** Time allowed for each attachment download. @default 30000 */
   attachmentTimeoutMs?: number;
+  /**
+   * Largest attachment downloaded, in bytes: a bigger one stops the download and the post is
+   * refused (HTTP 413) naming this option, instead of being read into memory whole.
+   * @default 26214400 (25 MiB)
+   */
+  maxAttachmentBytes?: number;
 }
+
+/** Default `maxAttachmentBytes`. */
+export const BREVO_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
 const ESP_NAME = 'Brevo';
 type Json = Record<string, unknown>;
@@ -96,6 +105,12 @@ function attachmentDownloader(options: BrevoInboundWebhookOptions): BrevoAttachm
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new AnymailConfigurationError('Brevo inboundWebhook fetch must be a Fetch API function', { espName: ESP_NAME });
   }
+  const maxBytes = options.maxAttachmentBytes ?? BREVO_MAX_ATTACHMENT_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+    throw new AnymailConfigurationError(`Brevo maxAttachmentBytes must be a positive whole number of bytes (got ${String(maxBytes)})`, {
+      espName: ESP_NAME,
+    });
+  }
   return async (token) => {
     const url = new URL(`inbound/attachments/${encodeURIComponent(token)}`, apiUrl);
     const response = await fetchFn(url, { headers: { 'api-key': apiKey, accept: '*/*' }, signal: AbortSignal.timeout(timeoutMs) });
@@ -104,11 +119,39 @@ function attachmentDownloader(options: BrevoInboundWebhookOptions): BrevoAttachm
       // Not a validation failure: answered 500, so Brevo posts again and the download is retried.
       throw new Error(`Brevo answered ${response.status} to GET ${url.pathname} (inbound attachment)`);
     }
-    return {
-      content: new Uint8Array(await response.arrayBuffer()),
-      contentType: response.headers.get('content-type') ?? undefined,
-    };
+    return { content: await readCapped(response, maxBytes), contentType: response.headers.get('content-type') ?? undefined };
   };
+}
+
+function tooLarge(maxBytes: number): AnymailWebhookValidationFailure {
+  return new AnymailWebhookValidationFailure(
+    `Brevo inbound attachment is larger than maxAttachmentBytes (${maxBytes} bytes); raise maxAttachmentBytes, or pass fetchAttachments: false`,
+    { statusCode: 413, espName: ESP_NAME },
+  );
+}
+
+/** The body, read chunk by chunk and stopped past `maxBytes` (a Content-Length over it stops before reading). */
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(maxBytes);
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** Map one item of a Brevo inbound post (downloading its attachments unless `download` is undefined). */

@@ -86,6 +86,16 @@ describe('Brevo inbound items', () => {
     expect(wrongKey.status).toBe(500);
   });
 
+  it('refuses (413) an attachment larger than maxAttachmentBytes without reading it whole, and delivers nothing', async () => {
+    const fired: unknown[] = [];
+    const answer = await webhook({ maxAttachmentBytes: 4, onEvent: (e: unknown) => fired.push(e) }).handle({ body: read('inbound/inbound.json'), headers: headers() });
+    expect([answer.status, fired]).toEqual([413, []]);
+    expect(answer.body).toMatch(/maxAttachmentBytes/);
+    expect(() => webhook({ maxAttachmentBytes: 0 })).toThrow(/maxAttachmentBytes/);
+    const fits = await webhook({ maxAttachmentBytes: PDF.length + PNG.length }).parse({ body: read('inbound/inbound.json'), headers: headers() });
+    expect(fits[0]!.message.attachments.length + fits[0]!.message.inlines.size).toBeGreaterThan(0);
+  });
+
   it('with fetchAttachments: false, downloads nothing and needs no api key', async () => {
     const before = esp.calls.length;
     const hook = inboundWebhook({ webhookSecret: SECRET, fetchAttachments: false, env: {} });

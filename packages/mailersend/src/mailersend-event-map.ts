@@ -1,4 +1,4 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /**
  * MailerSend activity `data.type` → [event type, reject reason]. From the events MailerSend's
@@ -6,7 +6,7 @@ import type { EventType, RejectReason } from '@anymail/core';
  * A soft bounce is final in MailerSend ("not delivered because it soft bounced", after its own
  * retries); `deferred` is the in-progress delay.
  */
-export const MAILERSEND_ACTIVITY_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = {
+export const MAILERSEND_ACTIVITY_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = lookupTable({
   sent: ['sent', undefined],
   delivered: ['delivered', undefined],
   soft_bounced: ['bounced', 'bounced'],
@@ -20,14 +20,14 @@ export const MAILERSEND_ACTIVITY_TYPES: Readonly<Record<string, readonly [EventT
   spam_complaint: ['complained', 'spam'],
   survey_opened: ['unknown', undefined],
   survey_submitted: ['unknown', undefined],
-};
+});
 
 /** Older (2022) payloads explain a bounce or complaint in `data.morph`: its `object` → reject reason. */
-export const MAILERSEND_MORPH_REASONS: Readonly<Record<string, RejectReason>> = {
+export const MAILERSEND_MORPH_REASONS: Readonly<Record<string, RejectReason>> = lookupTable({
   recipient_bounce: 'bounced',
   spam_complaint: 'spam',
   recipient_unsubscribe: 'unsubscribed',
-};
+});
 
 /** Where the current payload's `data.meta` explains the event, in order of preference. */
 export const MAILERSEND_META_DESCRIPTIONS = ['bounce_reason', 'reject_reason', 'suppression_reason', 'unsubscribe_reason', 'reason'] as const;

@@ -1,7 +1,7 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /** Mailgun `event-data.event` → normalized event type. `failed` depends on severity/reason. */
-export const MAILGUN_EVENT_TYPES: Readonly<Record<string, EventType>> = {
+export const MAILGUN_EVENT_TYPES: Readonly<Record<string, EventType>> = lookupTable({
   accepted: 'queued',
   rejected: 'rejected',
   delivered: 'delivered',
@@ -11,10 +11,10 @@ export const MAILGUN_EVENT_TYPES: Readonly<Record<string, EventType>> = {
   complained: 'complained',
   stored: 'unknown',
   'list_member_uploaded': 'unknown',
-};
+});
 
 /** Legacy (form-encoded) webhook `event` values. */
-export const MAILGUN_LEGACY_EVENT_TYPES: Readonly<Record<string, EventType>> = {
+export const MAILGUN_LEGACY_EVENT_TYPES: Readonly<Record<string, EventType>> = lookupTable({
   delivered: 'delivered',
   dropped: 'rejected',
   bounced: 'bounced',
@@ -22,10 +22,10 @@ export const MAILGUN_LEGACY_EVENT_TYPES: Readonly<Record<string, EventType>> = {
   clicked: 'clicked',
   unsubscribed: 'unsubscribed',
   complained: 'complained',
-};
+});
 
 /** `reason` of failed/rejected events → reject reason. */
-export const MAILGUN_REJECT_REASONS: Readonly<Record<string, RejectReason>> = {
+export const MAILGUN_REJECT_REASONS: Readonly<Record<string, RejectReason>> = lookupTable({
   'suppress-bounce': 'bounced',
   'suppress-unsubscribe': 'unsubscribed',
   'suppress-complaint': 'spam',
@@ -34,7 +34,7 @@ export const MAILGUN_REJECT_REASONS: Readonly<Record<string, RejectReason>> = {
   espblock: 'blocked',
   generic: 'other',
   old: 'timed_out',
-};
+});
 
 /** A permanent failure with one of these reasons never reached the recipient's MTA: "rejected". */
 export const MAILGUN_SUPPRESSION_REASONS: ReadonlySet<string> = new Set([

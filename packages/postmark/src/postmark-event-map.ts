@@ -1,17 +1,17 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /** Postmark `RecordType` → event type (Bounce and SubscriptionChange are refined below). */
-export const POSTMARK_RECORD_TYPES: Readonly<Record<string, EventType>> = {
+export const POSTMARK_RECORD_TYPES: Readonly<Record<string, EventType>> = lookupTable({
   Delivery: 'delivered',
   Bounce: 'bounced',
   SpamComplaint: 'complained',
   Open: 'opened',
   Click: 'clicked',
   SubscriptionChange: 'unsubscribed',
-};
+});
 
 /** Postmark bounce `Type` → [event type, reject reason]. Every bounce type Postmark documents. */
-export const POSTMARK_BOUNCE_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = {
+export const POSTMARK_BOUNCE_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = lookupTable({
   HardBounce: ['bounced', 'bounced'],
   Transient: ['deferred', 'other'],
   Unsubscribe: ['unsubscribed', 'unsubscribed'],
@@ -34,7 +34,7 @@ export const POSTMARK_BOUNCE_TYPES: Readonly<Record<string, readonly [EventType,
   InboundError: ['unknown', undefined],
   DMARCPolicy: ['rejected', 'blocked'],
   TemplateRenderingFailed: ['failed', 'other'],
-};
+});
 
 /** Where each record type keeps its time. */
 export const POSTMARK_TIME_FIELDS = ['DeliveredAt', 'BouncedAt', 'ReceivedAt', 'ChangedAt'] as const;

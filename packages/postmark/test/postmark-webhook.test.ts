@@ -59,6 +59,11 @@ describe('Postmark event mapping', () => {
     const event = await parse({ ...JSON.parse(read('subscription-change.json')), SuppressSending: false });
     expect(event).toMatchObject({ eventType: 'subscribed', rejectReason: undefined });
   });
+  it('maps a RecordType or bounce Type named like an Object method ("constructor") to unknown, not a crash', async () => {
+    expect(await parse({ RecordType: 'constructor', MessageID: 'm1' })).toMatchObject({ eventType: 'unknown', messageId: 'm1' });
+    expect(await parse({ RecordType: 'Bounce', Type: 'toString', MessageID: 'm2' })).toMatchObject({ eventType: 'bounced', rejectReason: 'other' });
+  });
+
   it('accepts an unknown RecordType as an unknown event (a 4xx would make Postmark drop it)', async () => {
     expect(await parse({ RecordType: 'SomethingNew', MessageID: 'm1' })).toMatchObject({ eventType: 'unknown', messageId: 'm1' });
   });

@@ -1,7 +1,7 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /** SendGrid Event Webhook `event` → normalized event type. */
-export const SENDGRID_EVENT_TYPES: Readonly<Record<string, EventType>> = {
+export const SENDGRID_EVENT_TYPES: Readonly<Record<string, EventType>> = lookupTable({
   processed: 'queued',
   dropped: 'rejected',
   delivered: 'delivered',
@@ -13,10 +13,10 @@ export const SENDGRID_EVENT_TYPES: Readonly<Record<string, EventType>> = {
   unsubscribe: 'unsubscribed',
   group_unsubscribe: 'unsubscribed',
   group_resubscribe: 'subscribed',
-};
+});
 
 /** `reason` of a `dropped` event → reject reason (SendGrid's documented drop reasons). */
-export const SENDGRID_DROP_REASONS: Readonly<Record<string, RejectReason>> = {
+export const SENDGRID_DROP_REASONS: Readonly<Record<string, RejectReason>> = lookupTable({
   'Invalid': 'invalid',
   'Invalid SMTPAPI header': 'invalid',
   'Bounced Address': 'bounced',
@@ -24,16 +24,16 @@ export const SENDGRID_DROP_REASONS: Readonly<Record<string, RejectReason>> = {
   'Spam Reporting Address': 'spam',
   'Spam Content (if spam checker app enabled)': 'spam',
   'Recipient List over Package Quota': 'other',
-};
+});
 
 /** Fixed reject reasons by event (and bounce `type`). */
-export const SENDGRID_EVENT_REJECT_REASONS: Readonly<Record<string, RejectReason>> = {
+export const SENDGRID_EVENT_REJECT_REASONS: Readonly<Record<string, RejectReason>> = lookupTable({
   bounce: 'bounced',
   'bounce:blocked': 'blocked',
   spamreport: 'spam',
   unsubscribe: 'unsubscribed',
   group_unsubscribe: 'unsubscribed',
-};
+});
 
 /** Event fields SendGrid itself sets; every other top-level key is a custom arg (metadata). */
 export const SENDGRID_EVENT_FIELDS: ReadonlySet<string> = new Set([

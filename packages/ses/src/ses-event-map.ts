@@ -1,4 +1,5 @@
 import {
+  lookupTable,
   createTrackingEvent,
   parseEventTime,
   type AnymailTrackingEvent,
@@ -10,29 +11,29 @@ const ESP_NAME = 'Amazon SES';
 type Json = Record<string, unknown>;
 
 /** SES `bounceType` → [event type, default reject reason]. */
-export const SES_BOUNCE_TYPES: Readonly<Record<string, readonly [EventType, RejectReason]>> = {
+export const SES_BOUNCE_TYPES: Readonly<Record<string, readonly [EventType, RejectReason]>> = lookupTable({
   Permanent: ['bounced', 'bounced'],
   Transient: ['bounced', 'other'],
   Undetermined: ['bounced', 'other'],
-};
+});
 
 /** `bounceSubType` values that refine the reject reason (or the event type). */
-export const SES_BOUNCE_SUBTYPES: Readonly<Record<string, { eventType?: EventType; rejectReason: RejectReason }>> = {
+export const SES_BOUNCE_SUBTYPES: Readonly<Record<string, { eventType?: EventType; rejectReason: RejectReason }>> = lookupTable({
   NoEmail: { rejectReason: 'invalid' },
   Suppressed: { eventType: 'rejected', rejectReason: 'bounced' },
   OnAccountSuppressionList: { eventType: 'rejected', rejectReason: 'bounced' },
   ContentRejected: { rejectReason: 'blocked' },
   AttachmentRejected: { rejectReason: 'blocked' },
-};
+});
 
 /** SES `eventType` / `notificationType` values with one event per `mail.destination` address. */
-export const SES_PER_DESTINATION_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = {
+export const SES_PER_DESTINATION_TYPES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = lookupTable({
   Send: ['sent', undefined],
   Reject: ['rejected', 'blocked'],
   Open: ['opened', undefined],
   Click: ['clicked', undefined],
   'Rendering Failure': ['failed', 'other'],
-};
+});
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);

@@ -1,4 +1,4 @@
-import type { EventType, RejectReason } from '@anymail/core';
+import { lookupTable, type EventType, type RejectReason } from '@anymail/core';
 
 /**
  * SparkPost event `type` → Anymail event type, for every type SparkPost documents in its webhook
@@ -6,7 +6,7 @@ import type { EventType, RejectReason } from '@anymail/core';
  * `initial_open` and `amp_initial_open` are `unknown` unless `trackInitialOpenAsOpened` is set:
  * SparkPost sends both an initial open and an open for the same view when both are enabled.
  */
-export const SPARKPOST_EVENT_TYPES: Readonly<Record<string, EventType>> = {
+export const SPARKPOST_EVENT_TYPES: Readonly<Record<string, EventType>> = lookupTable({
   // message_event
   injection: 'queued',
   delivery: 'delivered',
@@ -29,7 +29,7 @@ export const SPARKPOST_EVENT_TYPES: Readonly<Record<string, EventType>> = {
   // unsubscribe_event
   list_unsubscribe: 'unsubscribed',
   link_unsubscribe: 'unsubscribed',
-};
+});
 
 /** The initial-open types that become `opened` with `trackInitialOpenAsOpened`. */
 export const SPARKPOST_INITIAL_OPEN_TYPES: ReadonlySet<string> = new Set(['initial_open', 'amp_initial_open']);
@@ -41,7 +41,7 @@ export const SPARKPOST_INITIAL_OPEN_TYPES: ReadonlySet<string> = new Set(['initi
  * "Admin" or "Block" are `bounced` with reason `blocked`; the few that are not bounces at all
  * (auto-replies, subscribe/unsubscribe requests) get their own type.
  */
-export const SPARKPOST_BOUNCE_CLASSES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = {
+export const SPARKPOST_BOUNCE_CLASSES: Readonly<Record<string, readonly [EventType, RejectReason | undefined]>> = lookupTable({
   '1': ['bounced', 'other'], // Undetermined
   '10': ['bounced', 'invalid'], // Invalid Recipient
   '20': ['deferred', 'other'], // Soft Bounce
@@ -63,17 +63,17 @@ export const SPARKPOST_BOUNCE_CLASSES: Readonly<Record<string, readonly [EventTy
   '80': ['subscribed', undefined], // Subscribe
   '90': ['unsubscribed', 'unsubscribed'], // Unsubscribe
   '100': ['autoresponded', undefined], // Challenge-Response
-};
+});
 
 /** Reject reason of the event types that have one regardless of bounce class. */
-export const SPARKPOST_EVENT_REJECT_REASONS: Readonly<Record<string, RejectReason>> = {
+export const SPARKPOST_EVENT_REJECT_REASONS: Readonly<Record<string, RejectReason>> = lookupTable({
   policy_rejection: 'blocked',
   generation_failure: 'other',
   generation_rejection: 'blocked',
   spam_complaint: 'spam',
   list_unsubscribe: 'unsubscribed',
   link_unsubscribe: 'unsubscribed',
-};
+});
 
 /** The event classes (keys under `msys`) that carry tracking events; `relay_message` is inbound mail. */
 export const SPARKPOST_TRACKING_CLASSES: ReadonlySet<string> = new Set([

@@ -67,3 +67,12 @@ export function parseEventTime(value: unknown): Date | undefined {
   }
   return undefined;
 }
+
+/**
+ * A lookup table keyed by names an ESP sends (event types, bounce classes, reasons): a frozen
+ * copy without a prototype, so a hostile name such as "constructor" or "__proto__" finds
+ * nothing (and falls back to 'unknown') instead of an Object method.
+ */
+export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
