@@ -61,7 +61,7 @@ export function mailjetEvent(data: Json): AnymailTrackingEvent {
   }
   let rejectReason: AnymailTrackingEvent['rejectReason'];
   if (error !== undefined && (eventType === 'bounced' || eventType === 'rejected' || eventType === 'deferred')) {
-    rejectReason = Object.hasOwn(MAILJET_REJECT_REASONS, error) ? MAILJET_REJECT_REASONS[error] : 'other';
+    rejectReason = MAILJET_REJECT_REASONS[error] ?? 'other';
   } else if (eventType === 'complained') {
     rejectReason = 'spam';
   } else if (eventType === 'unsubscribed') {

@@ -79,6 +79,11 @@ describe('Mailjet event mapping', () => {
     expect(await parse({ event: 'somethingnew', MessageID: 5, email: 'a@example.com' })).toMatchObject({
       eventType: 'unknown', messageId: '5', recipient: 'a@example.com' });
   });
+  it('maps event and error names that are Object.prototype keys to unknown / other (no prototype lookups)', async () => {
+    expect(await parse({ event: 'constructor', MessageID: 5 })).toMatchObject({ eventType: 'unknown' });
+    expect(await parse({ event: 'toString', MessageID: 5 })).toMatchObject({ eventType: 'unknown' });
+    expect((await parse({ ...bounce(), error: '__proto__' })).rejectReason).toBe('other');
+  });
   it('refuses a body that is not an event object or an array of them', async () => {
     await expect(hook.parse({ body: '[1]', headers: headers() })).rejects.toThrow(/item 0 is not an object/);
     await expect(hook.parse({ body: '{"event":', headers: headers() })).rejects.toThrow(/not valid JSON/);
