@@ -128,11 +128,23 @@ export class AnymailWebhookValidationFailure extends AnymailError {
 
 /**
  * A webhook request cannot be processed right now (the replay cache is full, a certificate fetch
- * timed out): answered 503 so the ESP retries later. Never means the request was accepted.
+ * timed out, the same request is still being processed): answered 503 with Retry-After so the ESP
+ * retries later. Never means the request was accepted.
  */
 export class AnymailWebhookBusy extends AnymailError {
   constructor(message: string, options: AnymailErrorOptions = {}) {
     super(message, { code: 'ANYMAIL_WEBHOOK_BUSY', statusCode: 503, ...options, category: 'server' });
+  }
+}
+
+/**
+ * Not a failure: a webhook request the ESP redelivered (same signed id or nonce) was already
+ * processed. Answered 200 with nothing delivered again, so the ESP stops retrying; `parse()` returns
+ * no events for it. A captured request replayed by someone else gains nothing either.
+ */
+export class AnymailWebhookDuplicate extends AnymailError {
+  constructor(message: string, options: AnymailErrorOptions = {}) {
+    super(message, { code: 'ANYMAIL_WEBHOOK_DUPLICATE', statusCode: 200, ...options, category: 'invalid-request' });
   }
 }
 

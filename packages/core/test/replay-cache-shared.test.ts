@@ -1,7 +1,7 @@
 /**
  * The shared replay caches against the real PostgreSQL (127.0.0.1:5432) and Redis (6379): two
  * webhook handlers (two app instances behind a load balancer) share one store, so a request
- * accepted by one is refused as a replay by the other.
+ * processed by one is acknowledged by the other without being delivered again.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -59,38 +59,57 @@ function sharedStoreSuite(name: string, makeStore: () => ReplayCache & { close?(
     beforeAll(() => void (store = makeStore()));
     afterAll(async () => store.close?.());
 
-    it('refuses at the second instance a request the first accepted', async () => {
+    it('acknowledges at the second instance a request the first processed, delivering it once', async () => {
       const a = instance(store);
       const b = instance(store);
       const nonce = `n-${randomUUID()}`;
       expect((await post(a.hook, nonce)).status).toBe(200);
-      const replay = await post(b.hook, nonce);
-      expect([replay.status, replay.body]).toEqual([400, expect.stringMatching(/replay/)]);
+      const again = await post(b.hook, nonce);
+      expect([again.status, again.body]).toEqual([200, expect.stringMatching(/already processed/)]);
       expect([a.delivered, b.delivered]).toEqual([[nonce], []]);
     });
 
-    it('releases the claim when a receiver fails, so the retry at the other instance is accepted once', async () => {
+    it('releases the claim when a receiver fails, so the retry at the other instance is processed once', async () => {
       const a = instance(store);
       const b = instance(store);
       const nonce = `n-${randomUUID()}`;
       a.failOnce();
       expect((await post(a.hook, nonce)).status).toBe(500);
       expect((await post(b.hook, nonce)).status).toBe(200);
-      expect((await post(a.hook, nonce)).status).toBe(400);
+      expect((await post(a.hook, nonce)).status).toBe(200);
+      expect([a.delivered, b.delivered]).toEqual([[], [nonce]]);
     });
 
-    it('gives a key to exactly one of many concurrent claims', async () => {
+    it('gives a key to exactly one of many concurrent claims; the others see it in progress', async () => {
       const key = `race-${randomUUID()}`;
       const results = await Promise.all(Array.from({ length: 20 }, () => store.claim(key, Date.now() + 60_000)));
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((result) => result === 'claimed')).toHaveLength(1);
+      expect(results.filter((result) => result === 'in-progress')).toHaveLength(19);
     });
 
-    it('accepts a key again once its window has closed', async () => {
+    it('keeps a key in progress, then done once completed, and forgets it when released', async () => {
+      const key = `states-${randomUUID()}`;
+      const expiresAt = Date.now() + 60_000;
+      expect(await store.claim(key, expiresAt)).toBe('claimed');
+      expect(await store.claim(key, expiresAt)).toBe('in-progress');
+      await store.complete!(key, expiresAt);
+      expect(await store.claim(key, expiresAt)).toBe('done');
+      await store.release(key);
+      expect(await store.claim(key, expiresAt)).toBe('claimed');
+    });
+
+    it('accepts a key again once its window has closed, in progress or done', async () => {
       const key = `expiring-${randomUUID()}`;
-      expect(await store.claim(key, Date.now() + 150)).toBe(true);
-      expect(await store.claim(key, Date.now() + 150)).toBe(false);
+      expect(await store.claim(key, Date.now() + 150)).toBe('claimed');
+      expect(await store.claim(key, Date.now() + 150)).toBe('in-progress');
+      const doneKey = `expiring-done-${randomUUID()}`;
+      const doneExpiry = Date.now() + 150;
+      expect(await store.claim(doneKey, doneExpiry)).toBe('claimed');
+      await store.complete!(doneKey, doneExpiry);
+      expect(await store.claim(doneKey, doneExpiry)).toBe('done');
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await store.claim(key, Date.now() + 60_000)).toBe(true);
+      expect(await store.claim(key, Date.now() + 60_000)).toBe('claimed');
+      expect(await store.claim(doneKey, Date.now() + 60_000)).toBe('claimed');
     });
   });
 }
@@ -110,7 +129,22 @@ describe('PostgresReplayCache', () => {
     try {
       const caches = [new PostgresReplayCache({ pool, tableName }), new PostgresReplayCache({ pool, tableName })];
       const claimed = await Promise.all(caches.map((cache) => cache.claim('same', Date.now() + 60_000)));
-      expect(claimed.sort()).toEqual([false, true]);
+      expect(claimed.sort()).toEqual(['claimed', 'in-progress']);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${tableName}`);
+    }
+  });
+  it('upgrades a table created by 0.1 (no done column): its rows read as in progress, new claims complete', async () => {
+    const tableName = `${table}_v01`;
+    try {
+      await pool.query(`CREATE TABLE ${tableName} (key text PRIMARY KEY, expires_at bigint NOT NULL)`);
+      await pool.query(`INSERT INTO ${tableName} (key, expires_at) VALUES ('old', $1)`, [Date.now() + 60_000]);
+      const caches = [new PostgresReplayCache({ pool, tableName }), new PostgresReplayCache({ pool, tableName })];
+      expect(await Promise.all(caches.map((cache) => cache.claim('old', Date.now() + 60_000)))).toEqual(['in-progress', 'in-progress']);
+      const expiresAt = Date.now() + 60_000;
+      expect(await caches[0]!.claim('new', expiresAt)).toBe('claimed');
+      await caches[0]!.complete('new');
+      expect(await caches[1]!.claim('new', expiresAt)).toBe('done');
     } finally {
       await pool.query(`DROP TABLE IF EXISTS ${tableName}`);
     }
@@ -132,12 +166,26 @@ describe('RedisReplayCache', () => {
   sharedStoreSuite('Redis (a node-redis client)', () => new RedisReplayCache({ client, keyPrefix: prefix }));
   sharedStoreSuite('Redis (url)', () => new RedisReplayCache({ url: REDIS_URL, keyPrefix: prefix }));
 
-  it('lets Redis expire the key at the end of its window', async () => {
+  it('lets Redis expire the key at the end of its window, in progress and once done', async () => {
     const cache = new RedisReplayCache({ client, keyPrefix: prefix });
-    expect(await cache.claim('ttl', Date.now() + 60_000)).toBe(true);
-    const ttl = await client.pTTL(`${prefix}ttl`);
-    expect(ttl).toBeGreaterThan(55_000);
-    expect(ttl).toBeLessThanOrEqual(60_000);
+    const expiresAt = Date.now() + 60_000;
+    expect(await cache.claim('ttl', expiresAt)).toBe('claimed');
+    for (const state of ['p', 'd']) {
+      expect(await client.get(`${prefix}ttl`)).toBe(state);
+      const ttl = await client.pTTL(`${prefix}ttl`);
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      await cache.complete('ttl', expiresAt);
+    }
+  });
+  it('reads a key written by 0.1 as in progress, and never revives a released key on complete', async () => {
+    const cache = new RedisReplayCache({ client, keyPrefix: prefix });
+    await client.set(`${prefix}legacy`, '1', { PX: 60_000 });
+    expect(await cache.claim('legacy', Date.now() + 60_000)).toBe('in-progress');
+    expect(await cache.claim('gone', Date.now() + 60_000)).toBe('claimed');
+    await cache.release('gone');
+    await cache.complete('gone', Date.now() + 60_000);
+    expect(await client.exists(`${prefix}gone`)).toBe(0);
   });
 });
 

@@ -10,20 +10,23 @@ import {
 } from '../src/index.js';
 
 describe('MemoryReplayCache', () => {
-  it('refuses a key until it expires, and accepts it again after release', () => {
+  it('holds a key in progress, then done once completed, until it expires; accepts it again after release', () => {
     let now = 1000;
     const cache = new MemoryReplayCache({ maxEntries: 10, now: () => now });
-    expect(cache.claim('a', 2000)).toBe(true);
-    expect(cache.claim('a', 2000)).toBe(false);
+    expect(cache.claim('a', 2000)).toBe('claimed');
+    expect(cache.claim('a', 2000)).toBe('in-progress');
+    cache.complete('a');
+    expect(cache.claim('a', 2000)).toBe('done');
     now = 2001;
-    expect(cache.claim('a', 3000)).toBe(true);
+    expect(cache.claim('a', 3000)).toBe('claimed');
     cache.release('a');
-    expect(cache.claim('a', 3000)).toBe(true);
+    cache.complete('a'); // a released key is not revived
+    expect(cache.claim('a', 3000)).toBe('claimed');
   });
   it('when full, never forgets a still-valid key: a new claim is refused as busy (503) instead', () => {
     let now = 0;
     const cache = new MemoryReplayCache({ maxEntries: 3, now: () => now });
-    for (const key of ['k1', 'k2', 'k3']) expect(cache.claim(key, 100)).toBe(true);
+    for (const key of ['k1', 'k2', 'k3']) expect(cache.claim(key, 100)).toBe('claimed');
     let busy: unknown;
     try {
       cache.claim('k4', 100);
@@ -34,10 +37,10 @@ describe('MemoryReplayCache', () => {
     expect(cache.size).toBe(3);
     // The captured request k1 is still refused, however many newer claims were tried.
     for (let i = 0; i < 10; i++) expect(() => cache.claim(`new${i}`, 100)).toThrow(/full/);
-    expect(cache.claim('k1', 100)).toBe(false);
+    expect(cache.claim('k1', 100)).toBe('in-progress');
     // Once the window has passed, the keys expire and room comes back.
     now = 100;
-    expect(cache.claim('k4', 200)).toBe(true);
+    expect(cache.claim('k4', 200)).toBe('claimed');
     expect(cache.size).toBe(1);
   });
   it('evicts in expiry order even when keys arrive out of order, and ignores released keys', () => {

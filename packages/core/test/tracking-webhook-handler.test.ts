@@ -10,6 +10,7 @@ import {
   tracking,
   WebhookRequest,
   type AnymailTrackingEvent,
+  type ReplayCache,
   type TrackingWebhookConfig,
 } from '../src/index.js';
 
@@ -79,7 +80,71 @@ describe('createTrackingWebhook.fetch', () => {
     const send = () => hook.fetch(new Request('http://h/', { method: 'POST', headers: { ...valid, 'x-nonce': 'n1' }, body: '["a"]' }));
     expect((await send()).status).toBe(500);
     expect((await send()).status).toBe(200);
-    expect((await send()).status).toBe(400);
+    expect((await send()).status).toBe(200);
+    expect(failures).toBe(-1); // the receiver ran twice (the failure, the retry), not for the redelivery
+  });
+});
+
+describe('redeliveries (same nonce)', () => {
+  /** A webhook claiming x-nonce in `cache`; body = JSON list of ids. */
+  function nonceWebhook(cache: ReplayCache, onEvent: (event: AnymailTrackingEvent) => unknown = () => undefined) {
+    return createTrackingWebhook({
+      espName: 'Test',
+      esp: 'test',
+      env: {},
+      verify: (_envelope, request) => request.claim(cache, request.headers.get('x-nonce')!, Date.now() + 60_000),
+      parseEvents: (ids) => (ids as string[]).map(event),
+      onEvent,
+    });
+  }
+  const input = (nonce: string) => ({ method: 'POST', body: '["a"]', headers: { ...valid, 'x-nonce': nonce } });
+
+  it('parse() counts the request as processed once it resolves: parsing it again gives no events', async () => {
+    const hook = nonceWebhook(new MemoryReplayCache());
+    expect(await hook.parse(input('p1'))).toHaveLength(1);
+    expect(await hook.parse(input('p1'))).toEqual([]);
+    expect(await hook.handle(input('p1'))).toMatchObject({ status: 200, body: expect.stringMatching(/already processed/) });
+  });
+
+  it('parse() throws AnymailWebhookBusy (503) while the same request is being processed', async () => {
+    const cache = new MemoryReplayCache();
+    cache.claim('test:p2', Date.now() + 60_000);
+    await expect(nonceWebhook(cache).parse(input('test:p2'))).rejects.toMatchObject({ code: 'ANYMAIL_WEBHOOK_BUSY', statusCode: 503 });
+  });
+
+  it('works with a cache written for 0.1 (boolean claim, no complete): a redelivery is asked to retry (503), never delivered twice', async () => {
+    const keys = new Set<string>();
+    const legacy: ReplayCache = {
+      claim: (key) => (keys.has(key) ? false : (keys.add(key), true)),
+      release: (key) => void keys.delete(key),
+    };
+    const delivered: string[] = [];
+    const hook = nonceWebhook(legacy, (e) => void delivered.push(e.eventId!));
+    expect((await hook.handle(input('l1'))).status).toBe(200);
+    const again = await hook.handle(input('l1'));
+    expect([again.status, again.headers?.['Retry-After']]).toEqual([503, '30']);
+    expect(delivered).toEqual(['a']);
+  });
+
+  it('answers 200 when the store fails to mark the claim done: the redelivery is asked to retry, not delivered again', async () => {
+    const memory = new MemoryReplayCache();
+    const flaky: ReplayCache = {
+      claim: (key, expiresAt) => memory.claim(key, expiresAt),
+      complete: () => Promise.reject(new Error('store down')),
+      release: (key) => memory.release(key),
+    };
+    const delivered: string[] = [];
+    const hook = nonceWebhook(flaky, (e) => void delivered.push(e.eventId!));
+    expect((await hook.handle(input('f1'))).status).toBe(200);
+    expect((await hook.handle(input('f1'))).status).toBe(503);
+    expect(delivered).toEqual(['a']);
+  });
+
+  it('answers 500 (the ESP retries) when a cache answers something other than a claim state', async () => {
+    const broken = { claim: () => 'yes', release: () => undefined } as unknown as ReplayCache;
+    const hook = nonceWebhook(broken);
+    expect((await hook.handle(input('b1'))).status).toBe(500);
+    await expect(hook.parse(input('b1'))).rejects.toThrow(/must answer 'claimed', 'in-progress' or 'done'/);
   });
 });
 

@@ -1,49 +1,20 @@
-import {
-  BaseEspBackend,
-  type AnymailStatus,
-  type EmailMessage,
-  type ErrorDescription,
-  type EspRequest,
-  type EspResponse,
-  type PayloadContext,
-} from '@anymail/core';
-import { describeMailgunError } from './mailgun-errors.js';
-import { resolveMailgunOptions, type MailgunBackendOptions, type ResolvedMailgunOptions } from './mailgun-options.js';
-import { buildMailgunRequest } from './mailgun-payload.js';
-import { parseMailgunResponse } from './mailgun-response.js';
+import { EspBackend } from '@anymail/core/esp';
+import { mailgunEsp } from './mailgun-esp.js';
+import type { MailgunExtra } from './mailgun-extra.js';
+import type { MailgunBackendOptions, MailgunSettings } from './mailgun-options.js';
+import type { MailgunDraft, MailgunRequestContext } from './mailgun-payload.js';
 
 /**
- * Sends through Mailgun's `POST /v3/{domain}/messages`.
+ * Sends through Mailgun's `POST /v3/{domain}/messages`; everything it knows is `mailgunEsp` (mailgun-esp.ts).
  * @see https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages
  */
-export class MailgunBackend extends BaseEspBackend {
-  readonly espName = 'Mailgun';
-  readonly #settings: ResolvedMailgunOptions;
-
+export class MailgunBackend extends EspBackend<MailgunSettings, MailgunDraft, MailgunRequestContext, MailgunExtra> {
   constructor(options: MailgunBackendOptions = {}) {
-    const settings = resolveMailgunOptions(options);
-    super(settings.base);
-    this.#settings = settings;
+    super(mailgunEsp, options);
   }
 
   /** The sender domain from options or the environment (messages may pick another). */
   get senderDomain(): string | undefined {
-    return this.#settings.senderDomain;
-  }
-
-  protected get apiUrl(): string {
-    return this.#settings.apiUrl;
-  }
-
-  protected buildRequest(_message: EmailMessage, context: PayloadContext): Promise<EspRequest> {
-    return buildMailgunRequest(context, this.#settings);
-  }
-
-  protected parseResponse(response: EspResponse, request: EspRequest): AnymailStatus {
-    return parseMailgunResponse(response, request, this.#settings.apiUrl);
-  }
-
-  protected override describeError(response: EspResponse, request: EspRequest): ErrorDescription {
-    return describeMailgunError(response, request, this.#settings.apiUrl, this.#settings.region);
+    return this.settings.senderDomain;
   }
 }

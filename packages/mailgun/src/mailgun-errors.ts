@@ -1,5 +1,6 @@
-import { parseRetryAfter, type ErrorDescription, type EspRequest, type EspResponse } from '@anymail/core';
+import { jsonErrors, parseRetryAfter, type ErrorDescription, type EspRequest, type EspResponse } from '@anymail/core/esp';
 import { z } from 'zod';
+import type { MailgunSettings } from './mailgun-options.js';
 import type { MailgunRequestContext } from './mailgun-payload.js';
 
 /**
@@ -8,16 +9,23 @@ import type { MailgunRequestContext } from './mailgun-payload.js';
  * Anything recognized by wording is matched in the functions below, each pinned by a fixture
  * in test/fixtures/responses.
  */
-const errorBodySchema = z.union([z.object({ message: z.string() }).loose(), z.string()]);
+export const mailgunErrorSchema = z.union([z.object({ message: z.string() }).loose(), z.string()]);
+
+const jsonMessage = (body: z.output<typeof mailgunErrorSchema>): string => (typeof body === 'string' ? body : body.message);
 
 /** The readable message of an error body (never throws). */
 export function mailgunErrorMessage(text: string): string | undefined {
   try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (parsed.success) return typeof parsed.data === 'string' ? parsed.data : parsed.data.message;
+    const parsed = mailgunErrorSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return jsonMessage(parsed.data);
   } catch {
     // not JSON: fall through
   }
+  return plainMessage(text);
+}
+
+/** A text or HTML body (a proxy's error page): its title, or its text without tags. */
+function plainMessage(text: string): string | undefined {
   const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
   const plain = (title || text.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
   return plain === '' ? undefined : plain.slice(0, 300);
@@ -62,13 +70,16 @@ export function parseTryAgainAfter(message: string | undefined, now = Date.now()
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Refine a Mailgun error response (see BaseEspBackend.describeError). */
-export function describeMailgunError(response: EspResponse, request: EspRequest, apiUrl: string, region: string): ErrorDescription {
-  const text = response.text();
-  if (isWrongApiUrlBody(text)) return { message: wrongApiUrlHint(apiUrl), category: 'configuration', code: 'MAILGUN_WRONG_API_URL' };
-  const message = mailgunErrorMessage(text);
+/** One reading of every error answer, whatever the body's shape (see `mailgunErrors`). */
+function describeMailgunError(
+  message: string | undefined,
+  response: EspResponse,
+  request: EspRequest<MailgunRequestContext>,
+  { apiUrl, region }: MailgunSettings,
+): ErrorDescription {
+  if (isWrongApiUrlBody(response.text())) return { message: wrongApiUrlHint(apiUrl), category: 'configuration', code: 'MAILGUN_WRONG_API_URL' };
   if (response.statusCode === 404 && isDomainNotFound(message)) {
-    const domain = (request.context as MailgunRequestContext | undefined)?.senderDomain ?? '(unknown)';
+    const domain = request.context.senderDomain;
     const other = region === 'eu' ? "the US region (omit region, or region: 'us')" : "the EU region (region: 'eu')";
     return {
       message:
@@ -87,3 +98,15 @@ export function describeMailgunError(response: EspResponse, request: EspRequest,
   }
   return description;
 }
+
+/**
+ * Error answers. Mailgun's carry no codes, only prose: `{"message": ...}` or a bare JSON string
+ * (the schema), or text/HTML from a proxy or for an unknown URL (the fallback); both are read
+ * the same way, with the request's sender domain and the backend's apiUrl and region for hints.
+ */
+export const mailgunErrors = jsonErrors(
+  mailgunErrorSchema,
+  (body, response, request: EspRequest<MailgunRequestContext>, settings: MailgunSettings) =>
+    describeMailgunError(jsonMessage(body), response, request, settings),
+  { fallback: (response, request, settings) => describeMailgunError(plainMessage(response.text()), response, request, settings) },
+);

@@ -3,10 +3,9 @@ import {
   defineEspOptions,
   envMeta,
   loadSetting,
-  resolveEspOptions,
   type BaseEspBackendOptions,
   type OptionsMatchSchema,
-} from '@anymail/core';
+} from '@anymail/core/esp';
 import { z } from 'zod';
 
 /** Mailgun's API hosts: accounts and domains live in one region. */
@@ -56,10 +55,11 @@ export const mailgunOptions = defineEspOptions('Mailgun', 'mailgun', {
 const sameKeys: OptionsMatchSchema<MailgunBackendOptions, typeof mailgunOptions> = true;
 void sameKeys;
 
-/** Mailgun settings resolved once, in the backend's constructor. */
-export interface ResolvedMailgunOptions {
-  /** The shared ESP options, with the `configure({ anymail: { mailgun } })` block under them. */
-  base: BaseEspBackendOptions;
+/** What the backend keeps of its options: looked up once, in the constructor. */
+export interface MailgunSettings {
+  /** The API key, only to hide it from error text (requests carry `authorization`). */
+  apiKey: string;
+  /** `Basic base64(api:<key>)`, built once. */
   authorization: string;
   senderDomain: string | undefined;
   apiUrl: string;
@@ -84,8 +84,11 @@ export function checkSenderDomain(domain: string, where: string): string {
   return trimmed;
 }
 
-export function resolveMailgunOptions(given: MailgunBackendOptions): ResolvedMailgunOptions {
-  const options = resolveEspOptions(mailgunOptions, given) as MailgunBackendOptions;
+/**
+ * The checked options (the kit ran `resolveEspOptions`) → settings: each value from the option,
+ * `configure()` or the environment; errors never show the key.
+ */
+export function mailgunSettings(options: MailgunBackendOptions): MailgunSettings {
   const apiKey = loadSetting<string>({ esp: 'mailgun', name: 'apiKey', value: options.apiKey });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new AnymailConfigurationError('The Mailgun apiKey is empty. Pass apiKey, or set MAILGUN_API_KEY.');
@@ -99,7 +102,7 @@ export function resolveMailgunOptions(given: MailgunBackendOptions): ResolvedMai
     throw new AnymailConfigurationError(`Mailgun apiUrl ${JSON.stringify(apiUrl)} is not a URL. Use e.g. '${MAILGUN_API_URLS.eu}'.`);
   }
   return {
-    base: options,
+    apiKey,
     authorization: `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`,
     senderDomain: senderDomain === undefined || senderDomain === '' ? undefined : checkSenderDomain(senderDomain, 'the senderDomain option'),
     apiUrl,

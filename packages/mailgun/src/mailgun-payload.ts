@@ -1,34 +1,43 @@
 import {
   AnymailConfigurationError,
   DEFAULT_ATTACHMENT_MIMETYPE,
-  applyFeatures,
   asciiDomain,
+  attachmentContent,
   defineEspFeatures,
   formatAddress,
   unsupported,
   type Attachment,
   type EspRequest,
+  type JsonObject,
   type ParsedAddress,
   type PayloadContext,
-} from '@anymail/core';
-import { parseMailgunExtra, type ParsedMailgunExtra } from './mailgun-extra.js';
-import { buildMergeFields } from './mailgun-merge.js';
+} from '@anymail/core/esp';
+import { buildMergeFields } from './mailgun-batch.js';
+import type { MailgunExtra } from './mailgun-extra.js';
 import { encodeMultipart, encodeUrlencoded, type FormFile } from './mailgun-multipart.js';
-import { checkSenderDomain } from './mailgun-options.js';
+import { checkSenderDomain, type MailgunSettings } from './mailgun-options.js';
 
-/** What the feature table collects; `finishMailgunRequest` turns it into form fields. */
+/** What the feature table collects; `finishMailgun` turns it into form fields. */
 export interface MailgunDraft {
   fields: Map<string, string[]>;
   /** Headers by lower-cased name: [name as given, value]. */
   headers: Map<string, [string, string]>;
   to: ParsedAddress[];
   recipients: string[];
-  attachments: Attachment[];
+  files: FormFile[];
+  fromDomain?: string;
   envelopeDomain?: string;
-  extra?: ParsedMailgunExtra;
+  /** Features combined in finish: they share v: fields and recipient-variables (mailgun-batch.ts). */
+  metadata?: JsonObject;
+  messageHeaders?: Record<string, string>;
+  mergeData?: Record<string, JsonObject>;
+  mergeGlobalData?: JsonObject;
+  mergeMetadata?: Record<string, JsonObject>;
+  mergeHeaders?: Record<string, Record<string, string>>;
+  extra?: MailgunExtra;
 }
 
-/** Per-request facts the response parser needs. */
+/** What the response and error handlers need to know about the request they read the answer to. */
 export interface MailgunRequestContext {
   /** Bare addresses of every recipient (to, cc, bcc). */
   recipients: string[];
@@ -47,9 +56,16 @@ function setHeader(draft: MailgunDraft, name: string, value: string): void {
   draft.headers.set(name.toLowerCase(), [name, value]);
 }
 
-export const mailgunFeatures = defineEspFeatures<MailgunDraft>({
+/**
+ * Every Anymail feature → Mailgun's form fields. metadata, headers and the merge features are
+ * combined in `finishMailgun` (they share v: fields and recipient-variables, mailgun-batch.ts).
+ */
+export const mailgunFeatures = defineEspFeatures<MailgunDraft, MailgunExtra>({
   // Mailgun accepts several From addresses in one comma-separated field.
-  from: (draft, value) => draft.fields.set('from', [addresses(value).join(', ')]),
+  from: (draft, value) => {
+    draft.fields.set('from', [addresses(value).join(', ')]);
+    draft.fromDomain = value[0]?.domain;
+  },
   to: (draft, value) => {
     draft.to = value;
     draft.recipients.push(...value.map((address) => address.addrSpec));
@@ -64,46 +80,46 @@ export const mailgunFeatures = defineEspFeatures<MailgunDraft>({
     draft.fields.set('bcc', addresses(value));
   },
   replyTo: (draft, value) => setHeader(draft, 'Reply-To', addresses(value).join(', ')),
-  subject: (draft, value) => draft.fields.set('subject', [value]),
+  subject: (draft, value) => void draft.fields.set('subject', [value]),
   headers: (draft, value, context) => {
+    draft.messageHeaders = value;
     for (const [name, headerValue] of Object.entries(value)) {
       // The replyTo feature is the Reply-To header; it wins over a copy in headers.
       if (name.toLowerCase() === 'reply-to' && context.features.replyTo) continue;
       setHeader(draft, name, headerValue);
     }
   },
-  textBody: (draft, value) => draft.fields.set('text', [value]),
-  htmlBody: (draft, value) => draft.fields.set('html', [value]),
-  ampBody: (draft, value) => draft.fields.set('amp-html', [value]),
+  textBody: (draft, value) => void draft.fields.set('text', [value]),
+  htmlBody: (draft, value) => void draft.fields.set('html', [value]),
+  ampBody: (draft, value) => void draft.fields.set('amp-html', [value]),
   alternatives: unsupported,
-  attachments: (draft, value) => draft.attachments.push(...value),
+  attachments: (draft, value, context) => void draft.files.push(...value.map((attachment) => toFormFile(attachment, context))),
   // Mailgun has no envelope-sender field; the envelope sender's domain picks the sending domain.
-  envelopeSender: (draft, value) => (draft.envelopeDomain = value.domain),
-  // metadata, merge data and headers are combined in finish (they share v: and recipient-variables).
-  metadata: () => undefined,
-  tags: (draft, value) => draft.fields.set('o:tag', value),
-  trackClicks: (draft, value) => draft.fields.set('o:tracking-clicks', [yesNo(value)]),
-  trackOpens: (draft, value) => draft.fields.set('o:tracking-opens', [yesNo(value)]),
-  sendAt: (draft, value) => draft.fields.set('o:deliverytime', [rfc2822(value)]),
-  templateId: (draft, value) => draft.fields.set('template', [value]),
-  mergeData: () => undefined,
-  mergeGlobalData: () => undefined,
-  mergeMetadata: () => undefined,
-  mergeHeaders: () => undefined,
-  espExtra: (draft, value) => (draft.extra = parseMailgunExtra(value)),
+  envelopeSender: (draft, value) => void (draft.envelopeDomain = value.domain),
+  metadata: (draft, value) => void (draft.metadata = value),
+  tags: (draft, value) => void draft.fields.set('o:tag', value),
+  trackClicks: (draft, value) => void draft.fields.set('o:tracking-clicks', [yesNo(value)]),
+  trackOpens: (draft, value) => void draft.fields.set('o:tracking-opens', [yesNo(value)]),
+  sendAt: (draft, value) => void draft.fields.set('o:deliverytime', [rfc2822(value)]),
+  templateId: (draft, value) => void draft.fields.set('template', [value]),
+  mergeData: (draft, value) => void (draft.mergeData = value),
+  mergeGlobalData: (draft, value) => void (draft.mergeGlobalData = value),
+  mergeMetadata: (draft, value) => void (draft.mergeMetadata = value),
+  mergeHeaders: (draft, value) => void (draft.mergeHeaders = value),
+  // Already checked and turned into form fields by the kit's espExtra policy (mailgun-extra.ts).
+  espExtra: (draft, value) => void (draft.extra = value),
 });
 
 /** Sender domain: espExtra.senderDomain > envelopeSender's domain > option > first from address's domain. */
-export function chooseSenderDomain(draft: MailgunDraft, context: PayloadContext, optionDomain: string | undefined): string {
-  const fromDomain = context.features.from?.[0]?.domain;
+export function chooseSenderDomain(draft: MailgunDraft, optionDomain: string | undefined): string {
   const [domain, where] = draft.extra?.senderDomain
     ? [draft.extra.senderDomain, 'espExtra.senderDomain']
     : draft.envelopeDomain
       ? [draft.envelopeDomain, 'envelopeSender']
       : optionDomain
         ? [optionDomain, 'the senderDomain option']
-        : fromDomain
-          ? [fromDomain, 'the from address']
+        : draft.fromDomain
+          ? [draft.fromDomain, 'the from address']
           : [undefined, ''];
   if (!domain) {
     throw new AnymailConfigurationError(
@@ -114,7 +130,8 @@ export function chooseSenderDomain(draft: MailgunDraft, context: PayloadContext,
   return asciiDomain(checkSenderDomain(domain, where));
 }
 
-async function toFormFile(attachment: Attachment): Promise<FormFile> {
+/** An attachment as a file part (an attached EmailMessage was rendered by the kit before the features ran). */
+function toFormFile(attachment: Attachment, context: PayloadContext): FormFile {
   const { content } = attachment;
   let bytes: Uint8Array;
   let contentType = attachment.mimetype || DEFAULT_ATTACHMENT_MIMETYPE;
@@ -124,7 +141,8 @@ async function toFormFile(attachment: Attachment): Promise<FormFile> {
   } else if (content instanceof Uint8Array) {
     bytes = content;
   } else {
-    bytes = await content.message();
+    const rendered = attachmentContent(attachment, context);
+    bytes = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : rendered;
     contentType = 'message/rfc822';
   }
   // Mailgun uses an inline part's file name as its Content-ID (referenced as cid:<filename>).
@@ -133,23 +151,18 @@ async function toFormFile(attachment: Attachment): Promise<FormFile> {
 }
 
 /** After every feature: merge fields, headers, espExtra, the sender domain, and the encoded body. */
-export async function finishMailgunRequest(
-  draft: MailgunDraft,
-  context: PayloadContext,
-  options: { senderDomain: string | undefined; authorization: string },
-): Promise<EspRequest> {
-  const { features } = context;
-  const usesTemplate = features.templateId !== undefined || draft.extra?.fields.has('template') === true;
+export function finishMailgun(draft: MailgunDraft, context: PayloadContext, settings: MailgunSettings): EspRequest<MailgunRequestContext> {
+  const usesTemplate = draft.fields.has('template') || draft.extra?.fields.has('template') === true;
   const merge = buildMergeFields(
     {
       to: draft.to.map((address) => address.addrSpec),
       usesTemplate,
-      metadata: features.metadata,
-      headers: features.headers,
-      mergeData: features.mergeData,
-      mergeGlobalData: features.mergeGlobalData,
-      mergeMetadata: features.mergeMetadata,
-      mergeHeaders: features.mergeHeaders,
+      metadata: draft.metadata,
+      headers: draft.messageHeaders,
+      mergeData: draft.mergeData,
+      mergeGlobalData: draft.mergeGlobalData,
+      mergeMetadata: draft.mergeMetadata,
+      mergeHeaders: draft.mergeHeaders,
     },
     context,
   );
@@ -167,30 +180,19 @@ export async function finishMailgunRequest(
     fields.set(name, values);
   }
 
-  const senderDomain = chooseSenderDomain(draft, context, options.senderDomain);
+  const senderDomain = chooseSenderDomain(draft, settings.senderDomain);
   const flat: Array<[string, string]> = [];
   for (const [name, values] of fields) for (const value of values) flat.push([name, value]);
   // Multipart only when there are files: urlencoded is smaller and cheaper to build.
-  const encoded = draft.attachments.length > 0 ? encodeMultipart(flat, await Promise.all(draft.attachments.map(toFormFile))) : encodeUrlencoded(flat);
-  const requestContext: MailgunRequestContext = { recipients: [...new Set(draft.recipients)], senderDomain };
+  const encoded = draft.files.length > 0 ? encodeMultipart(flat, draft.files) : encodeUrlencoded(flat);
   return {
     method: 'POST',
     path: `${encodeURIComponent(senderDomain)}/messages`,
-    headers: { authorization: options.authorization, 'content-type': encoded.contentType },
+    headers: { authorization: settings.authorization, 'content-type': encoded.contentType },
     body: encoded.body,
-    context: requestContext,
+    context: { recipients: [...new Set(draft.recipients)], senderDomain },
   };
 }
 
-export function newMailgunDraft(): MailgunDraft {
-  return { fields: new Map(), headers: new Map(), to: [], recipients: [], attachments: [] };
-}
-
-/** Message features → a Mailgun send request (data only). */
-export async function buildMailgunRequest(
-  context: PayloadContext,
-  options: { senderDomain: string | undefined; authorization: string },
-): Promise<EspRequest> {
-  const draft = applyFeatures(mailgunFeatures, newMailgunDraft(), context);
-  return finishMailgunRequest(draft, context, options);
-}
+/** A fresh draft for one message. */
+export const newMailgunDraft = (): MailgunDraft => ({ fields: new Map(), headers: new Map(), to: [], recipients: [], files: [] });

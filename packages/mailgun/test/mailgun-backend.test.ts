@@ -108,6 +108,13 @@ describe('MailgunBackend over HTTP: success', () => {
     expect(() => new MailgunBackend({ apiKey: 'k', senderDomain: 'https://mg.example.com/' })).toThrow(/not a domain name/);
   });
 
+  it('answers supportsFeature() from its feature table (FailoverBackend reads it)', () => {
+    const backend = new MailgunBackend({ apiKey: 'k' });
+    expect(backend.supportsFeature('ampBody')).toBe(true);
+    expect(backend.supportsFeature('mergeHeaders')).toBe(true);
+    expect(backend.supportsFeature('alternatives')).toBe(false);
+  });
+
   it('logs requests without the API key', async () => {
     const lines: string[] = [];
     await makeMessage(makeBackend({ debugLog: (line) => lines.push(line) })).send();

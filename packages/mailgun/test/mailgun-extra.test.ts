@@ -1,4 +1,4 @@
-import { AnymailConfigurationError, AnymailSerializationError } from '@anymail/core';
+import { AnymailConfigurationError, AnymailUnsupportedFeature } from '@anymail/core';
 import { describe, expect, it } from 'vitest';
 import { buildForm, expectSpecFields } from './support/mailgun-form.js';
 
@@ -30,16 +30,47 @@ describe('Mailgun espExtra', () => {
     expect(form.get('o:future-option')).toBe('on');
   });
 
-  it('rejects an unknown key, naming it', async () => {
+  // Core's one espExtra policy (issue #15): AnymailUnsupportedFeature (feature espExtra), was AnymailSerializationError.
+  it('rejects an unknown key, naming it and the closest valid one', async () => {
     const error = await buildForm({ espExtra: { tracking: true } }).catch((e: unknown) => e);
-    expect(AnymailSerializationError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toContain('"tracking"');
+    expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
+    expect((error as AnymailUnsupportedFeature).feature).toBe('espExtra');
+    expect((error as Error).message).toContain('unknown field "tracking" (did you mean "o:tracking"?)');
+    expect((error as Error).message).toContain("t:variables, 'h:<Header>', 'v:<variable>', other 'o:<option>' and 't:<option>' fields");
   });
 
   it('rejects a value outside the spec enum', async () => {
     const error = await buildForm({ espExtra: { 'o:tracking-opens': 'htmlonly' } }).catch((e: unknown) => e);
-    expect(AnymailSerializationError.isInstance(error)).toBe(true);
+    expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('o:tracking-opens');
+  });
+
+  it('rejects h:, v:, o: and t: fields of the wrong type, naming each', async () => {
+    const error = await buildForm({ espExtra: { 'h:X-A': 1, 'v:big': 10n, 'o:future': { a: 1 }, 't:other': 2 } }).catch((e: unknown) => e);
+    expect(AnymailUnsupportedFeature.isInstance(error)).toBe(true);
+    const text = (error as Error).message;
+    expect(text).toContain('h:X-A: must be a string header value');
+    expect(text).toContain('v:big: must be JSON-serializable');
+    expect(text).toContain('o:future: must be a string');
+    expect(text).toContain('t:other: must be a string');
+  });
+
+  it('with ignoreUnsupportedFeatures, drops the invalid fields and keeps the valid ones', async () => {
+    const form = await buildForm(
+      { espExtra: { tracking: true, 'o:tracking-opens': 'htmlonly', 'h:X-Bad': 1, 'h:X-Good': 'ok', 'v:n': 2, 'o:testmode': 'yes', senderDomain: 'mg.kept.example' } },
+      { ignoreUnsupportedFeatures: true },
+    );
+    expect(form.get('h:X-Good')).toBe('ok');
+    expect(form.get('v:n')).toBe('2');
+    expect(form.get('o:testmode')).toBe('yes');
+    expect(form.request.path).toBe('mg.kept.example/messages');
+    expect(form.fields.filter(([name]) => ['tracking', 'o:tracking-opens', 'h:X-Bad'].includes(name))).toEqual([]);
+  });
+
+  it('still refuses a header injection under ignoreUnsupportedFeatures', async () => {
+    const error = await buildForm({ espExtra: { 'h:X-Note': 'a\r\nBcc: x@attacker.test' } }, { ignoreUnsupportedFeatures: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('h:X-Note');
   });
 });
 

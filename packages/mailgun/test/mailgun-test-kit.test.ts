@@ -3,7 +3,7 @@ import { startFakeEsp } from '@anymail/core/test';
 import { setupServer } from 'msw/node';
 import { describe, expect, it } from 'vitest';
 import { MailgunBackend } from '../src/index.js';
-import { createFakeMailgun } from '../src/test/index.js';
+import { createFakeMailgun, mailgunFakeRoutes, mailgunMswHandlers } from '../src/test/index.js';
 
 const message = (backend: MailgunBackend, init: Partial<ConstructorParameters<typeof EmailMessage>[0]> = {}) =>
   new EmailMessage({ from: 'app@mg.example.com', to: ['user@example.com'], subject: 'Hi', body: 'Hello', connection: backend, ...init });
@@ -53,6 +53,31 @@ describe('@anymail/mailgun/test: loopback routes', () => {
       expect(fake.sends).toHaveLength(0);
     } finally {
       await Promise.all(backends.map((backend) => backend.close()));
+      await esp.close();
+    }
+  });
+});
+
+describe('@anymail/mailgun/test: mailgunFakeRoutes() and mailgunMswHandlers()', () => {
+  it('answer like the fake Mailgun, for startFakeEsp and for msw', async () => {
+    const esp = await startFakeEsp(mailgunFakeRoutes({ apiKey: 'key-1' }));
+    const server = setupServer(...(await mailgunMswHandlers({ apiKey: 'key-1' })));
+    server.listen({ onUnhandledRequest: 'error' });
+    const loopback = new MailgunBackend({ apiKey: 'key-1', apiUrl: `${esp.url}v3` });
+    const fetch = (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init);
+    try {
+      const viaLoopback = message(loopback);
+      await viaLoopback.send();
+      expect(viaLoopback.anymailStatus!.messageId).toMatch(/^<.+@mg\.example\.com>$/);
+      expect(esp.calls).toHaveLength(1);
+      const viaMsw = message(new MailgunBackend({ apiKey: 'key-1', fetch }));
+      await viaMsw.send();
+      expect(viaMsw.anymailStatus!.messageId).toMatch(/^<.+@mg\.example\.com>$/);
+      const denied = await message(new MailgunBackend({ apiKey: 'nope', fetch })).send().catch((e: unknown) => e as AnymailError);
+      expect((denied as AnymailError).statusCode).toBe(401);
+    } finally {
+      server.close();
+      await loopback.close();
       await esp.close();
     }
   });

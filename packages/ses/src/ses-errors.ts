@@ -1,4 +1,4 @@
-import { jsonErrors, type ErrorDescription, type ErrorHandler, type EspResponse, type FailureCategory } from '@anymail/core/esp';
+import { readJsonBody, type ErrorDescription, type ErrorHandler, type EspResponse, type FailureCategory } from '@anymail/core/esp';
 import { z } from 'zod';
 
 /**
@@ -64,16 +64,21 @@ function describe(response: EspResponse, body: AwsErrorBody | undefined): ErrorD
   return description;
 }
 
-const fromBody = jsonErrors(errorBodySchema, (body, response) => describe(response, body));
+/** The error body when it is JSON of the expected shape; undefined for a front end's HTML or an empty body. */
+function errorBody(response: EspResponse): AwsErrorBody | undefined {
+  try {
+    return readJsonBody(response, errorBodySchema);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The AWS error name and message of an error response (header `x-amzn-ErrorType`, body `__type`/`code`, `message`). */
+export const describeSesError = (response: EspResponse): ErrorDescription | undefined => describe(response, errorBody(response));
 
 /**
  * Error answers (restJson1): the AWS error name from the header `x-amzn-ErrorType`, else the
  * body's `__type` / `code` / `type`, and its `message`. AWS names the error in the header even
  * when the body is not JSON (a front end's HTML or an empty body), so that header is read then too.
  */
-export const sesErrors: ErrorHandler = {
-  describe: (response) => fromBody.describe(response) ?? describe(response, undefined),
-};
-
-/** The AWS error name and message of an error response (header `x-amzn-ErrorType`, body `__type`/`code`, `message`). */
-export const describeSesError = (response: EspResponse): ErrorDescription | undefined => sesErrors.describe(response);
+export const sesErrors: ErrorHandler = { describe: describeSesError };

@@ -132,15 +132,18 @@ describe('SNS signature verification', () => {
     }
     expect(fetchedUrls.length).toBe(before);
   });
-  it('refuses stale and replayed messages', async () => {
+  it('refuses stale messages; acknowledges a redelivered MessageId (200) without delivering it again', async () => {
     const hook = webhook();
     const stale = signSns(notification(record, { Timestamp: new Date(Date.now() - 3601_000).toISOString() }), keyPem);
     expect((await post(hook, stale)).status).toBe(400);
     expect((await post(webhook({ timestampToleranceSeconds: 7200 }), stale)).status).toBe(200);
     const fresh = signSns(notification(record), keyPem);
-    expect((await post(hook, fresh)).status).toBe(200);
-    const replay = await post(hook, fresh);
-    expect([replay.status, replay.body]).toEqual([400, expect.stringMatching(/replay/)]);
+    const delivered: unknown[] = [];
+    const counted = webhook({ onEvent: (event) => void delivered.push(event) });
+    expect((await post(counted, fresh)).status).toBe(200);
+    const again = await post(counted, fresh);
+    expect([again.status, again.body]).toEqual([200, expect.stringMatching(/already processed/)]);
+    expect(delivered).toHaveLength(1);
   });
   it('requires the SNS headers to agree with the body', async () => {
     const message = signSns(notification(record), keyPem);

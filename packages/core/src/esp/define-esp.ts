@@ -57,8 +57,11 @@ export interface EspDefinition<Settings = unknown, Draft = unknown, Context = un
   finish(draft: Draft, context: PayloadContext, settings: NoInfer<Settings>): EspRequest<Context> | Promise<EspRequest<Context>>;
   /** A 2xx response → status (`jsonResponse(schema, read)`). */
   readonly response: ResponseHandler<Context, NoInfer<Settings>>;
-  /** Error responses → message, category, code, retry delay (`jsonErrors(schema, describe)`). */
-  readonly errors?: ErrorHandler;
+  /**
+   * Error responses → message, category, code, retry delay (`jsonErrors(schema, describe)`), read
+   * with the request (typed context) and the settings, or without either (`ErrorHandler`).
+   */
+  readonly errors?: ErrorHandler<NoInfer<Context>, NoInfer<Settings>> | ErrorHandler;
   /** Several messages in one request (a batch endpoint) for `sendMessages`; `parse` may refuse single parts with an AnymailError. */
   combine?(settings: NoInfer<Settings>): CombinedSend<Context, AnymailStatus | AnymailError>;
   /** Right before sending: sign the request (may be synchronous, to pay no promise per message). */
@@ -120,7 +123,7 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
   protected override readonly combinedSend: CombinedSend<unknown, AnymailStatus | AnymailError> | undefined;
   protected override readonly secretHeaders: readonly string[];
   readonly #table: EspFeatureTable<Draft, Record<string, unknown>>;
-  readonly #errors: ErrorHandler | undefined;
+  readonly #errors: ErrorHandler<Context, Settings> | undefined;
 
   constructor(definition: DefinedEsp<Settings, Draft, Context, Extra, never>, options: BaseEspBackendOptions | object = {}) {
     const checked = resolveEspOptions(definition.options, options) as BaseEspBackendOptions;
@@ -133,7 +136,8 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
     this.settings = settings;
     this.featureTable = definition.features;
     this.#table = withExtraPolicy(definition);
-    this.#errors = definition.errors;
+    // An ErrorHandler<unknown, unknown> reads any request and settings: it is an ErrorHandler<Context, Settings> too.
+    this.#errors = definition.errors as ErrorHandler<Context, Settings> | undefined;
     this.combinedSend = definition.combine?.(this.settings) as CombinedSend<unknown, AnymailStatus | AnymailError> | undefined;
     this.secretHeaders = definition.secretHeaders ?? DEFAULT_SECRET_HEADERS;
   }
@@ -174,8 +178,8 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
     return this.#errors?.accept?.(response) ?? false;
   }
 
-  protected override describeError(response: EspResponse): ErrorDescription | undefined {
-    return this.#errors?.describe(response);
+  protected override describeError(response: EspResponse, request: EspRequest): ErrorDescription | undefined {
+    return this.#errors?.describe(response, request as EspRequest<Context>, this.settings);
   }
 
   protected override finalizeRequest(request: EspRequest): EspRequest | Promise<EspRequest> {

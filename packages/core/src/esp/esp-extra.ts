@@ -36,7 +36,8 @@ export function parseEspExtra<Extra>(
     }
     return `${issue.path.map(String).join('.') || 'espExtra'}: ${issue.message}`;
   });
-  const allowedText = allowed ? `; allowed: ${allowed.join(', ')}` : '';
+  const others = otherKeys(schema);
+  const allowedText = allowed ? `; allowed: ${[...allowed, ...(others ? [others] : [])].join(', ')}` : '';
   context.unsupported('espExtra', `${problems.join('; ')}${allowedText}`);
   // ignoreUnsupportedFeatures: keep the keys that are valid on their own.
   const kept = keepValidKeys(schema, value);
@@ -44,9 +45,22 @@ export function parseEspExtra<Extra>(
   return kept;
 }
 
-/** The keys an object schema allows (undefined for a schema that is not a plain object). */
+/**
+ * The keys an object schema allows (undefined for a schema that is not a plain object). A schema
+ * that transforms (`object.transform(...)`, a pipe) allows the keys of its input object.
+ */
 export function allowedKeys(schema: z.ZodType): string[] | undefined {
+  if (schema instanceof z.ZodPipe) return allowedKeys(schema.in as z.ZodType);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+}
+
+/**
+ * What an object schema says about the keys beyond its shape: the description of its catchall
+ * (`.catchall(z.unknown().describe("h:<Header>, v:<name>"))`, keys checked by a refinement).
+ */
+function otherKeys(schema: z.ZodType): string | undefined {
+  if (schema instanceof z.ZodPipe) return otherKeys(schema.in as z.ZodType);
+  return schema instanceof z.ZodObject ? (schema.def.catchall as z.ZodType | undefined)?.description : undefined;
 }
 
 function keepValidKeys<Extra>(schema: z.ZodType<Extra>, value: Record<string, unknown>): Extra {

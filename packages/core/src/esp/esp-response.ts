@@ -16,9 +16,12 @@ export type ResponseHandler<Context, Settings> = (
 ) => AnymailStatus;
 
 /** How an error response is read (see `jsonErrors`). */
-export interface ErrorHandler {
-  /** The ESP's message, category, code and retry delay for an error response; undefined to use the HTTP status alone. */
-  describe(response: EspResponse): ErrorDescription | undefined;
+export interface ErrorHandler<Context = unknown, Settings = unknown> {
+  /**
+   * The ESP's message, category, code and retry delay for an error response, given the request it
+   * answers (typed context) and the backend's settings; undefined to use the HTTP status alone.
+   */
+  describe(response: EspResponse, request: EspRequest<Context>, settings: Settings): ErrorDescription | undefined;
   /** A non-2xx answer that still reports per-recipient results (e.g. Postmark's 422 for inactive recipients). */
   accept?(response: EspResponse): boolean;
 }
@@ -64,13 +67,18 @@ export function jsonResponse<S extends z.ZodType, Context, Settings>(
 
 /**
  * An error handler from a schema: the error body, when it parses and matches `schema`, goes to
- * `describe`; a body that does not (HTML from a proxy, empty) falls back to the HTTP status.
+ * `describe` (with the request and the settings); a body that does not (HTML from a proxy, plain
+ * text, empty) goes to `fallback` when given, else the HTTP status alone describes it.
  */
-export function jsonErrors<S extends z.ZodType>(
+export function jsonErrors<S extends z.ZodType, Context = unknown, Settings = unknown>(
   schema: S,
-  describe: (body: z.output<S>, response: EspResponse) => ErrorDescription | undefined,
-  options: JsonReadOptions & { accept?: (body: z.output<S>, response: EspResponse) => boolean } = {},
-): ErrorHandler {
+  describe: (body: z.output<S>, response: EspResponse, request: EspRequest<Context>, settings: Settings) => ErrorDescription | undefined,
+  options: JsonReadOptions & {
+    accept?: (body: z.output<S>, response: EspResponse) => boolean;
+    /** A body that is not JSON or does not match `schema`. */
+    fallback?: (response: EspResponse, request: EspRequest<Context>, settings: Settings) => ErrorDescription | undefined;
+  } = {},
+): ErrorHandler<Context, Settings> {
   const body = (response: EspResponse): { ok: true; value: z.output<S> } | { ok: false } => {
     try {
       return { ok: true, value: readJsonBody(response, schema, options) };
@@ -78,11 +86,12 @@ export function jsonErrors<S extends z.ZodType>(
       return { ok: false };
     }
   };
-  const accept = options.accept;
+  const { accept, fallback } = options;
   return {
-    describe(response) {
+    describe(response, request, settings) {
       const read = body(response);
-      return read.ok ? describe(read.value, response) : undefined;
+      if (read.ok) return describe(read.value, response, request, settings);
+      return fallback?.(response, request, settings);
     },
     accept: accept
       ? (response) => {

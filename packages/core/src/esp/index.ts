@@ -26,7 +26,8 @@ export {
 export { loadSetting, parseBooleanSetting, settingEnvNames, type LoadSettingOptions } from '../settings.js';
 export { checkOptions, closestName } from '../options-check.js';
 // What a definition's setters use: addresses, header checks, message types.
-export { formatAddress, parseAddress, parseAddressList, type ParsedAddress, type FormatAddressOptions } from '../address.js';
+export { asciiDomain, formatAddress, parseAddress, parseAddressList, type ParsedAddress, type FormatAddressOptions } from '../address.js';
+export { DEFAULT_ATTACHMENT_MIMETYPE } from '../mimetypes.js';
 export {
   assertAddressHeader,
   assertAddressList,

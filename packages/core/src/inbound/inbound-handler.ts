@@ -8,7 +8,7 @@ export const DEFAULT_INBOUND_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 /** Options every ESP's `inboundWebhook(options)` takes. */
 export interface InboundWebhookOptions extends WebhookHandlerOptions {
-  /** Called once per received message, after the `inbound` signal. Throwing answers 500 (the ESP retries). */
+  /** Called once per received message, after the `inbound` signal. Throwing answers 500 (the ESP retries, and the retry is processed). */
   onEvent?: (event: AnymailInboundEvent) => unknown;
   /**
    * Largest request body read; a bigger one is answered 413 without reading the rest.
@@ -46,7 +46,8 @@ export type InboundWebhook = WebhookHandler<AnymailInboundEvent>;
  * Build an inbound webhook on the shared webhook pipeline (body read once under `maxBodyBytes`,
  * verify, then parse; HEAD/OPTIONS, 401/413/415 answers): each received message fires the
  * `inbound` signal (sender = the webhook), then `onEvent`; a receiver that throws answers 500 with
- * the replay claims released, so the ESP's retry is accepted.
+ * the replay claims released, so the ESP's retry is accepted. A signed redelivery of a message
+ * already received answers 200 and fires nothing again (503 while the first is still processed).
  */
 export function createInboundWebhook<Envelope = unknown>(config: InboundWebhookConfig<Envelope>): InboundWebhook {
   const { onEvent, espName } = config;

@@ -4,7 +4,7 @@
  * or creates one from a URL (`redis` is then an optional peer dependency).
  */
 import { AnymailConfigurationError } from '../errors.js';
-import type { ReplayCache } from '../tracking/replay-cache.js';
+import type { ReplayCache, ReplayClaim } from '../tracking/replay-cache.js';
 import { importOptionalPeer } from './optional-peer.js';
 
 /** What the cache needs from a node-redis client (`createClient()` from the `redis` package, v4 or later). */
@@ -28,7 +28,11 @@ interface OwnedClient extends RedisCommandClient {
   quit(): Promise<unknown>;
 }
 
-/** `SET key 1 PX <ms until expiry> NX`: atomic, and Redis forgets the key when its window closes. */
+/**
+ * `SET key p PX <ms until expiry> NX` claims atomically (`p`: in progress), and Redis forgets the key
+ * when its window closes; `complete` rewrites it to `d` (done) with the same expiry. Plain commands
+ * only (no scripting), so any Redis-compatible server works.
+ */
 export class RedisReplayCache implements ReplayCache {
   readonly keyPrefix: string;
   readonly #now: () => number;
@@ -47,12 +51,24 @@ export class RedisReplayCache implements ReplayCache {
     if (options.client) this.#client = Promise.resolve(options.client);
   }
 
-  async claim(key: string, expiresAt: number): Promise<boolean> {
+  async claim(key: string, expiresAt: number): Promise<ReplayClaim> {
     const ttl = Math.ceil(expiresAt - this.#now());
-    if (ttl <= 0) return true; // Already outside its window: nothing to remember.
+    if (ttl <= 0) return 'claimed'; // Already outside its window: nothing to remember.
     const client = await this.#connect();
-    const answer = await client.sendCommand(['SET', this.keyPrefix + key, '1', 'PX', String(ttl), 'NX']);
-    return answer !== null && answer !== undefined;
+    const answer = await client.sendCommand(['SET', this.keyPrefix + key, 'p', 'PX', String(ttl), 'NX']);
+    if (answer !== null && answer !== undefined) return 'claimed';
+    // Taken. Read its state: a key gone meanwhile (released, expired) or written by 0.1 ('1') counts
+    // as in progress, so the ESP retries rather than the request being dropped.
+    const state = await client.sendCommand(['GET', this.keyPrefix + key]);
+    return String(state) === 'd' ? 'done' : 'in-progress';
+  }
+
+  /** Mark a claimed key done until `expiresAt`, the expiry it was claimed with (`XX`: a released or expired key stays gone). */
+  async complete(key: string, expiresAt: number): Promise<void> {
+    const ttl = Math.ceil(expiresAt - this.#now());
+    if (ttl <= 0) return;
+    const client = await this.#connect();
+    await client.sendCommand(['SET', this.keyPrefix + key, 'd', 'PX', String(ttl), 'XX']);
   }
 
   async release(key: string): Promise<void> {

@@ -1,17 +1,38 @@
 import { AnymailConfigurationError, AnymailWebhookBusy } from '../errors.js';
 
 /**
- * Remembers webhook nonces (Mailgun tokens, SNS message ids, hashes of signed SendGrid bodies)
- * so a captured request cannot be replayed. The in-memory default only protects one process;
- * behind a load balancer use a shared store (`@anymail/core/replay-cache/postgres` or `/redis`).
+ * What a claim found: `'claimed'` — the key was free and is now recorded, in progress, for this
+ * request; `'in-progress'` — an earlier request with the key is still being processed (or ended
+ * without saying so); `'done'` — an earlier request with the key was processed.
+ */
+export type ReplayClaim = 'claimed' | 'in-progress' | 'done';
+
+/**
+ * Remembers webhook nonces (Mailgun tokens, SNS message ids, Svix ids, hashes of signed SendGrid
+ * bodies) so a request is processed once: a claim is in progress while its request is processed,
+ * then done until the signature window closes. A redelivery of a done request is acknowledged (200)
+ * with nothing delivered again; one that arrives while the first is in progress is answered 503, so
+ * the ESP retries; a claim is released when processing fails, so the ESP's retry is processed.
+ * The in-memory default only protects one process; behind a load balancer use a shared store
+ * (`@anymail/core/replay-cache/postgres` or `/redis`).
  */
 export interface ReplayCache {
   /**
-   * Record `key` until `expiresAt` (ms since epoch). Returns false when the key was already
-   * recorded and has not expired (a replay). Must be atomic in shared stores. May throw
-   * AnymailWebhookBusy (answered 503, so the ESP retries) when it cannot record the key.
+   * Record `key` as in progress until `expiresAt` (ms since epoch), unless it is already recorded
+   * and has not expired: then say whether that earlier claim is still in progress or done. Must be
+   * atomic in shared stores (of many concurrent claims of one key, exactly one gets `'claimed'`).
+   * May throw AnymailWebhookBusy (answered 503, so the ESP retries) when it cannot record the key.
+   *
+   * A cache written for the 0.1 interface answers a boolean: `true` counts as `'claimed'`,
+   * `false` as `'in-progress'`.
    */
-  claim(key: string, expiresAt: number): boolean | Promise<boolean>;
+  claim(key: string, expiresAt: number): ReplayClaim | boolean | Promise<ReplayClaim | boolean>;
+  /**
+   * Mark a key this process claimed as done (its request was processed), keeping it until
+   * `expiresAt` (the expiry it was claimed with). Optional only for caches written for the 0.1
+   * interface: without it a redelivery is answered 503 (retry later) until the window closes.
+   */
+  complete?(key: string, expiresAt: number): void | Promise<void>;
   /** Forget a key, so the ESP's retry of a request we failed to process is accepted. */
   release(key: string): void | Promise<void>;
 }
@@ -30,13 +51,14 @@ export interface MemoryReplayCacheOptions {
 }
 
 /**
- * Process-local replay cache, bounded by time: a key is kept until its expiry and never dropped
- * earlier. Expired keys are evicted in expiry order (a min-heap), so each claim costs O(log n).
+ * Process-local replay cache, bounded by time: a key is kept (in progress, then done) until its
+ * expiry and never dropped earlier. Expired keys are evicted in expiry order (a min-heap), so each
+ * claim costs O(log n).
  */
 export class MemoryReplayCache implements ReplayCache {
   readonly maxEntries: number;
   readonly now: () => number;
-  readonly #entries = new Map<string, number>();
+  readonly #entries = new Map<string, { expiresAt: number; done: boolean }>();
   /** [expiresAt, key], smallest expiry first. May hold stale pairs for released or re-claimed keys. */
   readonly #heap: [number, string][] = [];
 
@@ -48,12 +70,12 @@ export class MemoryReplayCache implements ReplayCache {
     }
   }
 
-  claim(key: string, expiresAt: number): boolean {
+  claim(key: string, expiresAt: number): ReplayClaim {
     const now = this.now();
     this.#evictExpired(now);
     const existing = this.#entries.get(key);
-    if (existing !== undefined && existing > now) return false;
-    if (expiresAt <= now) return true; // Already outside its window: nothing to remember.
+    if (existing !== undefined && existing.expiresAt > now) return existing.done ? 'done' : 'in-progress';
+    if (expiresAt <= now) return 'claimed'; // Already outside its window: nothing to remember.
     if (this.#entries.size >= this.maxEntries) {
       const retryAfterMs = Math.max(1000, (this.#heap[0]?.[0] ?? now + 60_000) - now);
       throw new AnymailWebhookBusy(
@@ -62,9 +84,14 @@ export class MemoryReplayCache implements ReplayCache {
         { retryAfterMs },
       );
     }
-    this.#entries.set(key, expiresAt);
+    this.#entries.set(key, { expiresAt, done: false });
     this.#push([expiresAt, key]);
-    return true;
+    return 'claimed';
+  }
+
+  complete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) entry.done = true;
   }
 
   release(key: string): void {
@@ -79,12 +106,12 @@ export class MemoryReplayCache implements ReplayCache {
     const heap = this.#heap;
     while (heap.length > 0 && heap[0]![0] <= now) {
       const [expiresAt, key] = this.#pop();
-      if (this.#entries.get(key) === expiresAt) this.#entries.delete(key);
+      if (this.#entries.get(key)?.expiresAt === expiresAt) this.#entries.delete(key);
     }
     // Released keys leave stale heap pairs; rebuild when they dominate so memory stays bounded.
     if (heap.length > 2 * this.#entries.size + 1024) {
       heap.length = 0;
-      for (const [key, expiresAt] of this.#entries) this.#push([expiresAt, key]);
+      for (const [key, { expiresAt }] of this.#entries) this.#push([expiresAt, key]);
     }
   }
 

@@ -9,7 +9,8 @@ export interface SignedWebhookOptions {
   /** Refuse requests signed longer ago (or further ahead) than this. Default per ESP. */
   timestampToleranceSeconds?: number;
   /**
-   * Where claimed request keys are remembered until their window closes. Share one store
+   * Where claimed request keys are remembered (in progress, then done) until their window closes,
+   * so each request is processed once however often the ESP redelivers it. Share one store
    * (`@anymail/core/replay-cache/postgres` or `/redis`) between every process that receives the
    * same webhook. @default a MemoryReplayCache per webhook
    */
@@ -75,7 +76,10 @@ export class SignedWebhook<Key> {
     this.replayCache = config.replayCache ?? new MemoryReplayCache({ now: this.now });
   }
 
-  /** Signature under any key, then the window, then the replay claim. Throws 400 on any failure. */
+  /**
+   * Signature under any key, then the window, then the replay claim. Throws 400 on any failure;
+   * a redelivery throws AnymailWebhookDuplicate (processed: 200) or AnymailWebhookBusy (in progress: 503).
+   */
   async verify(request: WebhookRequest, check: SignedRequestCheck<Key>): Promise<void> {
     if (!this.anyKeyVerifies(check.signatureValid)) throw this.failure(check.invalidMessage);
     this.assertFresh(check.timestampMs);
@@ -105,7 +109,11 @@ export class SignedWebhook<Key> {
     }
   }
 
-  /** Claim `<esp>:<claimKey>` until the request's window closes; a second claim is a replay (400). */
+  /**
+   * Claim `<esp>:<claimKey>` until the request's window closes. A second claim is a redelivery (or
+   * a replay): acknowledged with 200 and nothing delivered when the first was processed, 503 while
+   * it is still being processed. See {@link WebhookRequest.claim}.
+   */
   claim(request: WebhookRequest, claimKey: string, timestampMs: number): Promise<void> {
     return request.claim(this.replayCache, `${this.esp}:${claimKey}`, timestampMs + this.toleranceMs);
   }

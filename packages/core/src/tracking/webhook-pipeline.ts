@@ -53,7 +53,11 @@ export interface WebhookPipelineConfig<Envelope, Event> extends WebhookHandlerOp
   verify?: (envelope: Envelope, request: WebhookRequest) => void | Promise<void>;
   /** Turn the verified envelope into events. */
   toEvents: (envelope: Envelope, request: WebhookRequest) => Event[] | Promise<Event[]>;
-  /** Hand one event to the application; a throw answers 500 and releases the replay claims. */
+  /**
+   * Hand one event to the application; a throw answers 500 and releases the replay claims (the
+   * ESP's retry is processed). When every event was delivered the claims are marked done, so a
+   * redelivery of the request is answered 200 without delivering again.
+   */
   deliver: (event: Event, handler: WebhookHandler<Event>) => unknown;
 }
 
@@ -67,7 +71,11 @@ export interface WebhookHandler<Event> {
    * reads the stream under the cap. Always resolves (never rejects), even when the client aborts.
    */
   node(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void>;
-  /** Verify and parse, without HTTP and without delivering. Throws AnymailWebhookValidationFailure. */
+  /**
+   * Verify and parse, without HTTP and without delivering. Throws AnymailWebhookValidationFailure
+   * (or AnymailWebhookBusy, 503, while the same request is being processed elsewhere). The request
+   * counts as processed once this resolves: parsing it again resolves to no events.
+   */
   parse(input: WebhookInput): Promise<Event[]>;
   /** Verify, parse and deliver; returns the HTTP answer to send. */
   handle(input: WebhookInput & { method?: string }): Promise<WebhookResponseInit>;
@@ -80,8 +88,9 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 /**
  * Build a webhook handler. Answers: HEAD → 200 (ESP URL checks), OPTIONS → 204; bad basic auth
  * → 401; wrong Content-Type → 415; body over `maxBodyBytes` → 413; failed check → 400, nothing
- * delivered; busy → 503; a receiver throws → 500 with the replay claims released, so the ESP's
- * retry is accepted.
+ * delivered; busy → 503 with Retry-After; a receiver throws → 500 with the replay claims released,
+ * so the ESP's retry is accepted. A redelivery (same signed id or nonce) of a request already
+ * processed → 200, nothing delivered again; of one still being processed → 503 with Retry-After.
  */
 export function createWebhookHandler<Envelope, Event>(config: WebhookPipelineConfig<Envelope, Event>): WebhookHandler<Event> {
   const secrets = resolveWebhookSecrets(config.esp, config.webhookSecret, config.env);
@@ -140,6 +149,7 @@ export function createWebhookHandler<Envelope, Event>(config: WebhookPipelineCon
       await request.releaseClaims();
       return { status: 500, body: `A ${config.espName} webhook receiver failed; please retry` };
     }
+    await completeClaims(request);
     return { status: 200, body: 'OK' };
   }
 
@@ -154,7 +164,16 @@ export function createWebhookHandler<Envelope, Event>(config: WebhookPipelineCon
           espName: config.espName,
         });
       }
-      return verifyAndParse(request);
+      let events: Event[];
+      try {
+        events = await verifyAndParse(request);
+      } catch (error) {
+        await request.releaseClaims();
+        if (AnymailError.isInstance(error) && error.code === 'ANYMAIL_WEBHOOK_DUPLICATE') return [];
+        throw error;
+      }
+      await completeClaims(request);
+      return events;
     },
 
     async handle(input) {
@@ -212,13 +231,30 @@ export function createWebhookHandler<Envelope, Event>(config: WebhookPipelineCon
   return handler;
 }
 
-/** The answer to a failed check: its status for validation failures and busy errors, else a bare 500. */
+/**
+ * Processing succeeded, so the answer is 200 whatever happens here. Should the store fail to mark
+ * the claims done, they stay in progress until their window closes: a redelivery then gets 503
+ * (retry later), never a second delivery.
+ */
+async function completeClaims(request: WebhookRequest): Promise<void> {
+  try {
+    await request.completeClaims();
+  } catch {
+    // See above: nothing is lost and nothing is delivered twice.
+  }
+}
+
+/**
+ * The answer to a failed check: its status for validation failures and busy errors, 200 for a
+ * redelivery of a processed request, else a bare 500.
+ */
 function failureAnswer(error: unknown): WebhookResponseInit {
   if (AnymailError.isInstance(error)) {
     if (error.code === 'ANYMAIL_WEBHOOK_VALIDATION_FAILURE') {
       const status = error.statusCode ?? 400;
       return { status, body: error.message, ...(status === 401 ? { headers: BASIC_CHALLENGE } : {}) };
     }
+    if (error.code === 'ANYMAIL_WEBHOOK_DUPLICATE') return { status: 200, body: error.message };
     if (error.code === 'ANYMAIL_WEBHOOK_BUSY') {
       return { status: 503, body: error.message, headers: { 'Retry-After': String(Math.ceil((error.retryAfterMs ?? 60_000) / 1000)) } };
     }

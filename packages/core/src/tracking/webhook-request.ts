@@ -1,5 +1,8 @@
-import { AnymailWebhookValidationFailure } from '../errors.js';
-import type { ReplayCache } from './replay-cache.js';
+import { AnymailConfigurationError, AnymailWebhookBusy, AnymailWebhookDuplicate, AnymailWebhookValidationFailure } from '../errors.js';
+import type { ReplayCache, ReplayClaim } from './replay-cache.js';
+
+/** Retry-After (ms) suggested to an ESP whose redelivery arrived while the first delivery is still processed. */
+const IN_PROGRESS_RETRY_AFTER_MS = 30_000;
 
 /** What a webhook receives, independent of the HTTP framework. */
 export interface WebhookInput {
@@ -12,8 +15,11 @@ export interface WebhookInput {
 export class WebhookRequest {
   readonly headers: Headers;
   readonly rawBody: Uint8Array;
-  /** Nonces claimed during verification; released if processing fails, so a retry is accepted. */
-  readonly claims: { cache: ReplayCache; key: string }[] = [];
+  /**
+   * Nonces claimed during verification, in progress until processing ends: completed when every
+   * receiver ran, released if processing fails (so the ESP's retry is accepted).
+   */
+  readonly claims: { cache: ReplayCache; key: string; expiresAt: number }[] = [];
   #text: string | undefined;
   #json: { value: unknown } | undefined;
 
@@ -45,20 +51,44 @@ export class WebhookRequest {
     return this.#json.value;
   }
 
-  /** Claim a nonce; a replay is refused with 400. Claims are released if processing fails. */
+  /**
+   * Claim a nonce until `expiresAt`. A redelivery of a request already processed throws
+   * AnymailWebhookDuplicate (answered 200, nothing delivered again); one whose first delivery is
+   * still being processed throws AnymailWebhookBusy (503 with Retry-After, so the ESP retries).
+   */
   async claim(cache: ReplayCache, key: string, expiresAt: number): Promise<void> {
-    if (!(await cache.claim(key, expiresAt))) {
-      throw new AnymailWebhookValidationFailure('Webhook request was already received (replay refused)', {
-        statusCode: 400,
-      });
+    const outcome = claimOutcome(await cache.claim(key, expiresAt));
+    if (outcome === 'claimed') {
+      this.claims.push({ cache, key, expiresAt });
+      return;
     }
-    this.claims.push({ cache, key });
+    if (outcome === 'done') {
+      throw new AnymailWebhookDuplicate('Webhook request was already processed; acknowledged, nothing delivered again');
+    }
+    throw new AnymailWebhookBusy('The same webhook request is still being processed; answering 503 so the ESP retries later', {
+      retryAfterMs: IN_PROGRESS_RETRY_AFTER_MS,
+    });
+  }
+
+  /** Mark every claim of this request done (processing succeeded: a redelivery is acknowledged, not delivered). */
+  async completeClaims(): Promise<void> {
+    for (const { cache, key, expiresAt } of this.claims.splice(0)) await cache.complete?.(key, expiresAt);
   }
 
   /** Forget every claim of this request (processing failed: the ESP's retry must be accepted). */
   async releaseClaims(): Promise<void> {
     for (const { cache, key } of this.claims.splice(0)) await cache.release(key);
   }
+}
+
+/** A 0.1 cache answers a boolean; `false` can't tell in progress from done, so it takes the safe side (retry later). */
+function claimOutcome(answer: ReplayClaim | boolean): ReplayClaim {
+  if (answer === true) return 'claimed';
+  if (answer === false) return 'in-progress';
+  if (answer === 'claimed' || answer === 'in-progress' || answer === 'done') return answer;
+  throw new AnymailConfigurationError(
+    `replayCache.claim() answered ${JSON.stringify(answer)}: a ReplayCache must answer 'claimed', 'in-progress' or 'done' (or, as in 0.1, true or false)`,
+  );
 }
 
 function toHeaders(headers: WebhookInput['headers']): Headers {

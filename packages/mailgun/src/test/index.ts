@@ -1,5 +1,7 @@
 export {
   createFakeMailgun,
+  mailgunFakeRoutes,
+  mailgunMswHandlers,
   type FakeMailgun,
   type FakeMailgunOptions,
   type FakeMailgunReply,

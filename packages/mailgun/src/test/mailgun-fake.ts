@@ -122,3 +122,19 @@ export function createFakeMailgun(options: FakeMailgunOptions = {}): FakeMailgun
     },
   };
 }
+
+/**
+ * Routes for `startFakeEsp` from `@anymail/core/test` acting as Mailgun's send API (a fresh
+ * `createFakeMailgun(options)`; use that to read what it accepted).
+ */
+export function mailgunFakeRoutes(options: FakeMailgunOptions = {}): FakeEspRoutes {
+  return createFakeMailgun(options).routes;
+}
+
+/**
+ * msw handlers acting as Mailgun's send API on api.mailgun.net and api.eu.mailgun.net (a fresh
+ * `createFakeMailgun(options)`). Give the backend `fetch` (msw does not see undici Pool traffic).
+ */
+export function mailgunMswHandlers(options: FakeMailgunOptions = {}): Promise<HttpHandler[]> {
+  return createFakeMailgun(options).mswHandlers();
+}

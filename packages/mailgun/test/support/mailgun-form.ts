@@ -1,8 +1,9 @@
-// Helpers for payload tests: build a Mailgun request from a message and read its form back.
+// Helpers for payload tests: the request MailgunBackend builds for a message (previewRequest), its form read back.
 import { readFileSync } from 'node:fs';
-import { EmailMessage, makePayloadContext, resolveFeatures, type EmailMessageInit, type EspRequest } from '@anymail/core';
+import { EmailMessage, type EmailMessageInit, type EspRequest } from '@anymail/core';
 import { expect } from 'vitest';
-import { buildMailgunRequest, type MailgunRequestContext } from '../../src/mailgun-payload.js';
+import { MailgunBackend } from '../../src/index.js';
+import type { MailgunRequestContext } from '../../src/mailgun-payload.js';
 
 const spec = JSON.parse(readFileSync(new URL('../fixtures/responses/mailgun-messages-request-fields.json', import.meta.url), 'utf8')) as {
   properties: string[];
@@ -10,7 +11,7 @@ const spec = JSON.parse(readFileSync(new URL('../fixtures/responses/mailgun-mess
 };
 
 export interface BuiltForm {
-  request: EspRequest;
+  request: EspRequest<MailgunRequestContext>;
   context: MailgunRequestContext;
   fields: Array<[string, string]>;
   files: Array<{ field: string; filename: string; type: string; text: string; bytes: Uint8Array }>;
@@ -29,8 +30,8 @@ export async function buildForm(
   const { setup, ...rest } = init;
   const message = new EmailMessage({ from: 'from@example.com', to: ['to@example.com'], subject: 'Subject', body: 'Body', ...rest });
   setup?.(message);
-  const context = makePayloadContext('Mailgun', message, resolveFeatures(message), options.ignoreUnsupportedFeatures ?? false);
-  const request = await buildMailgunRequest(context, { senderDomain: options.senderDomain, authorization: AUTH });
+  const backend = new MailgunBackend({ apiKey: 'key-test', senderDomain: options.senderDomain, ignoreUnsupportedFeatures: options.ignoreUnsupportedFeatures });
+  const request = await backend.previewRequest(message);
   const form = await new Response(request.body as ConstructorParameters<typeof Response>[0], { headers: { 'content-type': request.headers['content-type']! } }).formData();
   const fields: BuiltForm['fields'] = [];
   const files: BuiltForm['files'] = [];
@@ -44,7 +45,7 @@ export async function buildForm(
   const getAll = (name: string) => fields.filter(([key]) => key === name).map(([, value]) => value);
   return {
     request,
-    context: request.context as MailgunRequestContext,
+    context: request.context,
     fields,
     files,
     getAll,

@@ -1,4 +1,4 @@
-import type { JsonObject, PayloadContext } from '@anymail/core';
+import type { JsonObject, PayloadContext } from '@anymail/core/esp';
 
 /**
  * Mailgun batch sending and personalization. Mailgun substitutes `%recipient.<name>%` from
