@@ -7,10 +7,8 @@ import { BrevoBackend } from '../src/index.js';
 const body = JSON.stringify({ sender: { email: 'from@example.com' }, to: [{ email: 'to@example.com' }], subject: 'Bench', textContent: 'Hello from the benchmark' });
 await runEspBench({
   esp: 'Brevo',
-  backendName: 'BrevoBackend',
   server: () => forkBenchServer(new URL('./brevo-fake-server.mjs', import.meta.url), '/v3/'),
   raw: {
-    name: 'raw undici Pool.request /smtp/email',
     path: '/v3/smtp/email',
     headers: { 'content-type': 'application/json', accept: 'application/json', 'api-key': 'bench' },
     body: () => body,

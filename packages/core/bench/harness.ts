@@ -16,19 +16,20 @@ export async function startBenchServer(
   reply?: string,
   options: { status?: number; headers?: Record<string, string>; delayMs?: number } = {},
 ): Promise<FakeServer> {
-  const child = fork(fileURLToPath(new URL('./fake-esp-server.mjs', import.meta.url)), [], {
-    env: {
-      ...process.env,
-      ...(reply !== undefined ? { BENCH_REPLY: reply } : {}),
-      ...(options.status !== undefined ? { BENCH_STATUS: String(options.status) } : {}),
-      ...(options.headers ? { BENCH_HEADERS: JSON.stringify(options.headers) } : {}),
-      ...(options.delayMs !== undefined ? { BENCH_DELAY_MS: String(options.delayMs) } : {}),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  return forkBenchServer(new URL('./fake-esp-server.mjs', import.meta.url), '/', {
+    ...(reply !== undefined ? { BENCH_REPLY: reply } : {}),
+    ...(options.status !== undefined ? { BENCH_STATUS: String(options.status) } : {}),
+    ...(options.headers ? { BENCH_HEADERS: JSON.stringify(options.headers) } : {}),
+    ...(options.delayMs !== undefined ? { BENCH_DELAY_MS: String(options.delayMs) } : {}),
   });
+}
+
+/** Fork a fake server script (it sends `{ port }` when listening and exits on 'stop'); `path` ends its url. */
+export async function forkBenchServer(script: URL, path = '/', env: Record<string, string> = {}): Promise<FakeServer> {
+  const child = fork(fileURLToPath(script), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}${path}`,
     child,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -88,21 +89,6 @@ export function report(baseline: RunResult, rows: RunResult[], targets: { minSpe
   return ok;
 }
 
-/** Fork an ESP's own fake server (an .mjs that sends `{ port }` when listening and exits on 'stop'). */
-export async function forkBenchServer(script: URL, path = '/'): Promise<FakeServer> {
-  const child = fork(fileURLToPath(script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
-  return {
-    url: `http://127.0.0.1:${port}${path}`,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.send('stop');
-      }),
-  };
-}
-
 export interface RawResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
@@ -110,13 +96,13 @@ export interface RawResponse {
 }
 
 export interface EspBenchOptions {
-  /** The ESP's name, for "fake <esp>" and the row names ("<esp>Backend message.send()"). */
+  /** The ESP's name, for "fake <esp>"; rows are named after the backend's class. */
   esp: string;
-  backendName: string;
   server: () => Promise<FakeServer>;
   /** The raw undici baseline: one POST per message to `path` on the server's origin. */
   raw: {
-    name: string;
+    /** Default: "raw undici Pool.request <path>". */
+    name?: string;
     path: string;
     headers: Record<string, string>;
     body: (i: number) => string | Buffer;
@@ -155,13 +141,15 @@ export async function runEspBench(options: EspBenchOptions): Promise<void> {
   };
   const extras = options.extraRows?.(pool, server.url) ?? [];
   const backend = options.createBackend(server.url);
+  const backendName = backend.constructor.name;
+  const rawName = raw.name ?? `raw undici Pool.request ${raw.path}`;
   const from = options.from ?? 'from@example.com';
   const message = (i: number) =>
     new EmailMessage({ from, to: [`to${i}@example.com`], subject: 'Bench', body: 'Hello from the benchmark', connection: backend });
   const bulk = options.bulk;
   // One sendMessages call (messages built inside the timed run).
   const bulkRun = (count: number) =>
-    timed(`${options.backendName} sendMessages(${count})`, 1, 1, async () => {
+    timed(`${backendName} sendMessages(${count})`, 1, 1, async () => {
       const sent = await backend.sendMessages(Array.from({ length: count }, (_, i) => message(i)));
       if (sent !== count) throw new Error(`sent ${sent}`);
     }).then((row): RunResult => ({ ...row, messages: count, msgsPerSec: row.msgsPerSec * count, cpuMsPerMsg: row.cpuMsPerMsg / count }));
@@ -182,9 +170,9 @@ export async function runEspBench(options: EspBenchOptions): Promise<void> {
   const bulks: RunResult[] = [];
   const heaps: number[] = [heapMb()];
   for (let round = 0; round < rounds; round++) {
-    raws.push(await timed(raw.name, total, inFlight, rawRequest));
+    raws.push(await timed(rawName, total, inFlight, rawRequest));
     for (const [k, extra] of extras.entries()) extraResults[k]!.push(await timed(extra.name, total, inFlight, extra.task));
-    singles.push(await timed(`${options.backendName} message.send()`, total, inFlight, (i) => message(i).send()));
+    singles.push(await timed(`${backendName} message.send()`, total, inFlight, (i) => message(i).send()));
     if (bulk) bulks.push(await bulkRun(bulk.total));
     heaps.push(heapMb());
     const [r, s] = [raws.at(-1)!, singles.at(-1)!];

@@ -7,10 +7,8 @@ import { MailerSendBackend } from '../src/index.js';
 const body = JSON.stringify({ from: { email: 'from@example.com' }, to: [{ email: 'to@example.com' }], subject: 'Bench', text: 'Hello from the benchmark' });
 await runEspBench({
   esp: 'MailerSend',
-  backendName: 'MailerSendBackend',
   server: () => forkBenchServer(new URL('./mailersend-fake-server.mjs', import.meta.url)),
   raw: {
-    name: 'raw undici Pool.request /email',
     path: '/email',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: 'Bearer bench' },
     body: () => body,

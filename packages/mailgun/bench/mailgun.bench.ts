@@ -13,11 +13,9 @@ const form = new URLSearchParams([
 ]);
 await runEspBench({
   esp: 'Mailgun',
-  backendName: 'MailgunBackend',
   // The harness's fake server answers every POST with Mailgun's success body.
   server: () => startBenchServer('{"id":"<20260101000000.1.bench@mg.example.com>","message":"Queued. Thank you."}'),
   raw: {
-    name: 'raw undici Pool.request',
     path: '/v3/mg.example.com/messages',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('api:bench-key').toString('base64')}` },
     body: (i) => {

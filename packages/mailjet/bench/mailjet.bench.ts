@@ -8,10 +8,8 @@ import { MailjetBackend } from '../src/index.js';
 const body = JSON.stringify({ Messages: [{ From: { Email: 'from@example.com' }, To: [{ Email: 'to@example.com' }], Subject: 'Bench', TextPart: 'Hello from the benchmark' }] });
 await runEspBench({
   esp: 'Mailjet',
-  backendName: 'MailjetBackend',
   server: () => forkBenchServer(new URL('./mailjet-fake-server.mjs', import.meta.url)),
   raw: {
-    name: 'raw undici Pool.request /send',
     path: '/send',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Basic ${Buffer.from('bench-key:bench-secret').toString('base64')}` },
     body: () => body,

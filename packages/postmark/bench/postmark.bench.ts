@@ -7,10 +7,8 @@ import { PostmarkBackend } from '../src/index.js';
 const body = JSON.stringify({ From: 'from@example.com', To: 'to@example.com', Subject: 'Bench', TextBody: 'Hello from the benchmark' });
 await runEspBench({
   esp: 'Postmark',
-  backendName: 'PostmarkBackend',
   server: () => forkBenchServer(new URL('./postmark-fake-server.mjs', import.meta.url)),
   raw: {
-    name: 'raw undici Pool.request /email',
     path: '/email',
     headers: { 'content-type': 'application/json', accept: 'application/json', 'x-postmark-server-token': 'bench' },
     body: () => body,

@@ -7,10 +7,8 @@ import { ResendBackend } from '../src/index.js';
 const body = JSON.stringify({ from: 'from@example.com', to: ['to@example.com'], subject: 'Bench', text: 'Hello from the benchmark' });
 await runEspBench({
   esp: 'Resend',
-  backendName: 'ResendBackend',
   server: () => forkBenchServer(new URL('./resend-fake-server.mjs', import.meta.url)),
   raw: {
-    name: 'raw undici Pool.request /emails',
     path: '/emails',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: 'Bearer re_bench' },
     body: () => body,

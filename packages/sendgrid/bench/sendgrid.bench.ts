@@ -12,10 +12,8 @@ import { SendGridBackend } from '../src/index.js';
 
 await runEspBench({
   esp: 'SendGrid',
-  backendName: 'SendGridBackend',
   server: () => startBenchServer('', { status: 202, headers: { 'x-message-id': 'bench-message-id' } }),
   raw: {
-    name: 'raw undici Pool.request',
     path: '/v3/mail/send',
     headers: { 'content-type': 'application/json', authorization: 'Bearer SG.bench' },
     // What SendGridBackend sends for the bench message (a fresh anymail_id per message, as ours).

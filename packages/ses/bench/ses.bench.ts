@@ -18,7 +18,6 @@ const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret',
 
 await runEspBench({
   esp: 'SES',
-  backendName: 'SesBackend',
   server: () => startBenchServer('{"MessageId":"0100018c-0000-4000-8000-000000000000-000000"}'),
   raw: {
     name: 'raw undici Pool.request (pre-built)',

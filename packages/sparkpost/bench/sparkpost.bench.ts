@@ -10,10 +10,8 @@ const body = JSON.stringify({
 });
 await runEspBench({
   esp: 'SparkPost',
-  backendName: 'SparkPostBackend',
   server: () => forkBenchServer(new URL('./sparkpost-fake-server.mjs', import.meta.url), '/api/v1/'),
   raw: {
-    name: 'raw undici Pool.request /transmissions',
     path: '/api/v1/transmissions',
     headers: { 'content-type': 'application/json', authorization: 'bench' },
     body: () => body,
