@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -65,13 +64,9 @@ export function mailjetSettings(options: MailjetBackendOptions): MailjetSettings
     secretKey: loadSetting({ esp: 'Mailjet', name: 'secretKey', value: options.secretKey }),
     apiUrl: loadSetting({ esp: 'Mailjet', name: 'apiUrl', value: options.apiUrl, default: MAILJET_DEFAULT_API_URL }),
   };
-  const parsed = resolvedSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid Mailjet settings: ${problems}`, { espName: 'Mailjet' });
-  }
-  const { apiKey, secretKey } = parsed.data;
-  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
+  const data = checkSettings('Mailjet', resolvedSchema, raw);
+  const { apiKey, secretKey } = data;
+  const apiUrl = withTrailingSlash(data.apiUrl);
   const authorization = `Basic ${Buffer.from(`${apiKey}:${secretKey}`, 'utf8').toString('base64')}`;
   return { apiKey, secretKey, apiUrl, authorization };
 }
