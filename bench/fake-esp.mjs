@@ -1,6 +1,6 @@
 // Loopback fake ESP for `pnpm bench`, in its own process so its CPU is not counted. It answers
 // every ESP's send API with a canned success, by the end of the path: Postmark /email and
-// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch), SparkPost /transmissions, MailerSend /v1/email, Brevo /v3/smtp/email; anything else
+// /email/batch, Mailgun /…/messages, SendGrid /mail/send, SES /outbound-emails, Resend /emails(/batch), SparkPost /transmissions, MailerSend /v1/email, Brevo /v3/smtp/email, Mailjet /v3.1/send; anything else
 // (the raw baseline) gets a small JSON body.
 import { createServer } from 'node:http';
 
@@ -9,6 +9,17 @@ const postmarkResult = (i) => ({ To: 'to@example.com', SubmittedAt: '2026-12-04T
 let counter = 0;
 
 function answer(path, body) {
+  if (path.endsWith('/v3.1/send')) {
+    // Mailjet MessageIDs exceed 2^53: written as bare digits, as Mailjet does.
+    const messages = JSON.parse(body).Messages.map((m) => ({
+      Status: 'success',
+      CustomID: '',
+      To: m.To.map((to) => ({ Email: to.Email, MessageUUID: `uuid-${++counter}`, MessageID: `@@${288230376151711744n + BigInt(counter)}@@`, MessageHref: 'https://api.mailjet.com/v3/REST/message/1' })),
+      Cc: [],
+      Bcc: [],
+    }));
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Messages: messages }).replace(/"@@(\d+)@@"/g, '$1') };
+  }
   if (path.endsWith('/smtp/email')) {
     const versions = JSON.parse(body).messageVersions;
     if (versions) return { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messageIds: versions.map(() => `<${++counter}.bench@smtp-relay.mailin.fr>`) }) };

@@ -16,6 +16,7 @@ import { Pool } from 'undici';
 import { EmailMessage, FailoverBackend, type BaseEmailBackend } from '@anymail/core';
 import { BrevoBackend } from '@anymail/brevo';
 import { MailgunBackend } from '@anymail/mailgun';
+import { MailjetBackend } from '@anymail/mailjet';
 import { MailerSendBackend } from '@anymail/mailersend';
 import { createOutbox } from '@anymail/outbox';
 import { PostmarkBackend } from '@anymail/postmark';
@@ -72,6 +73,7 @@ const backends: Record<string, BaseEmailBackend> = {
   SparkPost: new SparkPostBackend({ apiKey: 'bench', apiUrl: `${url}api/v1/`, connections }),
   MailerSend: new MailerSendBackend({ apiToken: 'bench', apiUrl: `${url}v1/`, connections }),
   Brevo: new BrevoBackend({ apiKey: 'bench', apiUrl: `${url}v3/`, connections }),
+  Mailjet: new MailjetBackend({ apiKey: 'bench', secretKey: 'bench-secret', apiUrl: `${url}v3.1/`, connections }),
 };
 backends['FailoverBackend (Postmark → Mailgun)'] = new FailoverBackend({
   backends: [new PostmarkBackend({ serverToken: 'bench', apiUrl: url, connections }), new MailgunBackend({ apiKey: 'bench', senderDomain: 'example.com', apiUrl: `${url}v3`, connections })],
@@ -156,6 +158,7 @@ const TARGETS: Array<{ name: string; speed: number; cpu: number; issue: string }
   { name: 'SparkPost message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
   { name: 'MailerSend message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
   { name: 'Brevo message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
+  { name: 'Mailjet message.send()', speed: 0.6, cpu: Infinity, issue: '#20' },
 ];
 const missed: string[] = [];
 const targetLines = TARGETS.map(({ name, speed, cpu, issue }) => {

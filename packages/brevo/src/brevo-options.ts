@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -54,13 +53,9 @@ export function resolveBrevoApi(given: { apiKey?: string | undefined; apiUrl?: s
     apiKey: loadSetting({ esp: 'Brevo', name: 'apiKey', value: given.apiKey, ...env }),
     apiUrl: loadSetting({ esp: 'Brevo', name: 'apiUrl', value: given.apiUrl, default: BREVO_DEFAULT_API_URL, ...env }),
   };
-  const parsed = resolvedSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid Brevo settings: ${problems}`, { espName: 'Brevo' });
-  }
-  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { apiKey: parsed.data.apiKey, apiUrl };
+  const data = checkSettings('Brevo', resolvedSchema, raw);
+  const apiUrl = withTrailingSlash(data.apiUrl);
+  return { apiKey: data.apiKey, apiUrl };
 }
 
 /** The checked options → settings (also used by the inbound webhook, which downloads attachments with the key). */

@@ -14,7 +14,7 @@ export * from './connection.js';
 export * from './mail.js';
 export * from './backends/base-email-backend.js';
 export * from './backends/send-result.js';
-export type { SendDriver, SendJob, Delivery, SkippedDelivery, CombinedDelivery } from './backends/send-pipeline.js';
+export type { SendDriver, SendJob, Delivery, FailedDelivery, SkippedDelivery, CombinedDelivery } from './backends/send-pipeline.js';
 export * from './backends/local-backend.js';
 export * from './backends/console-backend.js';
 export * from './backends/file-backend.js';

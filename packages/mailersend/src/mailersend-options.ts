@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -122,11 +121,7 @@ export function mailerSendSettings(options: MailerSendBackendOptions): MailerSen
       fromEnv: parseBoolean,
     }),
   };
-  const parsed = resolvedSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid MailerSend settings: ${problems}`, { espName: ESP_NAME });
-  }
-  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { ...parsed.data, batchSendMode: parsed.data.batchSendMode, apiUrl };
+  const data = checkSettings('MailerSend', resolvedSchema, raw);
+  const apiUrl = withTrailingSlash(data.apiUrl);
+  return { ...data, batchSendMode: data.batchSendMode, apiUrl };
 }

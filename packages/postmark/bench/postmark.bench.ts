@@ -1,89 +1,20 @@
 // Postmark bench: PostmarkBackend against a raw undici loop, same loopback fake Postmark, same run.
 // Run: pnpm --filter @anymail/core build && node --expose-gc --import tsx packages/postmark/bench/postmark.bench.ts
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
-import { EmailMessage } from '@anymail/core';
-import { best, timed, type RunResult } from '../../core/bench/harness.js';
+// (BENCH_MESSAGES, BENCH_ROUNDS shorten it.) Don't read the numbers on a loaded machine (uptime).
+import { forkBenchServer, runEspBench } from '../../core/bench/harness.js';
 import { PostmarkBackend } from '../src/index.js';
 
-const SINGLE_TOTAL = Number(process.env.BENCH_MESSAGES ?? 5000);
-const BULK_TOTAL = 10_000;
-const IN_FLIGHT = 16;
-
-const child = fork(fileURLToPath(new URL('./postmark-fake-server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
-const apiUrl = `http://127.0.0.1:${port}/`;
-
-const rawBody = JSON.stringify({ From: 'from@example.com', To: 'to@example.com', Subject: 'Bench', TextBody: 'Hello from the benchmark' });
-const pool = new Pool(new URL(apiUrl).origin, { connections: 32 });
-const rawRun = () =>
-  timed('raw undici Pool.request /email', SINGLE_TOTAL, IN_FLIGHT, async () => {
-    const response = await pool.request({
-      path: '/email',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-postmark-server-token': 'bench' },
-      body: rawBody,
-    });
-    JSON.parse(await response.body.text());
-  });
-
-const backend = new PostmarkBackend({ serverToken: 'bench', apiUrl, connections: 32 });
-const message = (i: number) =>
-  new EmailMessage({ from: 'from@example.com', to: [`to${i}@example.com`], subject: 'Bench', body: 'Hello from the benchmark', connection: backend });
-const singleRun = () => timed('PostmarkBackend message.send()', SINGLE_TOTAL, IN_FLIGHT, (i) => message(i).send());
-// One sendMessages call of 10 000 messages (messages built inside the timed run).
-const bulkRun = () =>
-  timed(`PostmarkBackend sendMessages(${BULK_TOTAL})`, 1, 1, async () => {
-    const sent = await backend.sendMessages(Array.from({ length: BULK_TOTAL }, (_, i) => message(i)));
-    if (sent !== BULK_TOTAL) throw new Error(`sent ${sent}`);
-  }).then((row): RunResult => ({ ...row, messages: BULK_TOTAL, msgsPerSec: row.msgsPerSec * BULK_TOTAL, cpuMsPerMsg: row.cpuMsPerMsg / BULK_TOTAL }));
-
-const gc = (globalThis as { gc?: () => void }).gc;
-const heapMb = () => {
-  gc?.();
-  return process.memoryUsage().heapUsed / 1024 / 1024;
-};
-
-await timed('warm-up raw', 500, IN_FLIGHT, async () => (await pool.request({ path: '/email', method: 'POST', body: rawBody })).body.text());
-await timed('warm-up backend', 500, IN_FLIGHT, (i) => message(i).send());
-await bulkRun();
-
-const raws: RunResult[] = [];
-const singles: RunResult[] = [];
-const bulks: RunResult[] = [];
-const heaps: number[] = [heapMb()];
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-for (let round = 0; round < ROUNDS; round++) {
-  raws.push(await rawRun());
-  singles.push(await singleRun());
-  bulks.push(await bulkRun());
-  heaps.push(heapMb());
-  const [r, s1, b] = [raws.at(-1)!, singles.at(-1)!, bulks.at(-1)!];
-  console.log(`round ${round + 1}: raw ${r.msgsPerSec.toFixed(0)}/s, send() ${(s1.msgsPerSec / r.msgsPerSec).toFixed(2)}× speed ${(s1.cpuMsPerMsg / r.cpuMsPerMsg).toFixed(2)}× CPU, sendMessages ${(b.msgsPerSec / r.msgsPerSec).toFixed(2)}× speed`);
-}
-const raw = best(raws);
-const single = best(singles);
-const bulk = best(bulks);
-const row = (r: RunResult) =>
-  `${r.name.padEnd(36)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s ${r.cpuMsPerMsg.toFixed(4).padStart(8)} CPU ms/msg  ` +
-  `${(r.msgsPerSec / raw.msgsPerSec).toFixed(2)}× raw speed  ${(r.cpuMsPerMsg / raw.cpuMsPerMsg).toFixed(2)}× raw CPU`;
-console.log(`\nsingle sends: ${SINGLE_TOTAL} messages, ${IN_FLIGHT} in flight; bulk: one sendMessages of ${BULK_TOTAL}; best of ${ROUNDS} rounds`);
-console.log(`(fake Postmark in a child process; CPU is this process's; node ${process.version})`);
-console.log(row(raw));
-console.log(row(single));
-console.log(row(bulk));
-const singleOk = single.msgsPerSec >= 0.75 * raw.msgsPerSec && single.cpuMsPerMsg <= 1.5 * raw.cpuMsPerMsg;
-const bulkOk = bulk.msgsPerSec >= 3 * raw.msgsPerSec;
-const growth = heaps[heaps.length - 1]! - heaps[1]!;
-const heapOk = !gc || growth < 16;
-console.log(`single send target (≥0.75× speed, ≤1.5× CPU): ${singleOk ? 'meets' : 'MISSES'}`);
-console.log(`sendMessages target (≥3× raw single-send msgs/s): ${bulkOk ? 'meets' : 'MISSES'}`);
-console.log(`heap after each round (MB, after GC${gc ? '' : ' — run with --expose-gc to force it'}): ${heaps.map((h) => h.toFixed(1)).join(' → ')}  ${heapOk ? 'flat' : 'GROWING'}`);
-await backend.close();
-await pool.close();
-await new Promise<void>((resolve) => {
-  child.once('exit', () => resolve());
-  child.send('stop');
+const body = JSON.stringify({ From: 'from@example.com', To: 'to@example.com', Subject: 'Bench', TextBody: 'Hello from the benchmark' });
+await runEspBench({
+  esp: 'Postmark',
+  server: () => forkBenchServer(new URL('./postmark-fake-server.mjs', import.meta.url)),
+  raw: {
+    path: '/email',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-postmark-server-token': 'bench' },
+    body: () => body,
+  },
+  createBackend: (apiUrl) => new PostmarkBackend({ serverToken: 'bench', apiUrl, connections: 32 }),
+  // One sendMessages call of 10 000 messages: /email/batch requests of 500.
+  bulk: { total: 10_000, minSpeed: 3 },
+  targets: { minSpeed: 0.75, maxCpu: 1.5 },
 });
-process.exitCode = singleOk && bulkOk && heapOk ? 0 : 1;

@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -62,13 +61,9 @@ export function postmarkSettings(options: PostmarkBackendOptions): PostmarkSetti
     apiUrl: loadSetting({ esp: 'Postmark', name: 'apiUrl', value: options.apiUrl, default: POSTMARK_DEFAULT_API_URL }),
     messageStream: loadSetting<string | undefined>({ esp: 'Postmark', name: 'messageStream', value: options.messageStream, default: undefined }),
   };
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid Postmark settings: ${problems}`, { espName: 'Postmark' });
-  }
-  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { serverToken: parsed.data.serverToken, apiUrl, messageStream: parsed.data.messageStream };
+  const data = checkSettings('Postmark', settingsSchema, raw);
+  const apiUrl = withTrailingSlash(data.apiUrl);
+  return { serverToken: data.serverToken, apiUrl, messageStream: data.messageStream };
 }
 
 // Compile-time: the interface above and the schema name the same options.

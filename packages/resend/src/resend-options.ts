@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -54,13 +53,9 @@ export function resendSettings(options: ResendBackendOptions): ResendSettings {
     apiKey: loadSetting({ esp: 'Resend', name: 'apiKey', value: options.apiKey }),
     apiUrl: loadSetting({ esp: 'Resend', name: 'apiUrl', value: options.apiUrl, default: RESEND_DEFAULT_API_URL }),
   };
-  const parsed = resolvedSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid Resend settings: ${problems}`, { espName: 'Resend' });
-  }
-  const apiUrl = parsed.data.apiUrl.endsWith('/') ? parsed.data.apiUrl : `${parsed.data.apiUrl}/`;
-  return { apiKey: parsed.data.apiKey, apiUrl };
+  const data = checkSettings('Resend', resolvedSchema, raw);
+  const apiUrl = withTrailingSlash(data.apiUrl);
+  return { apiKey: data.apiKey, apiUrl };
 }
 
 // Compile-time: the interface above and the schema name the same options.

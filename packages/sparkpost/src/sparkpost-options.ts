@@ -1,10 +1,9 @@
 import {
-  AnymailConfigurationError,
   defineEspOptions,
   envMeta,
   loadSetting,
   type BaseEspBackendOptions,
-  type OptionsMatchSchema,
+  type OptionsMatchSchema, checkSettings, withTrailingSlash,
 } from '@anymail/core/esp';
 import { z } from 'zod';
 
@@ -72,15 +71,11 @@ export function sparkPostSettings(options: SparkPostBackendOptions): SparkPostSe
     apiUrl: loadSetting({ esp: 'sparkpost', name: 'apiUrl', value: options.apiUrl, default: SPARKPOST_DEFAULT_API_URL }),
     subaccount: loadSetting<number | string | undefined>({ esp: 'sparkpost', name: 'subaccount', value: options.subaccount, default: undefined }),
   };
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
-    throw new AnymailConfigurationError(`Invalid SparkPost settings: ${problems}`, { espName: 'SparkPost' });
-  }
-  const { apiKey, apiUrl, subaccount } = parsed.data;
+  const data = checkSettings('SparkPost', settingsSchema, raw);
+  const { apiKey, apiUrl, subaccount } = data;
   return {
     apiKey,
-    apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    apiUrl: withTrailingSlash(apiUrl),
     subaccount: subaccount === undefined ? undefined : String(subaccount),
   };
 }

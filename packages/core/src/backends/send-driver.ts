@@ -34,6 +34,11 @@ export interface SkippedDelivery {
   attempts?: readonly SendAttempt[];
 }
 
+/** A job of a combined request that the ESP refused on its own (its neighbours went out). */
+export interface FailedDelivery {
+  error: unknown;
+}
+
 /** Several prepared messages in one request (a batch endpoint). */
 export interface CombinedDelivery {
   /** Most messages in one request. */
@@ -41,8 +46,8 @@ export interface CombinedDelivery {
   canCombine(job: SendJob): boolean;
   /** Jobs combine only with jobs of the same key. @default one group */
   groupKey?: ((job: SendJob) => string) | undefined;
-  /** One Delivery per job, in order; a thrown error fails every job. */
-  deliver(jobs: readonly SendJob[]): Promise<readonly Delivery[]>;
+  /** One Delivery (or FailedDelivery) per job, in order; a thrown error fails every job. */
+  deliver(jobs: readonly SendJob[]): Promise<readonly (Delivery | FailedDelivery)[]>;
 }
 
 /** How one backend takes part in the pipeline. Backends build this; the loop is the same for all. */

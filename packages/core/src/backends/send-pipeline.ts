@@ -5,10 +5,10 @@ import type { EmailMessage } from '../message.js';
 import { resolveMessage } from '../message-defaults.js';
 import { postSend, preSend } from '../signals.js';
 import { AnymailStatus, type SendAttempt } from '../status.js';
-import type { CombinedDelivery, Delivery, PipelineOptions, SendDriver, SendJob, SkippedDelivery } from './send-driver.js';
+import type { CombinedDelivery, Delivery, FailedDelivery, PipelineOptions, SendDriver, SendJob, SkippedDelivery } from './send-driver.js';
 import type { SendOutcome, SendResult } from './send-result.js';
 
-export type { CombinedDelivery, Delivery, PipelineOptions, SendDriver, SendJob, SkippedDelivery } from './send-driver.js';
+export type { CombinedDelivery, Delivery, FailedDelivery, PipelineOptions, SendDriver, SendJob, SkippedDelivery } from './send-driver.js';
 
 class Failure {
   constructor(
@@ -206,7 +206,7 @@ class PipelineRun {
   async deliverGroup(jobs: SendJob[]): Promise<void> {
     if (jobs.length === 1) return this.deliverOne(jobs[0]!);
     const { driver } = this;
-    let deliveries: readonly Delivery[];
+    let deliveries: readonly (Delivery | FailedDelivery)[];
     try {
       const opening = this.ensureOpen();
       if (opening) await opening;
@@ -217,7 +217,13 @@ class PipelineRun {
       return;
     }
     for (let i = 0; i < jobs.length; i++) {
-      const finishing = this.finish(jobs[i]!, deliveries[i]!);
+      const delivery = deliveries[i]!;
+      // One part refused by the ESP (its neighbours went out): that message fails with its own error.
+      if ('error' in delivery) {
+        this.fail(jobs[i]!.index, jobs[i]!, delivery.error);
+        continue;
+      }
+      const finishing = this.finish(jobs[i]!, delivery);
       if (finishing) await finishing;
     }
   }

@@ -7,7 +7,7 @@ import {
   type FailureCategory,
 } from '../errors.js';
 import type { EmailMessage } from '../message.js';
-import type { Delivery, SendDriver, SendJob } from '../backends/send-pipeline.js';
+import type { Delivery, FailedDelivery, SendDriver, SendJob } from '../backends/send-pipeline.js';
 import { getSettings } from '../settings.js';
 import type { AnymailStatus } from '../status.js';
 import { makePayloadContext, unsupported, type FeatureName, type FeatureSupportTable, type PayloadContext } from './esp-features.js';
@@ -57,8 +57,12 @@ export interface ErrorDescription {
   code?: string;
 }
 
-/** Optional: an ESP that can send several messages in one request (e.g. Postmark's email/batch). */
-export interface CombinedSend<Context = unknown> {
+/**
+ * Optional: an ESP that can send several messages in one request (e.g. Postmark's email/batch).
+ * `Part` is what `parse` gives per message: statuses only (the default), or `AnymailStatus |
+ * AnymailError` for an ESP whose batch answer can refuse one message while its neighbours go out.
+ */
+export interface CombinedSend<Context = unknown, Part extends AnymailStatus | AnymailError = AnymailStatus> {
   /** Most messages one request may carry. */
   maxMessages: number;
   /** Whether this message's request may be combined with others. */
@@ -70,8 +74,12 @@ export interface CombinedSend<Context = unknown> {
   groupKey?(request: EspRequest<Context>): string;
   /** One request for several messages' requests. */
   build(requests: readonly EspRequest<Context>[]): EspRequest<Context>;
-  /** One status per part, in order. */
-  parse(response: EspResponse, combined: EspRequest<Context>, parts: readonly EspRequest<Context>[]): AnymailStatus[];
+  /**
+   * One result per part, in order: its status, or an AnymailError for a part the ESP refused on its
+   * own while the others went out (Mailjet's per-message `Errors`): that message fails with it, as
+   * it would have sent alone. Throw to fail every part.
+   */
+  parse(response: EspResponse, combined: EspRequest<Context>, parts: readonly EspRequest<Context>[]): readonly Part[];
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -101,7 +109,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
    */
   protected readonly featureTable: FeatureSupportTable | undefined = undefined;
   /** Batching support; undefined when the ESP sends one message per request. */
-  protected readonly combinedSend: CombinedSend | undefined = undefined;
+  protected readonly combinedSend: CombinedSend<unknown, AnymailStatus | AnymailError> | undefined = undefined;
   readonly #options: BaseEspBackendOptions;
   #transport: HttpTransport | undefined;
   #expectedConcurrency = DEFAULT_CONNECTIONS;
@@ -224,17 +232,21 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
     return { status, statusCode: response.statusCode, responseBody: response.text() };
   }
 
-  async #deliverCombined(combined: CombinedSend, jobs: readonly SendJob[]): Promise<Delivery[]> {
+  async #deliverCombined(combined: CombinedSend<unknown, AnymailStatus | AnymailError>, jobs: readonly SendJob[]): Promise<(Delivery | FailedDelivery)[]> {
     const requests = jobs.map((job) => job.prepared as EspRequest);
     const request = combined.build(requests);
     const response = await this.#post(request);
-    let statuses: AnymailStatus[];
+    let results: readonly (AnymailStatus | AnymailError)[];
     try {
-      statuses = combined.parse(response, request, requests);
+      results = combined.parse(response, request, requests);
     } catch (error) {
       throw this.#unreadable(error, response);
     }
-    return statuses.map((status) => ({ status, statusCode: response.statusCode, responseBody: response.text() }));
+    return results.map((result) =>
+      AnymailError.isInstance(result)
+        ? { error: this.#redacted(result, request.headers) }
+        : { status: result, statusCode: response.statusCode, responseBody: response.text() },
+    );
   }
 
   #unreadable(error: unknown, response: EspResponse): AnymailError {

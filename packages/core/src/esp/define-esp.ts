@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Attachment, EmailMessage } from '../message.js';
+import type { AnymailError } from '../errors.js';
 import type { AnymailStatus } from '../status.js';
 import { BaseEspBackend, type BaseEspBackendOptions, type CombinedSend, type ErrorDescription } from './base-esp-backend.js';
 import { parseEspExtra } from './esp-extra.js';
@@ -61,8 +62,8 @@ export interface EspDefinition<Settings = unknown, Draft = unknown, Context = un
    * with the request (typed context) and the settings, or without either (`ErrorHandler`).
    */
   readonly errors?: ErrorHandler<NoInfer<Context>, NoInfer<Settings>> | ErrorHandler;
-  /** Several messages in one request (a batch endpoint) for `sendMessages`. */
-  combine?(settings: NoInfer<Settings>): CombinedSend<Context>;
+  /** Several messages in one request (a batch endpoint) for `sendMessages`; `parse` may refuse single parts with an AnymailError. */
+  combine?(settings: NoInfer<Settings>): CombinedSend<Context, AnymailStatus | AnymailError>;
   /** Right before sending: sign the request (may be synchronous, to pay no promise per message). */
   sign?(request: EspRequest<Context>, settings: NoInfer<Settings>): EspRequest<Context> | Promise<EspRequest<Context>>;
   /** Credential values never shown in errors, besides those in `secretHeaders` and the API URL. */
@@ -119,7 +120,7 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
   /** What `definition.settings` made of the options. */
   protected readonly settings: Settings;
   protected override readonly featureTable: EspFeatureTable<Draft, Extra>;
-  protected override readonly combinedSend: CombinedSend | undefined;
+  protected override readonly combinedSend: CombinedSend<unknown, AnymailStatus | AnymailError> | undefined;
   protected override readonly secretHeaders: readonly string[];
   readonly #table: EspFeatureTable<Draft, Record<string, unknown>>;
   readonly #errors: ErrorHandler<Context, Settings> | undefined;
@@ -137,7 +138,7 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
     this.#table = withExtraPolicy(definition);
     // An ErrorHandler<unknown, unknown> reads any request and settings: it is an ErrorHandler<Context, Settings> too.
     this.#errors = definition.errors as ErrorHandler<Context, Settings> | undefined;
-    this.combinedSend = definition.combine?.(this.settings) as CombinedSend | undefined;
+    this.combinedSend = definition.combine?.(this.settings) as CombinedSend<unknown, AnymailStatus | AnymailError> | undefined;
     this.secretHeaders = definition.secretHeaders ?? DEFAULT_SECRET_HEADERS;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnymailConfigurationError } from '../errors.js';
 import { checkOptions } from '../options-check.js';
 import { getSettings, settingEnvNames } from '../settings.js';
 import { registerEspOptions, type EspOptionsDefinition } from './esp-options-registry.js';
@@ -119,3 +120,20 @@ export type OptionsMatchSchema<Options, Definition extends EspOptionsDefinition>
     ? true
     : false
   : false;
+
+/**
+ * The resolved settings checked against `schema`: every problem in one AnymailConfigurationError
+ * ("Invalid Postmark settings: serverToken must not be empty; …"). Write the schema's messages
+ * so they never quote a secret.
+ */
+export function checkSettings<S extends z.ZodType>(espName: string, schema: S, raw: z.input<S>): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => issue.message).join('; ');
+  throw new AnymailConfigurationError(`Invalid ${espName} settings: ${problems}`, { espName });
+}
+
+/** An API base URL with the trailing '/' relative request paths need. */
+export function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

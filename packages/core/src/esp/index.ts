@@ -10,7 +10,7 @@ export * from './esp-extra.js';
 export * from './esp-response.js';
 export * from './define-esp.js';
 export { parseJsonLossless } from '../json-lossless.js';
-export type { SendDriver, SendJob, Delivery, SkippedDelivery, CombinedDelivery } from '../backends/send-pipeline.js';
+export type { SendDriver, SendJob, Delivery, FailedDelivery, SkippedDelivery, CombinedDelivery } from '../backends/send-pipeline.js';
 export { AnymailStatus, recipientStatusMap, type RecipientStatus, type SendStatusName } from '../status.js';
 export {
   AnymailAPIError,

@@ -1,0 +1,11 @@
+export { MailjetBackend } from './mailjet-backend.js';
+export { mailjetEsp } from './mailjet-esp.js';
+export { type MailjetBackendOptions, MAILJET_DEFAULT_API_URL } from './mailjet-options.js';
+export { MAILJET_ERROR_CATEGORIES, mailjetErrorCategory } from './mailjet-errors.js';
+export { MAILJET_BATCH_MAX_MESSAGES } from './mailjet-batch.js';
+export { mailjetExtraSchema, type MailjetExtra } from './mailjet-extra.js';
+export type { MailjetMessage, MailjetContact, MailjetAttachment, MailjetInlinedAttachment } from './mailjet-payload.js';
+export type { MailjetMessageResult, MailjetSendResponse } from './mailjet-response.js';
+export { trackingWebhook, mailjetEvent, type MailjetTrackingWebhookOptions } from './mailjet-webhook.js';
+export { inboundWebhook, mailjetInboundEvent, isMailjetInbound, type MailjetInboundWebhookOptions } from './mailjet-inbound.js';
+export { MAILJET_EVENT_TYPES, MAILJET_REJECT_REASONS } from './mailjet-event-map.js';
