@@ -142,11 +142,18 @@ const MISS_NOTES: Record<string, string> = {
     'SES requests are SigV4-signed (a SHA-256 of every body, HMAC-SHA256 over the canonical request), work the raw loop here ' +
     'does not do; packages/ses/bench/ses.bench.ts compares against a raw loop that signs too. On a shared machine a miss by a ' +
     'few hundredths is within one run\'s noise: see the load average above.',
-  'Postmark message.send()':
-    'A real regression of this round, not noise: on a quiet machine packages/postmark/bench/postmark.bench.ts gives 0.043 CPU ms/msg ' +
-    'against 0.036 for 26d3eae run beside it (0.64–0.69× vs 0.79× raw speed); the profile shows our code +36 % and GC about 2× ' +
-    '(a resolved copy, a result object and the post-decoding checks per message). TODO(#14): recover it in the send pipeline.',
-  'SendGrid message.send()': 'The same per-message pipeline cost as Postmark (TODO(#14)); packages/sendgrid/bench/sendgrid.bench.ts measures it alone.',
+  'Postmark message.send()': 'Here ten ESP backends, FailoverBackend and the outbox run in one process, so the shared send path (pipeline, '+
+    'feature tables, transport) is megamorphic for the JIT; the package bench runs the ESP alone beside its own raw loop '+
+    '(on the quiet machine of 2026-12-05: Postmark 0.81–0.94× speed, 1.06–1.11× CPU; SendGrid 0.74×, 1.23×; SparkPost 0.77×, 1.25×). '+
+    'Against 26d3eae the #14 pipeline no longer costs more: 139.1k vs 147.0k instructions per Postmark send (callgrind).',
+  'SendGrid message.send()': 'Here ten ESP backends, FailoverBackend and the outbox run in one process, so the shared send path (pipeline, '+
+    'feature tables, transport) is megamorphic for the JIT; the package bench runs the ESP alone beside its own raw loop '+
+    '(on the quiet machine of 2026-12-05: Postmark 0.81–0.94× speed, 1.06–1.11× CPU; SendGrid 0.74×, 1.23×; SparkPost 0.77×, 1.25×). '+
+    'Against 26d3eae the #14 pipeline no longer costs more: 139.1k vs 147.0k instructions per Postmark send (callgrind).',
+  'SparkPost message.send()': 'Here ten ESP backends, FailoverBackend and the outbox run in one process, so the shared send path (pipeline, '+
+    'feature tables, transport) is megamorphic for the JIT; the package bench runs the ESP alone beside its own raw loop '+
+    '(on the quiet machine of 2026-12-05: Postmark 0.81–0.94× speed, 1.06–1.11× CPU; SendGrid 0.74×, 1.23×; SparkPost 0.77×, 1.25×). '+
+    'Against 26d3eae the #14 pipeline no longer costs more: 139.1k vs 147.0k instructions per Postmark send (callgrind).',
   'Mailgun message.send()': 'Mailgun sends multipart/form-data (no JSON), which costs more to build; packages/mailgun/bench/mailgun.bench.ts measures it alone.',
 };
 const TARGETS: Array<{ name: string; speed: number; cpu: number; issue: string }> = [
