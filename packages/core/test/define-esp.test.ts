@@ -32,6 +32,7 @@ interface KitOptions {
   apiKey?: string;
   apiUrl?: string;
   ignoreUnsupportedFeatures?: boolean;
+  sendDefaults?: import("@anymail/core").SendDefaults;
 }
 
 const features = defineEspFeatures<Draft, Extra>({
@@ -156,6 +157,13 @@ describe('defineEsp: one definition drives the backend', () => {
     const request = await new KitBackend({ apiUrl: esp.url }).previewRequest(message());
     expect(request.context.to).toEqual(['to@example.com']);
     expect(esp.calls).toHaveLength(0);
+  });
+
+  it('previewRequest applies the backend\'s sendDefaults, to a copy', async () => {
+    const given = message({ tags: undefined });
+    const request = await new KitBackend({ apiUrl: esp.url, sendDefaults: { tags: ["default-tag"] } }).previewRequest(given);
+    expect(JSON.parse(request.body as string)).toMatchObject({ tag: 'default-tag' });
+    expect(given.tags ?? []).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Attachment, EmailMessage } from '../message.js';
+import { resolveMessage } from '../message-defaults.js';
 import type { AnymailError } from '../errors.js';
 import type { AnymailStatus } from '../status.js';
 import { BaseEspBackend, type BaseEspBackendOptions, type CombinedSend, type ErrorDescription } from './base-esp-backend.js';
@@ -147,12 +148,14 @@ export class EspBackend<Settings = unknown, Draft = unknown, Context = unknown, 
   }
 
   /**
-   * The request the definition builds for `message` as given: for tests and debugging. No
-   * preSend, no sendDefaults, no signing, nothing sent; unsupported features raise as in a send.
+   * The request the definition builds for `message`, with the backend's `sendDefaults` applied
+   * (to a copy; no defaultFromEmail fallback): for tests and debugging. No preSend, no signing,
+   * nothing sent; unsupported features raise as in a send.
    */
   async previewRequest(message: EmailMessage): Promise<EspRequest<Context>> {
-    const context = makePayloadContext(this.espName, message, resolveFeatures(message), this.ignoreUnsupportedFeatures);
-    return (await this.buildRequest(message, context)) as EspRequest<Context>;
+    const resolved = resolveMessage(message, this.sendDefaults, false, false);
+    const context = makePayloadContext(this.espName, resolved, resolveFeatures(resolved), this.ignoreUnsupportedFeatures);
+    return (await this.buildRequest(resolved, context)) as EspRequest<Context>;
   }
 
   protected buildRequest(message: EmailMessage, context: PayloadContext): EspRequest | Promise<EspRequest> {
