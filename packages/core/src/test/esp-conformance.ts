@@ -25,6 +25,8 @@ export interface EspConformanceOptions {
   features: Record<FeatureName, FeatureExpectation>;
   /** The espExtra sample for the espExtra feature. */
   espExtraSample?: Record<string, unknown>;
+  /** The templateId the samples use, for an ESP whose template ids have a format (Brevo, Mailjet: numbers). @default 'template-1' */
+  templateIdSample?: string;
   /** Status every recipient gets from `successRoute`. @default 'queued' */
   successStatus?: string;
   /**
@@ -83,6 +85,7 @@ export function describeEspConformance(options: EspConformanceOptions): void {
           options.prepareFeature?.[feature]?.(message);
           FEATURE_SAMPLES[feature](message);
           if (feature === 'espExtra') message.espExtra = options.espExtraSample ?? {};
+          if (options.templateIdSample !== undefined && message.templateId !== undefined) message.templateId = options.templateIdSample;
           return message;
         };
         if (expectation === 'unsupported') {
