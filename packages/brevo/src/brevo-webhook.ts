@@ -56,7 +56,8 @@ export function trackingWebhook(options: BrevoTrackingWebhookOptions = {}): Trac
 export function brevoEvent(data: Json): AnymailTrackingEvent {
   const name = String(data.event ?? '');
   // Own keys only: an event named `constructor` is unknown, not Object.prototype's.
-  const [eventType, rejectReason] = Object.hasOwn(BREVO_EVENT_TYPES, name) ? BREVO_EVENT_TYPES[name]! : (['unknown', undefined] as const);
+  // BREVO_EVENT_TYPES has no prototype (lookupTable): a name like "constructor" finds nothing.
+  const [eventType, rejectReason] = BREVO_EVENT_TYPES[name] ?? (['unknown', undefined] as const);
   return createTrackingEvent({
     espName: ESP_NAME,
     espEvent: data,

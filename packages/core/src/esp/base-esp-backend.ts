@@ -19,6 +19,12 @@ import { resolveFeatures } from './resolve-features.js';
 
 export type { BaseEspBackendOptions, CombinedSend, ErrorDescription } from './esp-backend-types.js';
 
+/**
+ * Header names whose values are never logged or shown in errors, besides those redact.ts always
+ * hides by name (authorization, *token*, *secret*, api-key, ...).
+ */
+export const DEFAULT_SECRET_HEADERS: readonly string[] = ['authorization', 'x-postmark-server-token', 'x-amz-security-token'];
+
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Keep-alive connections per ESP origin when neither `connections` nor `expectConcurrency` says more. */
 const DEFAULT_CONNECTIONS = 32;
@@ -39,7 +45,7 @@ export abstract class BaseEspBackend extends BaseEmailBackend {
   /** The whole-request deadline (see the `deadlineMs` option). */
   readonly deadlineMs: number;
   /** Header names never logged in clear (lower-case). */
-  protected readonly secretHeaders: readonly string[] = ['authorization', 'x-postmark-server-token', 'x-amz-security-token'];
+  protected readonly secretHeaders: readonly string[] = DEFAULT_SECRET_HEADERS;
   /**
    * The ESP's feature table, when it wants FailoverBackend (and `supportsFeature`) to know which
    * features it can't honour at all.

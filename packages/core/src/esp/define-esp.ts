@@ -3,7 +3,7 @@ import type { Attachment, EmailMessage } from '../message.js';
 import { resolveMessage } from '../message-defaults.js';
 import type { AnymailError } from '../errors.js';
 import type { AnymailStatus } from '../status.js';
-import { BaseEspBackend, type BaseEspBackendOptions, type CombinedSend, type ErrorDescription } from './base-esp-backend.js';
+import { BaseEspBackend, DEFAULT_SECRET_HEADERS, type BaseEspBackendOptions, type CombinedSend, type ErrorDescription } from './base-esp-backend.js';
 import { parseEspExtra } from './esp-extra.js';
 import { resolveFeatures } from './resolve-features.js';
 import {
@@ -105,8 +105,6 @@ export function attachmentContent(attachment: Attachment, context: PayloadContex
   if (rendered === undefined) throw new TypeError('attachmentContent: a message/rfc822 attachment was not rendered (call it from a defineEsp feature setter)');
   return rendered;
 }
-
-const DEFAULT_SECRET_HEADERS = ['authorization', 'x-postmark-server-token', 'x-amz-security-token', 'api-key', 'x-api-key'];
 
 /**
  * The backend for a `defineEsp` definition. An ESP's class is a few lines:
